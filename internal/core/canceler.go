@@ -1,0 +1,195 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+)
+
+// canceler is the cancellation state shared by the library's own contexts
+// (a greenlet's context and a TimerCtx). It replaces context.cancelCtx so that
+// a greenlet parking on a wait costs a list insertion, not a goroutine or an
+// AfterFunc registration.
+type canceler struct {
+	mu sync.Mutex // guards the fields below
+	// cause is the cancellation cause; nil until cancelled, then fixed.
+	cause error
+	// cancelled mirrors cause != nil for lock-free reads on the switch path.
+	cancelled atomic.Bool
+	// done is created lazily by Done and closed on cancellation.
+	done chan struct{}
+	// listeners are parked waiters and AfterFunc callbacks to run on
+	// cancellation, in registration order.
+	head, tail *listener
+	// parentStop stops the watch on the parent that Done started.
+	parentStop func() bool
+}
+
+// listener is one registration on a canceler: a waiter to cancel, or a
+// function to call. It is embedded in the Waiter for the common case.
+type listener struct {
+	c          *canceler // nil when not registered
+	w          *Waiter
+	f          func()
+	prev, next *listener
+}
+
+// closedChan is returned by Done of a context that was cancelled before
+// anyone asked for its channel.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// add registers l; when the canceler is already cancelled it fires l at once.
+func (c *canceler) add(l *listener) {
+	c.mu.Lock()
+	if c.cause != nil {
+		cause := c.cause
+		c.mu.Unlock()
+		l.fire(cause)
+		return
+	}
+	l.c = c
+	l.prev = c.tail
+	l.next = nil
+	if c.tail != nil {
+		c.tail.next = l
+	} else {
+		c.head = l
+	}
+	c.tail = l
+	c.mu.Unlock()
+}
+
+// remove unregisters l and reports whether it was still registered.
+func (l *listener) remove() bool {
+	c := l.c
+	if c == nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if l.c != c {
+		return false
+	}
+	c.unlinkLocked(l)
+	return true
+}
+
+func (c *canceler) unlinkLocked(l *listener) {
+	if l.prev != nil {
+		l.prev.next = l.next
+	} else {
+		c.head = l.next
+	}
+	if l.next != nil {
+		l.next.prev = l.prev
+	} else {
+		c.tail = l.prev
+	}
+	l.prev, l.next, l.c = nil, nil, nil
+}
+
+func (l *listener) fire(cause error) {
+	if l.w != nil {
+		l.w.Cancel(cause)
+	}
+	if l.f != nil {
+		l.f()
+	}
+}
+
+// cancel records cause (the first cause wins) and fires every listener. It
+// reports whether this call cancelled.
+func (c *canceler) cancel(cause error) bool {
+	c.mu.Lock()
+	if c.cause != nil {
+		c.mu.Unlock()
+		return false
+	}
+	c.cause = cause
+	c.cancelled.Store(true)
+	if c.done != nil {
+		close(c.done)
+	}
+	// Fire under the lock so that a listener's owner, which removes it under
+	// the same lock before reusing it, never sees a stale cancellation.
+	for l := c.head; l != nil; l = c.head {
+		c.unlinkLocked(l)
+		if l.w != nil {
+			l.w.Cancel(cause)
+		} else {
+			// AfterFunc callbacks run without the lock: they may be
+			// arbitrary code (a derived context cancelling its children).
+			f := l.f
+			c.mu.Unlock()
+			f()
+			c.mu.Lock()
+		}
+	}
+	c.mu.Unlock()
+	return true
+}
+
+func (c *canceler) causeOf() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cause
+}
+
+// doneChan returns the Done channel, creating it on first use; watch, when
+// given, starts watching the parent and returns how to stop doing so.
+func (c *canceler) doneChan(watch func() func() bool) <-chan struct{} {
+	c.mu.Lock()
+	if c.done != nil {
+		d := c.done
+		c.mu.Unlock()
+		return d
+	}
+	if c.cause != nil {
+		c.mu.Unlock()
+		return closedChan
+	}
+	c.done = make(chan struct{})
+	d := c.done
+	c.mu.Unlock()
+	if watch != nil {
+		if stop := watch(); stop != nil {
+			c.mu.Lock()
+			c.parentStop = stop
+			c.mu.Unlock()
+		}
+	}
+	return d
+}
+
+// afterFunc implements the AfterFunc method the context package looks for on
+// a parent, so that contexts derived from ours need no goroutine.
+func (c *canceler) afterFunc(f func()) (stop func() bool) {
+	l := &listener{f: f}
+	c.add(l)
+	return l.remove
+}
+
+// errOf turns a cancellation cause into the value a context's Err returns:
+// the cause itself when it already says Canceled or DeadlineExceeded (the
+// library's own ErrGreenletExit and *Timeout do), otherwise a wrapper that
+// says Canceled and unwraps to the cause. context.Cause on our contexts
+// falls back to Err, so it yields the cause too.
+func errOf(cause error) error {
+	if cause == nil {
+		return nil
+	}
+	if errors.Is(cause, context.Canceled) || errors.Is(cause, context.DeadlineExceeded) {
+		return cause
+	}
+	return &CanceledError{Cause: cause}
+}
+
+// CanceledError is the Err of a library context cancelled with a cause that is
+// neither context.Canceled nor context.DeadlineExceeded: it is both.
+type CanceledError struct{ Cause error }
+
+func (e *CanceledError) Error() string { return e.Cause.Error() }
+
+// Unwrap returns the cause and context.Canceled.
+func (e *CanceledError) Unwrap() []error { return []error{e.Cause, context.Canceled} }

@@ -1,0 +1,182 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// Context keys. Values of these types are only ever compared, never stored.
+type (
+	greenletKey struct{}
+	hubKey      struct{}
+)
+
+// Current returns the greenlet that is running on the hub ctx belongs to, or
+// nil when ctx carries no greenlet (a plain goroutine, a Hub's context, a
+// detached context) or that hub is not running a greenlet right now (a link
+// callback on the hub). Blocking calls made with a greenlet's context park
+// the hub's running greenlet; see the package documentation for the rule
+// this imposes on other goroutines.
+func Current(ctx context.Context) *G {
+	var h *Hub
+	switch c := ctx.(type) {
+	case *G:
+		h = c.hub
+	case *TimerCtx:
+		h = c.hub
+	case detached:
+		return nil
+	default:
+		g, _ := ctx.Value(greenletKey{}).(*G)
+		if g == nil {
+			return nil
+		}
+		h = g.hub
+	}
+	if h == nil {
+		return nil
+	}
+	return h.current
+}
+
+// HubOf returns the hub ctx belongs to (through a greenlet's context, a
+// timeout derived from one, or a Hub's own context), or nil.
+func HubOf(ctx context.Context) *Hub {
+	switch c := ctx.(type) {
+	case *G:
+		return c.hub
+	case *TimerCtx:
+		if c.hub != nil {
+			return c.hub
+		}
+	case detached:
+		return nil
+	}
+	h, _ := ctx.Value(hubKey{}).(*Hub)
+	return h
+}
+
+// GreenletOf returns the greenlet whose context ctx is or derives from.
+func GreenletOf(ctx context.Context) *G {
+	switch c := ctx.(type) {
+	case *G:
+		return c
+	case detached:
+		return nil
+	}
+	g, _ := ctx.Value(greenletKey{}).(*G)
+	return g
+}
+
+// Cause returns why ctx is cancelled, or nil: for the library's contexts the
+// kill or timeout cause itself, for others context.Cause. Every switch point
+// checks it first, which makes cancellation level-triggered.
+func Cause(ctx context.Context) error {
+	for {
+		switch c := ctx.(type) {
+		case *G:
+			if !c.cancelled.Load() {
+				return nil
+			}
+			return c.causeOf()
+		case *TimerCtx:
+			if c.cancelled.Load() {
+				return c.causeOf()
+			}
+			ctx = c.parent
+		case detached:
+			ctx = c.Context
+		default:
+			if ctx.Err() == nil {
+				return nil
+			}
+			return context.Cause(ctx)
+		}
+	}
+}
+
+// valuesParent returns the context a library context delegates Value to. A
+// foreign parent is wrapped in context.WithoutCancel so that context.Cause
+// on our context never finds an ancestor's cancelCtx (it would report that
+// ancestor's cause instead of ours).
+func valuesParent(ctx context.Context) context.Context {
+	switch ctx.(type) {
+	case *G, *TimerCtx, *HubCtx:
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
+// detached is a context whose greenlet and hub are hidden: blocking calls
+// made with it block the calling goroutine. It keeps the parent's
+// cancellation, deadline and other values.
+type detached struct{ context.Context }
+
+func (d detached) Value(key any) any {
+	switch key.(type) {
+	case greenletKey, hubKey:
+		return nil
+	}
+	return d.Context.Value(key)
+}
+
+// Detach returns a context with ctx's cancellation, deadline and values but no
+// greenlet or hub, for handing to other goroutines.
+func Detach(ctx context.Context) context.Context { return detached{ctx} }
+
+// HubCtx is a Hub's own context: it lets any goroutine spawn onto the hub,
+// and blocks like a plain goroutine context otherwise.
+type HubCtx struct {
+	context.Context // the values parent (cancellation stripped)
+	hub             *Hub
+}
+
+// Value returns the hub for the hub key and delegates otherwise.
+func (c *HubCtx) Value(key any) any {
+	switch key.(type) {
+	case hubKey:
+		return c.hub
+	case greenletKey:
+		return nil
+	}
+	return c.Context.Value(key)
+}
+
+// The context.Context implementation of a greenlet. A greenlet's context is
+// cancelled when it is killed (with the kill's cause) and when its body
+// returns (with ErrGreenletDone).
+
+// Deadline reports no deadline: a greenlet outlives the context it was
+// spawned with, as in gevent.
+func (g *G) Deadline() (time.Time, bool) { return time.Time{}, false }
+
+// Done returns a channel closed when the greenlet is killed or ends.
+func (g *G) Done() <-chan struct{} { return g.canceler.doneChan(nil) }
+
+// Err returns nil until the greenlet is killed or ends, then an error that
+// is the cause (or wraps it) and satisfies errors.Is(err, context.Canceled).
+func (g *G) Err() error {
+	if !g.cancelled.Load() {
+		return nil
+	}
+	return errOf(g.causeOf())
+}
+
+// Value returns the greenlet and its hub for the library's keys and the
+// spawning context's values otherwise.
+func (g *G) Value(key any) any {
+	switch key.(type) {
+	case greenletKey:
+		return g
+	case hubKey:
+		return g.hub
+	}
+	if g.values == nil {
+		return nil
+	}
+	return g.values.Value(key)
+}
+
+// AfterFunc lets contexts derived with the context package watch a greenlet's
+// context without a goroutine.
+func (g *G) AfterFunc(f func()) func() bool { return g.canceler.afterFunc(f) }

@@ -1,0 +1,435 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"runtime/debug"
+	"sync/atomic"
+)
+
+// State is the life-cycle state of a greenlet.
+//
+//	New ──Start──▶ Scheduled ──first switch──▶ Running ──body returns──▶ Dead
+//	 │                 │
+//	 └──────Kill───────┴──────────────────────────────────────────────▶ Dead
+//
+// Dead is terminal. A greenlet killed before its first switch never runs.
+type State uint32
+
+const (
+	StateNew       State = iota // created, not started
+	StateScheduled              // start queued (or delayed by a timer)
+	StateRunning                // started: running or parked
+	StateDead                   // finished, or killed before it started
+)
+
+func (s State) String() string {
+	switch s {
+	case StateNew:
+		return "new"
+	case StateScheduled:
+		return "scheduled"
+	case StateRunning:
+		return "running"
+	case StateDead:
+		return "dead"
+	}
+	return "invalid"
+}
+
+// G is the untyped core of a greenlet. It is also the greenlet's
+// context.Context. The root package's Greenlet[T] embeds it.
+type G struct {
+	// canceler's mutex also guards state changes, err, links and
+	// notifyPending.
+	canceler
+
+	hub *Hub
+
+	state atomic.Uint32 // a State; changed under mu, read anywhere
+	// err is the result error and endSeq the hub-wide order of its end;
+	// both written before state becomes Dead.
+	err    error
+	endSeq uint64
+
+	links         linkList
+	notifyPending bool // a link-notification task is queued
+
+	// values is the context Value delegates to; body runs the greenlet's
+	// function and records its typed result; Owner is the typed handle.
+	values context.Context
+	body   Runner
+	Owner  any
+	ran    bool // the body started; guarded by mu
+
+	// Parent is the greenlet that spawned this one, if any.
+	Parent *G
+	// Stack holds the spawning call stack when capture is on.
+	Stack *[]uintptr
+
+	// name and id are guarded by hub.mu; id is -1 until first asked for.
+	name string
+	id   int32
+
+	// Loop-only fields: touched by the hub goroutine and by the greenlet
+	// while it runs (the two never run at once).
+	co      *coro
+	waiting *Waiter // the waiter it is parked on, if any
+
+	w Waiter // reused for every wait
+	// t is the greenlet's own timer: its delayed start, then its sleeps.
+	t timer
+
+	// Live-set links, guarded by hub.mu.
+	livePrev, liveNext *G
+	live               bool
+}
+
+// Runner is a greenlet's body: the root package's typed greenlet.
+type Runner interface {
+	RunBody(g *G) error
+}
+
+// Init prepares g to run r on h with g as r's context. spawnCtx provides the
+// values (not the cancellation) and, when it belongs to a greenlet, the
+// parent.
+func (g *G) Init(h *Hub, spawnCtx context.Context, r Runner) {
+	g.hub = h
+	g.body = r
+	g.id = -1
+	g.w.g = g
+	g.values = valuesParent(spawnCtx)
+	g.Parent = GreenletOf(spawnCtx)
+	if h.opts.CaptureStacks {
+		var pcs [32]uintptr
+		n := runtime.Callers(4, pcs[:])
+		stack := append([]uintptr(nil), pcs[:n]...)
+		g.Stack = &stack
+	}
+}
+
+// Ran reports whether the body started running.
+func (g *G) Ran() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.ran
+}
+
+// Hub returns the greenlet's hub.
+func (g *G) Hub() *Hub { return g.hub }
+
+// State returns the current state.
+func (g *G) State() State { return State(g.state.Load()) }
+
+// Dead reports whether the greenlet has finished or was killed before it
+// started. The running greenlet is never dead.
+func (g *G) Dead() bool { return g.State() == StateDead }
+
+// EndSeq orders the ends of a hub's greenlets; meaningful once Dead.
+func (g *G) EndSeq() uint64 { return g.endSeq }
+
+// Result returns the final error; meaningful once Dead.
+func (g *G) Result() error {
+	if !g.Dead() {
+		return nil
+	}
+	return g.err
+}
+
+// IsExit reports whether err is a kill that counts as success.
+func IsExit(err error) bool {
+	return errors.Is(err, ErrGreenletExit)
+}
+
+// Start schedules a New greenlet to run in the hub's next callback drain and
+// reports whether it did (Start of a started or killed greenlet does nothing).
+func (g *G) Start() bool {
+	if !g.transition(StateNew, StateScheduled) {
+		return false
+	}
+	g.hub.schedule(g)
+	return true
+}
+
+// StartLater schedules a New greenlet to start after d.
+func (g *G) StartLater(d int64) bool {
+	if !g.transition(StateNew, StateScheduled) {
+		return false
+	}
+	g.hub.scheduleLater(g, d)
+	return true
+}
+
+func (g *G) transition(from, to State) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.State() != from {
+		return false
+	}
+	g.state.Store(uint32(to))
+	if to == StateRunning {
+		g.ran = true
+	}
+	return true
+}
+
+// run executes the body on the greenlet's coroutine and records the result.
+func (g *G) run() {
+	if g.hub.opts.CrashOnPanic {
+		g.finish(g.body.RunBody(g))
+		return
+	}
+	normal := false
+	defer func() {
+		if normal {
+			return
+		}
+		if p := recover(); p != nil {
+			g.finish(&PanicError{Value: p, Stack: debug.Stack()})
+			return
+		}
+		// runtime.Goexit: record it; the coroutine, and then the hub's
+		// goroutine, exit as Goexit demands.
+		g.finish(errGoexit)
+	}()
+	err := g.body.RunBody(g)
+	normal = true
+	g.finish(err)
+}
+
+// finish records err, makes the greenlet dead, schedules its links, cancels
+// its context and reports a failure.
+func (g *G) finish(err error) {
+	g.mu.Lock()
+	g.err = err
+	g.endSeq = g.hub.endSeq.Add(1)
+	g.state.Store(uint32(StateDead))
+	notify := g.links.head != nil && !g.notifyPending
+	if notify {
+		g.notifyPending = true
+	}
+	g.mu.Unlock()
+	g.hub.retire(g, notify)
+	g.canceler.cancel(ErrGreenletDone)
+	if err != nil && !IsExit(err) {
+		g.hub.report(g, err)
+	}
+}
+
+// Kill cancels the greenlet's context with cause. A greenlet that has not
+// started becomes dead at once with cause as its result and never runs; its
+// links fire later, from the hub. Kill never blocks; any goroutine.
+func (g *G) Kill(cause error) { g.kill(cause, false) }
+
+// CancelStart kills the greenlet only if it has not started running and
+// reports whether it did (guv's cancel).
+func (g *G) CancelStart(cause error) bool { return g.kill(cause, true) }
+
+// kill reports whether it killed the greenlet before its start.
+func (g *G) kill(cause error, onlyUnstarted bool) bool {
+	g.mu.Lock()
+	st := g.State()
+	switch st {
+	case StateDead:
+		g.mu.Unlock()
+		return false
+	case StateRunning:
+		g.mu.Unlock()
+		if !onlyUnstarted {
+			g.canceler.cancel(cause)
+		}
+		return false
+	}
+	g.err = cause
+	g.endSeq = g.hub.endSeq.Add(1)
+	g.state.Store(uint32(StateDead))
+	notify := g.links.head != nil && !g.notifyPending
+	if notify {
+		g.notifyPending = true
+	}
+	g.mu.Unlock()
+	if st == StateScheduled {
+		g.hub.delTimer(&g.t)
+		g.hub.retire(g, notify)
+	} else if notify {
+		g.hub.ready(task{g: g, kind: taskNotify})
+	}
+	g.canceler.cancel(cause)
+	if !IsExit(cause) {
+		g.hub.post(func() { g.hub.report(g, cause) })
+	}
+	return true
+}
+
+// Killed reports whether the greenlet's context has been cancelled, and why.
+func (g *G) Killed() error {
+	if !g.cancelled.Load() {
+		return nil
+	}
+	return g.causeOf()
+}
+
+// Link is one link callback registration: a function or a waiter to wake.
+type Link struct {
+	Fn func()
+	W  *Waiter
+
+	g          *G // registered on; guarded by g.mu
+	prev, next *Link
+}
+
+type linkList struct{ head, tail *Link }
+
+// AddLink registers l to run once after the greenlet is dead, on its hub, in
+// registration order. Linking a dead greenlet still fires.
+func (g *G) AddLink(l *Link) {
+	g.mu.Lock()
+	l.g = g
+	l.prev = g.links.tail
+	l.next = nil
+	if g.links.tail != nil {
+		g.links.tail.next = l
+	} else {
+		g.links.head = l
+	}
+	g.links.tail = l
+	notify := g.State() == StateDead && !g.notifyPending
+	if notify {
+		g.notifyPending = true
+	}
+	g.mu.Unlock()
+	if notify {
+		g.hub.ready(task{g: g, kind: taskNotify})
+	}
+}
+
+// RemoveLink unregisters l and reports whether it was still registered.
+func (g *G) RemoveLink(l *Link) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if l.g != g {
+		return false
+	}
+	g.unlinkLocked(l)
+	return true
+}
+
+func (g *G) unlinkLocked(l *Link) {
+	if l.prev != nil {
+		l.prev.next = l.next
+	} else {
+		g.links.head = l.next
+	}
+	if l.next != nil {
+		l.next.prev = l.prev
+	} else {
+		g.links.tail = l.prev
+	}
+	l.prev, l.next, l.g = nil, nil, nil
+}
+
+// HasLinks reports how many links are registered.
+func (g *G) HasLinks() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := 0
+	for l := g.links.head; l != nil; l = l.next {
+		n++
+	}
+	return n
+}
+
+// notifyLinks runs the links one at a time, popping each before calling it,
+// so that a link may unlink later ones or add new ones (which run in this
+// same pass).
+func (g *G) notifyLinks() {
+	for {
+		g.mu.Lock()
+		l := g.links.head
+		if l == nil {
+			g.notifyPending = false
+			g.mu.Unlock()
+			return
+		}
+		g.unlinkLocked(l)
+		if l.W != nil {
+			// Wake under the lock RemoveLink takes, so that a waiter that
+			// gave up and moved on is never woken by a stale link.
+			l.W.Wake()
+		}
+		g.mu.Unlock()
+		if l.Fn != nil {
+			g.hub.runFunc(l.Fn)
+		}
+	}
+}
+
+// Join waits until the greenlet is dead. It returns the cause when ctx is
+// cancelled first, leaving the greenlet running.
+func (g *G) Join(ctx context.Context) error {
+	if g.Dead() {
+		return nil
+	}
+	w, err := Prepare(ctx)
+	if err != nil {
+		return err
+	}
+	l := Link{W: w}
+	g.AddLink(&l)
+	err = w.Block(ctx)
+	if err != nil {
+		g.RemoveLink(&l)
+	}
+	w.Release()
+	return err
+}
+
+// Name returns the greenlet's name, "Greenlet-<id>" by default.
+func (g *G) Name() string {
+	h := g.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if g.name == "" {
+		g.name = "Greenlet-" + itoa(int(h.idLocked(g)))
+	}
+	return g.name
+}
+
+// SetName sets the greenlet's name.
+func (g *G) SetName(name string) {
+	g.hub.mu.Lock()
+	g.name = name
+	g.hub.mu.Unlock()
+}
+
+// ID returns the greenlet's small per-hub identifier, assigned on first use:
+// the smallest one not held by a live greenlet.
+func (g *G) ID() int {
+	h := g.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return int(h.idLocked(g))
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,791 @@
+package core
+
+import (
+	"context"
+	"container/heap"
+	"iter"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configure a hub.
+type Options struct {
+	// ErrorHandler is called once for each greenlet that fails (an error
+	// other than a GreenletExit) and for each panicking callback (g nil), on
+	// the hub. Nil means log/slog.
+	ErrorHandler func(g *G, err error)
+	// CrashOnPanic lets a greenlet's panic propagate and crash the program.
+	CrashOnPanic bool
+	// SwitchInterval bounds one callback drain (default 5ms).
+	SwitchInterval time.Duration
+	// CaptureStacks records every greenlet's spawning stack.
+	CaptureStacks bool
+	// Clock replaces the real monotonic clock.
+	Clock Clock
+	// MaxIdleCoroutines bounds the finished coroutines kept for reuse.
+	MaxIdleCoroutines int
+}
+
+type taskKind uint8
+
+const (
+	taskRun    taskKind = iota // start or resume g
+	taskNotify                 // run g's links
+	taskFunc                   // run f
+)
+
+// task is one entry of the hub's FIFO callback queue.
+type task struct {
+	g    *G
+	f    func()
+	kind taskKind
+}
+
+// phase is the hub's life cycle:
+//
+//	idle ──Serve──▶ running ──main ends / stop──▶ stopping ──all dead──▶ closed
+type phase int32
+
+const (
+	phaseIdle phase = iota
+	phaseRunning
+	phaseStopping
+	phaseClosed
+)
+
+// Poller is what the hub waits in when it has nothing to run: the default one
+// waits on a channel and a timer; an I/O poller also handles readiness.
+type Poller interface {
+	// Poll waits up to timeout (negative: no limit; zero: do not block)
+	// for Wakeup or I/O, handles any I/O, and reports whether it did.
+	Poll(timeout time.Duration) bool
+	// Wakeup makes a current or next Poll return. Any goroutine.
+	Wakeup()
+	// Busy reports whether I/O waits are registered (they keep the hub
+	// from declaring ErrLoopExit).
+	Busy() bool
+	// Close releases the poller's resources.
+	Close()
+}
+
+// Hub is the event loop: one goroutine that runs greenlets one at a time
+// through a FIFO callback queue, timers and a poller.
+type Hub struct {
+	mu       sync.Mutex // guards the fields below
+	runq     []task
+	sleeping atomic.Bool // written under mu, read lock-free by addTimer
+	phase    phase
+	live     *G // live-set list head
+	nlive    int
+	ids      idRegistry
+	poller   Poller
+	closers  []func()
+
+	tmu    sync.Mutex // guards timers, tseq and every timer's idx/when
+	timers timerHeap
+	tseq   uint64
+
+	// Loop-only: touched by the hub goroutine and the greenlet it runs.
+	batch       []task
+	bi          int
+	due         []*timer
+	dueTimeouts []*timer
+	current     *G
+	free        []*coro
+	idlers      WaitList
+	main        *G
+
+	endSeq atomic.Uint64 // numbers greenlet ends
+
+	// holds counts outside work that will post back (Blocking calls).
+	holds atomic.Int64
+
+	clock Clock
+	base  time.Time
+	opts  Options
+	ctx   *HubCtx
+}
+
+// activeHubs counts hubs inside Serve: a wake-up may come from any of them.
+var activeHubs atomic.Int64
+
+// NewHub creates a hub that has not started.
+func NewHub(ctx context.Context, opts Options) *Hub {
+	if opts.SwitchInterval <= 0 {
+		opts.SwitchInterval = 5 * time.Millisecond
+	}
+	if opts.MaxIdleCoroutines <= 0 {
+		opts.MaxIdleCoroutines = 1024
+	}
+	h := &Hub{opts: opts, base: time.Now()}
+	h.clock = opts.Clock
+	if h.clock == nil {
+		h.clock = realClock{base: h.base}
+	}
+	h.poller = newChanPoller()
+	h.ctx = &HubCtx{Context: context.WithoutCancel(ctx), hub: h}
+	return h
+}
+
+// Context returns the hub's context: any goroutine may spawn onto the hub
+// with it.
+func (h *Hub) Context() context.Context { return h.ctx }
+
+// Options returns the hub's options.
+func (h *Hub) Options() *Options { return &h.opts }
+
+// Current returns the greenlet the hub is running, or nil. Hub goroutine or
+// its greenlets only.
+func (h *Hub) Current() *G { return h.current }
+
+// Closed reports whether the hub has stopped.
+func (h *Hub) Closed() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.phase == phaseClosed
+}
+
+// ready appends t to the callback queue and wakes the hub if it sleeps. Any
+// goroutine. On a closed hub, notifications and functions run at once in the
+// caller (there is no loop left to run them).
+func (h *Hub) ready(t task) {
+	h.mu.Lock()
+	if h.phase == phaseClosed {
+		h.mu.Unlock()
+		switch t.kind {
+		case taskNotify:
+			t.g.notifyLinks()
+		case taskFunc:
+			h.runFunc(t.f)
+		}
+		return
+	}
+	h.runq = append(h.runq, t)
+	p := h.wakeLocked()
+	h.mu.Unlock()
+	if p != nil {
+		p.Wakeup()
+	}
+}
+
+func (h *Hub) wakeLocked() Poller {
+	if h.sleeping.Load() {
+		h.sleeping.Store(false)
+		return h.poller
+	}
+	return nil
+}
+
+// kick wakes the hub if it sleeps (a timer was armed from outside).
+func (h *Hub) kick() {
+	h.mu.Lock()
+	p := h.wakeLocked()
+	h.mu.Unlock()
+	if p != nil {
+		p.Wakeup()
+	}
+}
+
+// Post queues f to run on the hub, in FIFO order with everything else. Any
+// goroutine.
+func (h *Hub) post(f func()) { h.ready(task{f: f, kind: taskFunc}) }
+
+// Post queues f to run on the hub. Any goroutine.
+func (h *Hub) Post(f func()) { h.post(f) }
+
+// schedule makes a Scheduled greenlet live and queues its start.
+func (h *Hub) schedule(g *G) {
+	h.mu.Lock()
+	if h.phase == phaseClosed {
+		h.mu.Unlock()
+		g.Kill(ErrHubClosed)
+		return
+	}
+	h.addLiveLocked(g)
+	h.runq = append(h.runq, task{g: g})
+	p := h.wakeLocked()
+	stopping := h.phase == phaseStopping
+	h.mu.Unlock()
+	if p != nil {
+		p.Wakeup()
+	}
+	if stopping {
+		g.Kill(ErrGreenletExit)
+	}
+}
+
+func (h *Hub) scheduleLater(g *G, d int64) {
+	h.mu.Lock()
+	if h.phase == phaseClosed {
+		h.mu.Unlock()
+		g.Kill(ErrHubClosed)
+		return
+	}
+	h.addLiveLocked(g)
+	stopping := h.phase == phaseStopping
+	h.mu.Unlock()
+	if stopping {
+		g.Kill(ErrGreenletExit)
+		return
+	}
+	g.t.w, g.t.g = nil, g
+	h.addTimer(&g.t, time.Duration(d))
+}
+
+// startScheduled queues the start of a greenlet whose delay has passed.
+func (h *Hub) startScheduled(g *G) {
+	if g.State() == StateScheduled {
+		h.ready(task{g: g})
+	}
+}
+
+func (h *Hub) addLiveLocked(g *G) {
+	g.live = true
+	g.livePrev = nil
+	g.liveNext = h.live
+	if h.live != nil {
+		h.live.livePrev = g
+	}
+	h.live = g
+	h.nlive++
+}
+
+// retire removes a dead greenlet from the live set, frees its id and queues
+// its link notification.
+func (h *Hub) retire(g *G, notify bool) {
+	h.mu.Lock()
+	if g.live {
+		if g.livePrev != nil {
+			g.livePrev.liveNext = g.liveNext
+		} else {
+			h.live = g.liveNext
+		}
+		if g.liveNext != nil {
+			g.liveNext.livePrev = g.livePrev
+		}
+		g.livePrev, g.liveNext, g.live = nil, nil, false
+		h.nlive--
+	}
+	if g.id >= 0 {
+		h.ids.release(g.id)
+	}
+	if notify {
+		if h.phase == phaseClosed {
+			h.mu.Unlock()
+			g.notifyLinks()
+			return
+		}
+		h.runq = append(h.runq, task{g: g, kind: taskNotify})
+		p := h.wakeLocked()
+		h.mu.Unlock()
+		if p != nil {
+			p.Wakeup()
+		}
+		return
+	}
+	h.mu.Unlock()
+}
+
+// idLocked returns g's id, assigning the smallest free one on first use. A
+// dead greenlet's id has been released, so one assigned after its death is
+// released again at once.
+func (h *Hub) idLocked(g *G) int32 {
+	if g.id < 0 {
+		g.id = h.ids.acquire()
+		if g.State() == StateDead {
+			h.ids.release(g.id)
+		}
+	}
+	return g.id
+}
+
+// Live returns the number of live greenlets (started, not dead).
+func (h *Hub) Live() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.nlive
+}
+
+// Hold records outside work that will post back to the hub (it keeps the
+// hub from declaring ErrLoopExit); the returned function releases it.
+func (h *Hub) Hold() { h.holds.Add(1) }
+
+// Unhold releases a Hold.
+func (h *Hub) Unhold() { h.holds.Add(-1) }
+
+// AddCloser registers f to run when the hub closes, after every greenlet has
+// ended. If the hub is already closed, f runs at once.
+func (h *Hub) AddCloser(f func()) {
+	h.mu.Lock()
+	if h.phase == phaseClosed {
+		h.mu.Unlock()
+		f()
+		return
+	}
+	h.closers = append(h.closers, f)
+	h.mu.Unlock()
+}
+
+// SetPoller replaces the hub's poller. Call only from a greenlet of this
+// hub (the hub is then not inside Poll).
+func (h *Hub) SetPoller(p Poller) {
+	h.mu.Lock()
+	old := h.poller
+	h.poller = p
+	h.mu.Unlock()
+	old.Close()
+}
+
+// Poller returns the hub's poller.
+func (h *Hub) Poller() Poller {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.poller
+}
+
+// Stop asks Serve to kill every greenlet and return. Any goroutine.
+func (h *Hub) Stop() { h.post(h.beginStop) }
+
+func (h *Hub) beginStop() {
+	h.mu.Lock()
+	if h.phase != phaseRunning {
+		h.mu.Unlock()
+		return
+	}
+	h.phase = phaseStopping
+	var gs []*G
+	for g := h.live; g != nil; g = g.liveNext {
+		gs = append(gs, g)
+	}
+	h.mu.Unlock()
+	// Kill in spawn order, as killall does.
+	for i := len(gs) - 1; i >= 0; i-- {
+		gs[i].Kill(ErrGreenletExit)
+	}
+}
+
+// Serve runs the loop on the calling goroutine. With a main greenlet, the
+// hub stops when main ends; without one, when Stop is called. ctx's
+// cancellation kills main (or stops the hub) with ctx's cause. When Serve
+// returns, every greenlet it ran has ended and its coroutines are gone.
+func (h *Hub) Serve(ctx context.Context, main *G) {
+	h.mu.Lock()
+	if h.phase != phaseIdle {
+		h.mu.Unlock()
+		panic("gevent: hub served twice")
+	}
+	h.phase = phaseRunning
+	h.mu.Unlock()
+	activeHubs.Add(1)
+	defer activeHubs.Add(-1)
+	h.main = main
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() {
+			cause := context.Cause(ctx)
+			h.post(func() {
+				if h.main != nil {
+					h.main.Kill(cause)
+				} else {
+					h.beginStop()
+				}
+			})
+		})
+		defer stop()
+	}
+	defer h.close()
+	for {
+		h.drain()
+		if main != nil && main.Dead() {
+			h.beginStop()
+		}
+		if h.phase == phaseStopping && h.quiescent() {
+			return
+		}
+		events := h.poll()
+		fired := h.fireTimers()
+		if !events && !fired && h.idlers.Len() > 0 && h.runqEmpty() {
+			h.idlers.WakeAll()
+		}
+	}
+}
+
+func (h *Hub) runqEmpty() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.runq) == 0 && h.bi >= len(h.batch)
+}
+
+func (h *Hub) quiescent() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.nlive == 0 && len(h.runq) == 0 && h.bi >= len(h.batch) && h.holds.Load() == 0
+}
+
+// poll waits for work: not at all if work is queued or greenlets idle, until
+// the next timer otherwise. When nothing at all can ever wake the hub, it
+// ends the main greenlet's wait with ErrLoopExit instead.
+func (h *Hub) poll() bool {
+	timeout := time.Duration(-1)
+	if h.idlers.Len() > 0 || h.bi < len(h.batch) {
+		timeout = 0
+	} else if when, ok := h.nextTimer(); ok {
+		timeout = max(0, time.Duration(when-h.clock.Now()))
+	}
+	h.mu.Lock()
+	if len(h.runq) > 0 {
+		timeout = 0
+	}
+	p := h.poller
+	if timeout < 0 && h.deadlockedLocked(p) {
+		h.mu.Unlock()
+		if h.loopExit() {
+			return false
+		}
+		h.mu.Lock()
+	}
+	if timeout != 0 {
+		h.sleeping.Store(true)
+	}
+	h.mu.Unlock()
+	events := p.Poll(timeout)
+	if timeout != 0 {
+		h.mu.Lock()
+		h.sleeping.Store(false)
+		h.mu.Unlock()
+	}
+	return events
+}
+
+// deadlockedLocked reports whether nothing can wake the hub: no queued work,
+// timers, I/O or outside work, no other hub running and no plain goroutine
+// blocked in one of the library's waits.
+func (h *Hub) deadlockedLocked(p Poller) bool {
+	if h.main == nil && h.phase == phaseRunning {
+		return false // a served hub waits for outside work
+	}
+	if len(h.runq) > 0 || h.holds.Load() > 0 || p.Busy() {
+		return false
+	}
+	if _, ok := h.nextTimer(); ok {
+		return false
+	}
+	return activeHubs.Load() == 1 && goroutineWaiters.Load() == 0
+}
+
+// loopExit ends the waits that can never complete: the main greenlet's while
+// running, every parked greenlet's while stopping. It reports whether it
+// ended any.
+func (h *Hub) loopExit() bool {
+	if h.phase == phaseRunning {
+		if h.main != nil && h.main.waiting != nil {
+			return h.main.waiting.Cancel(ErrLoopExit)
+		}
+		return false
+	}
+	h.mu.Lock()
+	var ws []*Waiter
+	for g := h.live; g != nil; g = g.liveNext {
+		if g.waiting != nil {
+			ws = append(ws, g.waiting)
+		}
+	}
+	h.mu.Unlock()
+	ended := false
+	for _, w := range ws {
+		if w.Cancel(ErrLoopExit) {
+			ended = true
+		}
+	}
+	return ended
+}
+
+// drain runs queued tasks in FIFO order, including those queued while it
+// runs, until the queue is empty or the switch interval has passed (checked
+// every 64 tasks) so that timers and I/O are not starved.
+func (h *Hub) drain() {
+	var start int64
+	for n := 1; ; n++ {
+		if h.bi >= len(h.batch) {
+			clear(h.batch)
+			h.batch = h.batch[:0]
+			h.bi = 0
+			h.mu.Lock()
+			h.batch, h.runq = h.runq, h.batch
+			h.mu.Unlock()
+			if len(h.batch) == 0 {
+				return
+			}
+		}
+		t := h.batch[h.bi]
+		h.bi++
+		switch t.kind {
+		case taskRun:
+			h.switchTo(t.g)
+		case taskNotify:
+			t.g.notifyLinks()
+		case taskFunc:
+			h.runFunc(t.f)
+		}
+		if n&63 == 0 {
+			now := h.clock.Now()
+			if start == 0 {
+				start = now
+			} else if time.Duration(now-start) > h.opts.SwitchInterval {
+				return
+			}
+		}
+	}
+}
+
+// switchTo starts or resumes g on its coroutine and returns when g parks or
+// ends.
+func (h *Hub) switchTo(g *G) {
+	if g.co == nil {
+		if !g.transition(StateScheduled, StateRunning) {
+			return // killed before it started
+		}
+		c := h.getCoro()
+		c.g = g
+		g.co = c
+	}
+	h.current = g
+	g.co.resume()
+	h.current = nil
+	if c := g.co; c.g == nil {
+		g.co = nil
+		h.putCoro(c)
+	}
+}
+
+// park suspends the running greenlet g until a task resumes it.
+func (h *Hub) park(g *G, w *Waiter) {
+	g.waiting = w
+	g.co.yield(struct{}{})
+	g.waiting = nil
+}
+
+// Yield puts the running greenlet g at the back of the callback queue and
+// switches to the hub (gevent's sleep(0)).
+func (h *Hub) Yield(g *G) {
+	h.ready(task{g: g})
+	g.co.yield(struct{}{})
+}
+
+// Idle parks g until an iteration of the loop has nothing else to do.
+func (h *Hub) Idle(ctx context.Context, g *G) error {
+	w := &g.w
+	w.state.Store(int32(waitWaiting))
+	h.idlers.PushBack(w)
+	err := w.Block(ctx)
+	if err != nil {
+		h.idlers.Remove(w)
+	}
+	return err
+}
+
+// Sleep parks g for d on the hub's timer heap.
+func (h *Hub) Sleep(ctx context.Context, g *G, d time.Duration) error {
+	w := &g.w
+	w.state.Store(int32(waitWaiting))
+	g.t.w, g.t.g = w, nil
+	h.addTimer(&g.t, d)
+	err := w.Block(ctx)
+	if err != nil {
+		h.delTimer(&g.t)
+	}
+	return err
+}
+
+// AfterFunc runs f on the hub after d; the returned function disarms it and
+// reports whether it did. Any goroutine.
+func (h *Hub) AfterFunc(d time.Duration, f func()) (stop func() bool) {
+	t := &timer{f: f}
+	h.addTimer(t, d)
+	return func() bool { return h.delTimer(t) }
+}
+
+func (h *Hub) runFunc(f func()) {
+	if h.opts.CrashOnPanic {
+		f()
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			h.report(nil, &PanicError{Value: p, Stack: stack()})
+		}
+	}()
+	f()
+}
+
+// report hands a failure to the error handler (once per failed greenlet).
+func (h *Hub) report(g *G, err error) {
+	if f := h.opts.ErrorHandler; f != nil {
+		func() {
+			// A handler that panics must not take the hub down (gevent
+			// tolerates a raising handle_error).
+			defer func() { _ = recover() }()
+			f(g, err)
+		}()
+		return
+	}
+	attrs := []any{"err", err}
+	if g != nil {
+		attrs = append(attrs, "greenlet", g.Name(), "id", g.ID())
+	}
+	if pe, ok := err.(*PanicError); ok {
+		attrs = append(attrs, "stack", string(pe.Stack))
+	}
+	if g != nil {
+		slog.Error("gevent: greenlet failed", attrs...)
+	} else {
+		slog.Error("gevent: callback failed", attrs...)
+	}
+}
+
+// close runs after every greenlet has ended: it releases idle coroutines,
+// runs the closers and the poller's Close, and marks the hub closed.
+func (h *Hub) close() {
+	for _, c := range h.free {
+		c.stop()
+	}
+	h.free = nil
+	h.mu.Lock()
+	h.phase = phaseClosed
+	closers := h.closers
+	h.closers = nil
+	rest := h.runq
+	h.runq = nil
+	p := h.poller
+	h.mu.Unlock()
+	for _, t := range rest {
+		switch t.kind {
+		case taskNotify:
+			t.g.notifyLinks()
+		case taskFunc:
+			h.runFunc(t.f)
+		}
+	}
+	for _, f := range closers {
+		f()
+	}
+	p.Close()
+}
+
+// coro is a reusable runtime coroutine that runs greenlets one after
+// another: a greenlet gets one when it first runs, and gives it back when it
+// ends (creating coroutines at spawn, or not reusing them, costs 4x).
+type coro struct {
+	next  func() (struct{}, bool)
+	stop  func()
+	yield func(struct{}) bool
+	g     *G // the greenlet it runs; nil when idle
+}
+
+func (c *coro) resume() { c.next() }
+
+func (c *coro) loop(yield func(struct{}) bool) {
+	c.yield = yield
+	for {
+		c.g.run()
+		c.g = nil
+		if !yield(struct{}{}) {
+			return
+		}
+	}
+}
+
+func (h *Hub) getCoro() *coro {
+	if n := len(h.free); n > 0 {
+		c := h.free[n-1]
+		h.free[n-1] = nil
+		h.free = h.free[:n-1]
+		return c
+	}
+	c := &coro{}
+	c.next, c.stop = iter.Pull(c.loop)
+	return c
+}
+
+func (h *Hub) putCoro(c *coro) {
+	if len(h.free) < h.opts.MaxIdleCoroutines {
+		h.free = append(h.free, c)
+		return
+	}
+	c.stop()
+}
+
+// idRegistry hands out the smallest free small integer (gevent's
+// minimal_ident).
+type idRegistry struct {
+	freed intHeap
+	next  int32
+}
+
+func (r *idRegistry) acquire() int32 {
+	if r.freed.Len() > 0 {
+		return heap.Pop(&r.freed).(int32)
+	}
+	id := r.next
+	r.next++
+	return id
+}
+
+func (r *idRegistry) release(id int32) { heap.Push(&r.freed, id) }
+
+type intHeap []int32
+
+func (h intHeap) Len() int           { return len(h) }
+func (h intHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h intHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *intHeap) Push(x any)        { *h = append(*h, x.(int32)) }
+func (h *intHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// chanPoller is the default poller: a wake-up channel and one reusable
+// runtime timer.
+type chanPoller struct {
+	wake chan struct{}
+	t    *time.Timer
+}
+
+func newChanPoller() *chanPoller {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &chanPoller{wake: make(chan struct{}, 1), t: t}
+}
+
+func (p *chanPoller) Poll(timeout time.Duration) bool {
+	switch {
+	case timeout == 0:
+		select {
+		case <-p.wake:
+		default:
+		}
+	case timeout < 0:
+		<-p.wake
+	default:
+		p.t.Reset(timeout)
+		select {
+		case <-p.wake:
+			p.t.Stop()
+		case <-p.t.C:
+		}
+	}
+	return false
+}
+
+func (p *chanPoller) Wakeup() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (p *chanPoller) Busy() bool { return false }
+func (p *chanPoller) Close()     { p.t.Stop() }

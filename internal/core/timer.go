@@ -1,0 +1,216 @@
+package core
+
+import (
+	"time"
+)
+
+// Clock is the hub's source of time: nanoseconds on a monotonic scale. The
+// real clock is the default; the interface is the seam for a virtual clock.
+type Clock interface {
+	Now() int64
+}
+
+// realClock measures from the hub's creation with the runtime's monotonic
+// clock (time.Since takes the fast monotonic path).
+type realClock struct{ base time.Time }
+
+func (c realClock) Now() int64 { return int64(time.Since(c.base)) }
+
+// Timer priorities, as in gevent's libev loop: sleeps and delayed starts fire
+// before timeouts that expire in the same iteration.
+const (
+	prioNormal  = 0
+	prioTimeout = -1
+)
+
+// timer is one entry of the hub's timer heap. Exactly one of w, tc, g or f
+// says what firing does. Timers are owned by their waiter, context or
+// greenlet and reused; idx is the heap position plus one (0: not armed),
+// guarded by Hub.tmu like the heap.
+type timer struct {
+	when int64
+	seq  uint64
+	idx  int
+	prio int8
+
+	w  *Waiter   // a sleeping waiter to wake
+	tc *TimerCtx // a timeout to expire
+	g  *G        // a greenlet to start (SpawnLater)
+	f  func()    // anything else, run on the hub
+}
+
+func (t *timer) before(u *timer) bool {
+	if t.when != u.when {
+		return t.when < u.when
+	}
+	return t.seq < u.seq
+}
+
+// timerHeap is a binary min-heap ordered by (when, seq).
+type timerHeap []*timer
+
+func (h *timerHeap) push(t *timer) {
+	*h = append(*h, t)
+	t.idx = len(*h)
+	h.up(len(*h) - 1)
+}
+
+func (h *timerHeap) remove(t *timer) {
+	i := t.idx - 1
+	last := len(*h) - 1
+	if i != last {
+		(*h)[i] = (*h)[last]
+		(*h)[i].idx = i + 1
+	}
+	(*h)[last] = nil
+	*h = (*h)[:last]
+	if i != last {
+		if !h.down(i) {
+			h.up(i)
+		}
+	}
+	t.idx = 0
+}
+
+func (h timerHeap) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h[i].before(h[p]) {
+			break
+		}
+		h.swap(i, p)
+		i = p
+	}
+}
+
+func (h timerHeap) down(i int) bool {
+	start := i
+	n := len(h)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && h[r].before(h[l]) {
+			m = r
+		}
+		if !h[m].before(h[i]) {
+			break
+		}
+		h.swap(i, m)
+		i = m
+	}
+	return i > start
+}
+
+func (h timerHeap) swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].idx = i + 1
+	h[j].idx = j + 1
+}
+
+// Now returns the hub clock's current reading.
+func (h *Hub) Now() int64 { return h.clock.Now() }
+
+// addTimer arms t to fire d from now. Safe from any goroutine: the heap has
+// its own lock, and a hub asleep past the new deadline is woken.
+func (h *Hub) addTimer(t *timer, d time.Duration) {
+	if d < 0 {
+		d = 0
+	}
+	t.when = h.clock.Now() + int64(d)
+	h.tmu.Lock()
+	if t.idx > 0 {
+		h.timers.remove(t)
+	}
+	h.tseq++
+	t.seq = h.tseq
+	h.timers.push(t)
+	first := h.timers[0] == t
+	h.tmu.Unlock()
+	if first && h.sleeping.Load() {
+		h.kick()
+	}
+}
+
+// delTimer disarms t and reports whether it was armed.
+func (h *Hub) delTimer(t *timer) bool {
+	h.tmu.Lock()
+	armed := t.idx != 0
+	if t.idx > 0 {
+		h.timers.remove(t)
+	}
+	t.idx = 0
+	h.tmu.Unlock()
+	return armed
+}
+
+// nextTimer returns the earliest deadline, if any timer is armed.
+func (h *Hub) nextTimer() (int64, bool) {
+	h.tmu.Lock()
+	defer h.tmu.Unlock()
+	if len(h.timers) == 0 {
+		return 0, false
+	}
+	return h.timers[0].when, true
+}
+
+// fireTimers runs every timer due at the hub clock's current reading:
+// normal-priority timers first, in deadline order, then (after the work they
+// made runnable has run) the timeouts, as libev orders priority 0 before -1.
+// A due timer is marked pending (idx -1) until it fires, so that a greenlet
+// that runs in between can still disarm it: a timeout cancelled by the
+// greenlet its sleep woke is never delivered, as in gevent.
+func (h *Hub) fireTimers() bool {
+	now := h.clock.Now()
+	h.tmu.Lock()
+	for len(h.timers) > 0 && h.timers[0].when <= now {
+		t := h.timers[0]
+		h.timers.remove(t)
+		t.idx = -1
+		if t.prio == prioTimeout {
+			h.dueTimeouts = append(h.dueTimeouts, t)
+		} else {
+			h.due = append(h.due, t)
+		}
+	}
+	h.tmu.Unlock()
+	fired := len(h.due) > 0 || len(h.dueTimeouts) > 0
+	h.fireDue(h.due)
+	h.due = h.due[:0]
+	if len(h.dueTimeouts) > 0 {
+		h.drain()
+		h.fireDue(h.dueTimeouts)
+		h.dueTimeouts = h.dueTimeouts[:0]
+	}
+	return fired
+}
+
+func (h *Hub) fireDue(due []*timer) {
+	for i, t := range due {
+		due[i] = nil
+		h.tmu.Lock()
+		pending := t.idx == -1
+		if pending {
+			t.idx = 0
+		}
+		h.tmu.Unlock()
+		if pending {
+			h.fire(t)
+		}
+	}
+}
+
+func (h *Hub) fire(t *timer) {
+	switch {
+	case t.w != nil:
+		t.w.Wake()
+	case t.tc != nil:
+		t.tc.expire()
+	case t.g != nil:
+		h.startScheduled(t.g)
+	case t.f != nil:
+		h.runFunc(t.f)
+	}
+}

@@ -1,0 +1,160 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// TimerCtx is a context cancelled when its timer expires, with a cause that
+// carries identity (the root package's *Timeout). When its parent belongs to
+// a hub, the timer lives in that hub's heap; otherwise it is a runtime timer.
+// It can be stopped and started again (gevent's Timeout.cancel and start).
+type TimerCtx struct {
+	canceler
+
+	// parent, values, hub and self are written by Start and read by the
+	// context methods of whoever holds this context; as with any context,
+	// Start must happen before the context is handed out.
+	parent context.Context
+	values context.Context
+	hub    *Hub
+	self   error // the cause delivered on expiry
+
+	t  timer       // in hub's heap
+	rt *time.Timer // runtime timer when there is no hub
+	// deadline is the wall-clock expiry of a runtime timer.
+	deadline time.Time
+}
+
+// Init prepares tc to deliver cause on expiry. It must be called once, before
+// the first Start.
+func (tc *TimerCtx) Init(cause error) {
+	tc.self = cause
+	tc.t.tc = tc
+	tc.t.prio = prioTimeout
+}
+
+// Start (re)arms tc to expire d from now, with parent as its parent context.
+// A previous run's cancellation is forgotten: contexts returned by earlier
+// starts must no longer be in use.
+func (tc *TimerCtx) Start(parent context.Context, d time.Duration) {
+	tc.mu.Lock()
+	tc.cause = nil
+	tc.cancelled.Store(false)
+	tc.done = nil
+	stop := tc.parentStop
+	tc.parentStop = nil
+	tc.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	tc.parent = parent
+	if tc.values == nil || tc.values != parent {
+		tc.values = valuesParent(parent)
+	}
+	h := HubOf(parent)
+	tc.hub = h
+	if h != nil {
+		h.addTimer(&tc.t, d)
+		return
+	}
+	if d < 0 {
+		d = 0
+	}
+	tc.deadline = time.Now().Add(d)
+	if tc.rt == nil {
+		tc.rt = time.AfterFunc(d, tc.expire)
+	} else {
+		tc.rt.Reset(d)
+	}
+}
+
+// Stop disarms the timer without cancelling the context and reports whether
+// it was pending.
+func (tc *TimerCtx) Stop() bool {
+	if tc.hub != nil {
+		return tc.hub.delTimer(&tc.t)
+	}
+	if tc.rt != nil {
+		return tc.rt.Stop()
+	}
+	return false
+}
+
+// Pending reports whether the timer is armed.
+func (tc *TimerCtx) Pending() bool {
+	if h := tc.hub; h != nil {
+		h.tmu.Lock()
+		defer h.tmu.Unlock()
+		return tc.t.idx != 0
+	}
+	// A runtime timer that has not fired leaves the context uncancelled.
+	return tc.rt != nil && !tc.cancelled.Load() && time.Now().Before(tc.deadline)
+}
+
+// CancelWith stops the timer and cancels the context with cause (the cancel
+// function of WithTimeout).
+func (tc *TimerCtx) CancelWith(cause error) {
+	tc.Stop()
+	tc.canceler.cancel(cause)
+}
+
+// Expired reports whether the context was cancelled by its own timer.
+func (tc *TimerCtx) Expired() bool {
+	return tc.cancelled.Load() && tc.causeOf() == tc.self
+}
+
+func (tc *TimerCtx) expire() { tc.canceler.cancel(tc.self) }
+
+// Deadline returns the timer's expiry, or the parent's when that is earlier.
+func (tc *TimerCtx) Deadline() (time.Time, bool) {
+	var d time.Time
+	if tc.hub != nil {
+		tc.hub.tmu.Lock()
+		when := tc.t.when
+		tc.hub.tmu.Unlock()
+		d = tc.hub.base.Add(time.Duration(when))
+	} else {
+		d = tc.deadline
+	}
+	if pd, ok := tc.parent.Deadline(); ok && pd.Before(d) {
+		return pd, true
+	}
+	return d, true
+}
+
+// Done returns a channel closed when the timer expires or the parent is
+// cancelled. The parent is watched only once someone asks for the channel:
+// the library's own waits register with each context directly.
+func (tc *TimerCtx) Done() <-chan struct{} {
+	return tc.canceler.doneChan(tc.watchParent)
+}
+
+func (tc *TimerCtx) watchParent() func() bool {
+	p := tc.parent
+	propagate := func() { tc.canceler.cancel(Cause(p)) }
+	switch pc := p.(type) {
+	case *G:
+		return pc.canceler.afterFunc(propagate)
+	case *TimerCtx:
+		return pc.canceler.afterFunc(propagate)
+	}
+	if p.Done() == nil {
+		return nil
+	}
+	return context.AfterFunc(p, propagate)
+}
+
+// Err returns nil until the context is cancelled (by its timer or through its
+// parent), then an error that is (or wraps) the cause.
+func (tc *TimerCtx) Err() error { return errOf(Cause(tc)) }
+
+// Value delegates to the parent.
+func (tc *TimerCtx) Value(key any) any { return tc.values.Value(key) }
+
+// AfterFunc lets contexts derived with the context package watch this one
+// without a goroutine.
+func (tc *TimerCtx) AfterFunc(f func()) func() bool {
+	tc.Done() // make sure parent cancellation reaches our listeners
+	return tc.canceler.afterFunc(f)
+}

@@ -1,0 +1,346 @@
+package core
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+)
+
+// waitState is the state of one Waiter.
+//
+//	idle ──Prepare──▶ waiting ──Wake──▶ woken ──Block returns──▶ idle
+//	                     └────Cancel──▶ cancelled ──Block returns──▶ idle
+//
+// Wake and Cancel race through one compare-and-swap from waiting: exactly one
+// of them wins. A primitive whose Wake fails moves on to its next waiter, so an
+// item or a unit is never handed to a waiter that has already given up.
+type waitState int32
+
+const (
+	waitIdle      waitState = iota // not in a wait
+	waitWaiting                    // registered and parked (or about to park)
+	waitWoken                      // the primitive won: the wait succeeds
+	waitCancelled                  // a cancellation won: the wait fails with cause
+)
+
+func (s waitState) String() string {
+	switch s {
+	case waitIdle:
+		return "idle"
+	case waitWaiting:
+		return "waiting"
+	case waitWoken:
+		return "woken"
+	case waitCancelled:
+		return "cancelled"
+	}
+	return "invalid"
+}
+
+// Waiter is one party waiting for one thing: a parked greenlet or a blocked
+// plain goroutine. Every blocking call of the library is built on it:
+//
+//	w, err := core.Prepare(ctx)   // level-triggered cancellation check
+//	... register w with the object, under the object's lock ...
+//	err = w.Block(ctx)            // park until Wake or Cancel
+//	if err != nil { ... remove w from the object, under its lock ... }
+//	w.Release()
+//
+// A greenlet owns one Waiter and reuses it for every wait; goroutine waiters
+// come from a pool.
+type Waiter struct {
+	state atomic.Int32
+
+	// g is the parked greenlet; nil for a goroutine waiter.
+	g *G
+	// ch wakes a goroutine waiter (capacity 1).
+	ch chan struct{}
+
+	// cause is written by the canceller after it wins the CAS and read by the
+	// waiter after it resumes; the hand-off (hub queue lock or ch) orders them.
+	cause error
+
+	// Intrusive links for the WaitList the waiter is queued on, guarded by
+	// the lock of the object that owns that list.
+	list       *WaitList
+	prev, next *Waiter
+
+	// regs are the cancellation registrations of the current Block (the
+	// first few are embedded so that a wait does not allocate).
+	regs  [1]listener
+	nregs int
+	extra []*listener
+}
+
+var waiterPool = sync.Pool{New: func() any {
+	return &Waiter{ch: make(chan struct{}, 1)}
+}}
+
+// Prepare returns the Waiter for a wait made with ctx: the current greenlet's
+// own Waiter when ctx belongs to a running hub, or a pooled goroutine Waiter
+// otherwise. It returns ctx's cancellation cause instead when ctx is already
+// cancelled (every switch point is level-triggered).
+func Prepare(ctx context.Context) (*Waiter, error) {
+	if err := Cause(ctx); err != nil {
+		return nil, err
+	}
+	var w *Waiter
+	if g := Current(ctx); g != nil {
+		w = &g.w
+	} else {
+		w = waiterPool.Get().(*Waiter)
+	}
+	w.state.Store(int32(waitWaiting))
+	return w, nil
+}
+
+// Greenlet reports the greenlet this waiter parks, or nil.
+func (w *Waiter) Greenlet() *G { return w.g }
+
+// Wake ends the wait successfully. It reports false when the waiter was no
+// longer waiting (it gave up or was already woken); the caller must then offer
+// what it had to someone else. Wake may be called from any goroutine.
+func (w *Waiter) Wake() bool {
+	if !w.state.CompareAndSwap(int32(waitWaiting), int32(waitWoken)) {
+		return false
+	}
+	w.signal()
+	return true
+}
+
+// Cancel ends the wait with cause. It reports false when the waiter had
+// already been woken or cancelled. Any goroutine.
+func (w *Waiter) Cancel(cause error) bool {
+	if !w.state.CompareAndSwap(int32(waitWaiting), int32(waitCancelled)) {
+		return false
+	}
+	w.cause = cause
+	w.signal()
+	return true
+}
+
+func (w *Waiter) signal() {
+	if w.g != nil {
+		w.g.hub.ready(task{g: w.g})
+		return
+	}
+	w.ch <- struct{}{}
+}
+
+// Waiting reports whether the waiter is still waiting.
+func (w *Waiter) Waiting() bool { return waitState(w.state.Load()) == waitWaiting }
+
+// Block parks the caller until Wake or Cancel. It returns nil when woken and
+// the cancellation cause otherwise. Cancellation comes from ctx (our own
+// contexts are watched without goroutines; foreign ones through
+// context.AfterFunc), or from the hub (ErrLoopExit, shutdown).
+func (w *Waiter) Block(ctx context.Context) error {
+	if w.g != nil {
+		return w.blockGreenlet(ctx)
+	}
+	return w.blockGoroutine(ctx)
+}
+
+func (w *Waiter) blockGreenlet(ctx context.Context) error {
+	g := w.g
+	stop := w.register(ctx)
+	g.hub.park(g, w)
+	w.unregister(stop)
+	return w.finish()
+}
+
+func (w *Waiter) blockGoroutine(ctx context.Context) error {
+	goroutineWaiters.Add(1)
+	select {
+	case <-w.ch:
+	case <-ctx.Done():
+		w.Cancel(Cause(ctx))
+		<-w.ch // our own signal, or the waker's: exactly one arrives
+	}
+	goroutineWaiters.Add(-1)
+	return w.finish()
+}
+
+func (w *Waiter) finish() error {
+	st := waitState(w.state.Swap(int32(waitIdle)))
+	if st == waitCancelled {
+		err := w.cause
+		w.cause = nil
+		return err
+	}
+	if st != waitWoken {
+		panic("gevent: internal error: wait ended in state " + st.String())
+	}
+	return nil
+}
+
+// Release returns a goroutine waiter to its pool; a no-op for greenlets.
+func (w *Waiter) Release() {
+	if w.g == nil {
+		waiterPool.Put(w)
+	}
+}
+
+// register arranges for w to be cancelled when ctx is. It walks ctx's chain
+// through the library's own context types, adding w to each one's listener
+// list, and stops at the first greenlet context (whose parent never cancels)
+// or at a foreign context, which is watched with context.AfterFunc.
+func (w *Waiter) register(ctx context.Context) (stop func() bool) {
+	for ctx != nil {
+		switch c := ctx.(type) {
+		case *G:
+			c.canceler.add(w.listener())
+			return nil
+		case *TimerCtx:
+			c.canceler.add(w.listener())
+			ctx = c.parent
+		case detached:
+			ctx = c.Context
+		default:
+			if ctx.Done() == nil {
+				return nil
+			}
+			return watchForeign(ctx, w)
+		}
+	}
+	return nil
+}
+
+func (w *Waiter) listener() *listener {
+	var l *listener
+	if w.nregs < len(w.regs) {
+		l = &w.regs[w.nregs]
+	} else {
+		l = &listener{}
+		w.extra = append(w.extra, l)
+	}
+	w.nregs++
+	l.w = w
+	return l
+}
+
+func (w *Waiter) unregister(stop func() bool) {
+	if stop != nil {
+		stop()
+	}
+	for i := 0; i < w.nregs && i < len(w.regs); i++ {
+		w.regs[i].remove()
+	}
+	for _, l := range w.extra {
+		l.remove()
+	}
+	w.nregs = 0
+	clear(w.extra)
+	w.extra = w.extra[:0]
+}
+
+// goroutineWaiters counts plain goroutines blocked in the library's waits:
+// any of them may later wake a greenlet, so a hub does not declare
+// ErrLoopExit while one exists.
+var goroutineWaiters atomic.Int64
+
+// WaitList is a FIFO of waiters, guarded by the lock of the object owning it.
+// The zero value is an empty list.
+type WaitList struct {
+	head, tail *Waiter
+	n          int
+}
+
+// Len is the number of queued waiters.
+func (l *WaitList) Len() int { return l.n }
+
+// PushBack queues w at the end.
+func (l *WaitList) PushBack(w *Waiter) {
+	if w.list != nil {
+		panic("gevent: internal error: waiter queued twice")
+	}
+	w.list = l
+	w.prev = l.tail
+	w.next = nil
+	if l.tail != nil {
+		l.tail.next = w
+	} else {
+		l.head = w
+	}
+	l.tail = w
+	l.n++
+}
+
+// Front returns the first waiter without removing it, or nil.
+func (l *WaitList) Front() *Waiter { return l.head }
+
+// PopFront removes and returns the first waiter, or nil.
+func (l *WaitList) PopFront() *Waiter {
+	w := l.head
+	if w != nil {
+		l.Remove(w)
+	}
+	return w
+}
+
+// Remove unlinks w if it is on this list and reports whether it was.
+func (l *WaitList) Remove(w *Waiter) bool {
+	if w.list != l {
+		return false
+	}
+	if w.prev != nil {
+		w.prev.next = w.next
+	} else {
+		l.head = w.next
+	}
+	if w.next != nil {
+		w.next.prev = w.prev
+	} else {
+		l.tail = w.prev
+	}
+	w.prev, w.next, w.list = nil, nil, nil
+	l.n--
+	return true
+}
+
+// WakeOne wakes the first waiter that is still waiting, dropping those that
+// gave up, and returns it (nil when none was woken).
+func (l *WaitList) WakeOne() *Waiter {
+	for {
+		w := l.PopFront()
+		if w == nil {
+			return nil
+		}
+		if w.Wake() {
+			return w
+		}
+	}
+}
+
+// WakeAll wakes every waiter in FIFO order.
+func (l *WaitList) WakeAll() {
+	for w := l.PopFront(); w != nil; w = l.PopFront() {
+		w.Wake()
+	}
+}
+
+// watchForeign cancels w when a foreign context is cancelled. The callback
+// runs on its own goroutine; the returned stop also waits it out, so that it
+// can never cancel a later wait of the same (reused) waiter.
+func watchForeign(ctx context.Context, w *Waiter) func() bool {
+	r := &foreignWatch{w: w}
+	stop := context.AfterFunc(ctx, func() {
+		r.mu.Lock()
+		if r.w != nil {
+			r.w.Cancel(Cause(ctx))
+		}
+		r.mu.Unlock()
+	})
+	return func() bool {
+		stopped := stop()
+		r.mu.Lock()
+		r.w = nil
+		r.mu.Unlock()
+		return stopped
+	}
+}
+
+type foreignWatch struct {
+	mu sync.Mutex
+	w  *Waiter // nil once the wait is over
+}

@@ -1,0 +1,45 @@
+package gevent
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"sync"
+)
+
+// SignalHandler runs fn in a new greenlet on ctx's hub each time the process
+// receives sig (gevent's signal_handler). Like gevent's, it does not keep the
+// hub alive. stop unregisters it; it is also stopped when the hub closes.
+// One helper goroutine relays the signals while it is registered.
+func SignalHandler(ctx context.Context, sig os.Signal, fn func(ctx context.Context)) (stop func()) {
+	if fn == nil {
+		panic("gevent: SignalHandler with a nil function")
+	}
+	h := hubOf(ctx, "SignalHandler")
+	spawnCtx := h.Context()
+	ch := make(chan os.Signal, 1)
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	signal.Notify(ch, sig)
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ch:
+				SpawnRaw(spawnCtx, fn)
+			case <-quit:
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			signal.Stop(ch)
+			close(quit)
+			<-done
+		})
+	}
+	h.AddCloser(stop)
+	return stop
+}

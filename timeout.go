@@ -1,0 +1,122 @@
+package gevent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gevent-go/gevent/internal/core"
+)
+
+// Timeout is gevent's Timeout: a reusable deadline that cancels a context
+// with an identity. Start derives a context that is cancelled d after the
+// call with the Timeout itself as the cause (or the error given to
+// NewTimeout), so errors.Is(err, t) answers "is it my timeout?", and an outer
+// timeout passes through inner waits unchanged.
+//
+// When the context passed to Start belongs to a hub, the timer lives in that
+// hub's timer heap; otherwise it is a runtime timer. A *Timeout is an error
+// that satisfies errors.Is(err, context.DeadlineExceeded).
+//
+// Start, Cancel and Pending may be called from any goroutine, but Start must
+// not race with itself.
+type Timeout struct {
+	tc  core.TimerCtx
+	d   time.Duration
+	err error
+}
+
+// NewTimeout returns a Timeout of d that is not started. On expiry its
+// contexts are cancelled with err, or with the Timeout itself when err is
+// nil. Negative d counts as zero.
+func NewTimeout(d time.Duration, err error) *Timeout {
+	t := &Timeout{d: max(d, 0), err: err}
+	if err == nil {
+		t.tc.Init(t)
+	} else {
+		t.tc.Init(err)
+	}
+	return t
+}
+
+// Start arms the timer and returns a context derived from ctx that is
+// cancelled when it expires. Starting a pending Timeout panics. A fired or
+// cancelled Timeout may be started again; the context of an earlier start
+// must no longer be in use then.
+func (t *Timeout) Start(ctx context.Context) context.Context {
+	if t.tc.Pending() {
+		panic("gevent: Timeout started while pending")
+	}
+	t.tc.Start(ctx, t.d)
+	return &t.tc
+}
+
+// Cancel stops the timer if it is pending; the context stays uncancelled.
+// The Timeout may be started again.
+func (t *Timeout) Cancel() { t.tc.Stop() }
+
+// Pending reports whether the timer is armed.
+func (t *Timeout) Pending() bool { return t.tc.Pending() }
+
+// Duration returns the timeout's duration (gevent's seconds).
+func (t *Timeout) Duration() time.Duration { return t.d }
+
+// Error describes the timeout.
+func (t *Timeout) Error() string {
+	if t.err != nil {
+		return fmt.Sprintf("gevent: timeout after %v: %v", t.d, t.err)
+	}
+	return fmt.Sprintf("gevent: timeout after %v", t.d)
+}
+
+// Is reports true for context.DeadlineExceeded.
+func (t *Timeout) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// WithTimeout returns a context derived from ctx that is cancelled after d
+// with a new *Timeout as its cause, and a function that cancels it early
+// (with context.Canceled) and releases its timer. Inside a greenlet the timer
+// is the hub's: cheaper than context.WithTimeout.
+func WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	t := NewTimeout(d, nil)
+	c := t.Start(ctx)
+	return c, func() { t.tc.CancelWith(context.Canceled) }
+}
+
+// FallbackOption configures WithTimeoutFunc.
+type FallbackOption[T any] func(*fallback[T])
+
+type fallback[T any] struct {
+	set   bool
+	value T
+}
+
+// Fallback makes WithTimeoutFunc return v and a nil error when its own
+// timeout expires (gevent's timeout_value).
+func Fallback[T any](v T) FallbackOption[T] {
+	return func(f *fallback[T]) { f.set, f.value = true, v }
+}
+
+// WithTimeoutFunc runs fn with a context that expires after d (gevent's
+// with_timeout) and returns fn's result. When that timeout, and not an outer
+// one, ends fn with an error, the result is the Fallback value if one was
+// given and the *Timeout error otherwise. fn runs on the calling goroutine.
+func WithTimeoutFunc[T any](ctx context.Context, d time.Duration, fn func(context.Context) (T, error), opts ...FallbackOption[T]) (T, error) {
+	if fn == nil {
+		panic("gevent: WithTimeoutFunc with a nil function")
+	}
+	t := NewTimeout(d, nil)
+	c := t.Start(ctx)
+	defer t.tc.CancelWith(context.Canceled)
+	v, err := fn(c)
+	if err != nil && errors.Is(err, t) && t.tc.Expired() {
+		var fb fallback[T]
+		for _, o := range opts {
+			o(&fb)
+		}
+		if fb.set {
+			return fb.value, nil
+		}
+	}
+	return v, err
+}
