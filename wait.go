@@ -3,8 +3,8 @@ package gevent
 import (
 	"cmp"
 	"context"
-	"slices"
 	"iter"
+	"slices"
 	"sync"
 
 	"github.com/gevent-go/gevent/internal/core"

@@ -1,8 +1,8 @@
 package core
 
 import (
-	"context"
 	"container/heap"
+	"context"
 	"iter"
 	"log/slog"
 	"sync"
