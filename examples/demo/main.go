@@ -1,0 +1,81 @@
+// Command demo shows the core of gevent-go: spawning greenlets, links,
+// timeouts, kill and joinall, all on one hub. It exits by itself.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/gevent-go/gevent"
+)
+
+func main() {
+	err := gevent.Run(context.Background(), func(ctx context.Context) error {
+		// Greenlets run in spawn order, each until its next switch point.
+		var order []string
+		for _, name := range []string{"a", "b", "c"} {
+			gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+				order = append(order, name)
+				return struct{}{}, nil
+			})
+		}
+		gevent.Yield(ctx)
+		fmt.Println("ran in order:", order)
+
+		// A typed result, and a link that fires when the greenlet ends.
+		square := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
+			if err := gevent.Sleep(ctx, 10*time.Millisecond); err != nil {
+				return 0, err
+			}
+			return 7 * 7, nil
+		}, gevent.WithName("square"))
+		square.Link(func(g *gevent.Greenlet[int]) {
+			fmt.Printf("link: %s ended with %d\n", g.Name(), g.Value())
+		})
+		v, err := square.Get(ctx)
+		fmt.Println("get:", v, err)
+
+		// Kill: a sleeping greenlet wakes at once with the kill's cause and
+		// its deferred calls run.
+		sleeper := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			defer fmt.Println("sleeper: cleaned up")
+			return struct{}{}, gevent.Sleep(ctx, time.Hour)
+		})
+		gevent.Yield(ctx)
+		sleeper.Kill(ctx)
+		fmt.Println("killed: dead =", sleeper.Dead(), "successful =", sleeper.Successful(),
+			"err =", sleeper.Err())
+
+		// Timeouts are contexts with identity.
+		tctx, cancel := gevent.WithTimeout(ctx, 20*time.Millisecond)
+		defer cancel()
+		err = gevent.Sleep(tctx, time.Hour)
+		fmt.Println("timed out:", errors.Is(err, context.DeadlineExceeded), err)
+
+		fallback, err := gevent.WithTimeoutFunc(ctx, 5*time.Millisecond,
+			func(ctx context.Context) (string, error) {
+				return "slow", gevent.Sleep(ctx, time.Second)
+			}, gevent.Fallback("fallback"))
+		fmt.Println("with fallback:", fallback, err)
+
+		// JoinAll with RaiseError reports the first greenlet to fail in time.
+		slow := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
+			gevent.Sleep(ctx, 30*time.Millisecond)
+			return 0, errors.New("slow failure")
+		})
+		fast := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
+			gevent.Sleep(ctx, 5*time.Millisecond)
+			return 0, errors.New("fast failure")
+		})
+		_, err = gevent.JoinAll(ctx, []gevent.Task{slow, fast}, gevent.RaiseError())
+		fmt.Println("joinall:", err)
+		return nil
+	}, gevent.WithErrorHandler(func(t gevent.Task, err error) {})) // failures are expected here
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("done")
+}
