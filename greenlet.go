@@ -111,8 +111,7 @@ func New[T any](ctx context.Context, fn func(context.Context) (T, error), opts .
 	}
 	h := hubOf(ctx, "Spawn")
 	gl := &Greenlet[T]{fn: fn}
-	gl.g.Init(h, ctx, gl)
-	gl.g.Owner = gl
+	gl.g.Init(h, ctx, (*runner[T])(gl))
 	if len(opts) > 0 {
 		var c spawnConfig
 		for _, o := range opts {
@@ -121,9 +120,8 @@ func New[T any](ctx context.Context, fn func(context.Context) (T, error), opts .
 		if c.name != "" {
 			gl.g.SetName(c.name)
 		}
-		if c.stack && gl.g.Stack == nil {
-			stack := callers()
-			gl.g.Stack = &stack
+		if c.stack && gl.g.Stack() == nil {
+			gl.g.SetStack(callers())
 		}
 	}
 	return gl
@@ -143,11 +141,27 @@ func hubOf(ctx context.Context, what string) *core.Hub {
 	return h
 }
 
-// RunBody runs the greenlet's function; it is called by the hub.
-func (gl *Greenlet[T]) RunBody(g *core.G) error {
-	v, err := gl.fn(g)
-	gl.value = v
+// runner is the Greenlet as the hub sees it: a core.Runner. The conversion
+// keeps RunBody out of Greenlet's method set.
+type runner[T any] Greenlet[T]
+
+func (r *runner[T]) RunBody(g *core.G) error {
+	v, err := r.fn(g)
+	r.value = v
 	return err
+}
+
+func (r *runner[T]) task() Task { return (*Greenlet[T])(r) }
+
+// taskOf returns the typed handle of a core greenlet, or nil for SpawnRaw's.
+func taskOf(g *core.G) Task {
+	if g == nil {
+		return nil
+	}
+	if r, ok := g.Body().(interface{ task() Task }); ok {
+		return r.task()
+	}
+	return nil
 }
 
 // Start schedules a greenlet made by New, like Spawn. Calling it again, or on
@@ -366,20 +380,17 @@ func (gl *Greenlet[T]) state() string {
 // Parent returns the greenlet that spawned this one, or nil when it was
 // spawned from outside any greenlet (or by SpawnRaw).
 func (gl *Greenlet[T]) Parent() Task {
-	if p := gl.g.Parent; p != nil {
-		t, _ := p.Owner.(Task)
-		return t
-	}
-	return nil
+	return taskOf(gl.g.Parent)
 }
 
 // SpawnStack returns where the greenlet was spawned, when recorded
 // (WithSpawnStack, or WithSpawnStacks on the hub); nil otherwise.
 func (gl *Greenlet[T]) SpawnStack() []runtime.Frame {
-	if gl.g.Stack == nil {
+	stack := gl.g.Stack()
+	if stack == nil {
 		return nil
 	}
-	frames := runtime.CallersFrames(*gl.g.Stack)
+	frames := runtime.CallersFrames(stack)
 	var out []runtime.Frame
 	for {
 		f, more := frames.Next()

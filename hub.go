@@ -24,11 +24,7 @@ type HubOption func(*core.Options)
 func WithErrorHandler(f func(t Task, err error)) HubOption {
 	return func(o *core.Options) {
 		o.ErrorHandler = func(g *core.G, err error) {
-			var t Task
-			if g != nil {
-				t, _ = g.Owner.(Task)
-			}
-			f(t, err)
+			f(taskOf(g), err)
 		}
 	}
 }

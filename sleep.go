@@ -72,6 +72,5 @@ func Current(ctx context.Context) Task {
 	if g == nil {
 		return nil
 	}
-	t, _ := g.Owner.(Task)
-	return t
+	return taskOf(g)
 }

@@ -134,20 +134,33 @@ func JoinAll(ctx context.Context, tasks []Task, opts ...JoinOption) ([]Task, err
 // task, and returns those that ended in the order they ended.
 func joinEach(ctx context.Context, tasks []Task) ([]Task, error) {
 	var err error
-	ready := make([]Task, 0, len(tasks))
 	for _, t := range tasks {
 		if err = t.core().Join(ctx); err != nil {
 			break
 		}
 	}
+	type ended struct {
+		seq uint64
+		t   Task
+	}
+	done := make([]ended, 0, len(tasks))
+	sorted := true
 	for _, t := range tasks {
-		if t.Dead() {
-			ready = append(ready, t)
+		if g := t.core(); g.Dead() {
+			seq := g.EndSeq()
+			if n := len(done); n > 0 && done[n-1].seq > seq {
+				sorted = false
+			}
+			done = append(done, ended{seq, t})
 		}
 	}
-	slices.SortStableFunc(ready, func(a, b Task) int {
-		return cmp.Compare(a.core().EndSeq(), b.core().EndSeq())
-	})
+	if !sorted {
+		slices.SortStableFunc(done, func(a, b ended) int { return cmp.Compare(a.seq, b.seq) })
+	}
+	ready := make([]Task, len(done))
+	for i, e := range done {
+		ready[i] = e.t
+	}
 	return ready, err
 }
 

@@ -22,8 +22,6 @@ type canceler struct {
 	// listeners are parked waiters and AfterFunc callbacks to run on
 	// cancellation, in registration order.
 	head, tail *listener
-	// parentStop stops the watch on the parent that Done started.
-	parentStop func() bool
 }
 
 // listener is one registration on a canceler: a waiter to cancel, or a
@@ -136,30 +134,19 @@ func (c *canceler) causeOf() error {
 	return c.cause
 }
 
-// doneChan returns the Done channel, creating it on first use; watch, when
-// given, starts watching the parent and returns how to stop doing so.
-func (c *canceler) doneChan(watch func() func() bool) <-chan struct{} {
+// doneChan returns the Done channel, creating it on first use, and reports
+// whether this call created it.
+func (c *canceler) doneChan() (<-chan struct{}, bool) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.done != nil {
-		d := c.done
-		c.mu.Unlock()
-		return d
+		return c.done, false
 	}
 	if c.cause != nil {
-		c.mu.Unlock()
-		return closedChan
+		return closedChan, false
 	}
 	c.done = make(chan struct{})
-	d := c.done
-	c.mu.Unlock()
-	if watch != nil {
-		if stop := watch(); stop != nil {
-			c.mu.Lock()
-			c.parentStop = stop
-			c.mu.Unlock()
-		}
-	}
-	return d
+	return c.done, true
 }
 
 // afterFunc implements the AfterFunc method the context package looks for on

@@ -151,7 +151,10 @@ func (c *HubCtx) Value(key any) any {
 func (g *G) Deadline() (time.Time, bool) { return time.Time{}, false }
 
 // Done returns a channel closed when the greenlet is killed or ends.
-func (g *G) Done() <-chan struct{} { return g.canceler.doneChan(nil) }
+func (g *G) Done() <-chan struct{} {
+	d, _ := g.canceler.doneChan()
+	return d
+}
 
 // Err returns nil until the greenlet is killed or ends, then an error that
 // is the cause (or wraps it) and satisfies errors.Is(err, context.Canceled).

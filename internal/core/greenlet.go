@@ -57,33 +57,81 @@ type G struct {
 	notifyPending bool // a link-notification task is queued
 
 	// values is the context Value delegates to; body runs the greenlet's
-	// function and records its typed result; Owner is the typed handle.
+	// function and records its typed result (it is also the typed handle).
 	values context.Context
 	body   Runner
-	Owner  any
 	ran    bool // the body started; guarded by mu
 
 	// Parent is the greenlet that spawned this one, if any.
 	Parent *G
-	// Stack holds the spawning call stack when capture is on.
-	Stack *[]uintptr
+	// extra holds the rarely set name and spawning stack; guarded by
+	// hub.mu. id is -1 until first asked for; guarded by hub.mu.
+	extra *gExtra
+	id    int32
 
-	// name and id are guarded by hub.mu; id is -1 until first asked for.
-	name string
-	id   int32
-
-	// Loop-only fields: touched by the hub goroutine and by the greenlet
+	// co is loop-only: touched by the hub goroutine and by the greenlet
 	// while it runs (the two never run at once).
-	co      *coro
-	waiting *Waiter // the waiter it is parked on, if any
+	co *coro
 
-	w Waiter // reused for every wait
-	// t is the greenlet's own timer: its delayed start, then its sleeps.
-	t timer
+	// wb is the greenlet's waiter and timer, allocated on its first wait
+	// or delayed start (a greenlet that never waits stays small). Written
+	// before the greenlet starts or by the greenlet itself.
+	wb *waitBlock
 
 	// Live-set links, guarded by hub.mu.
 	livePrev, liveNext *G
 	live               bool
+}
+
+type gExtra struct {
+	name  string
+	stack []uintptr
+}
+
+// parked reports whether the greenlet is parked in a wait (loop-only).
+func (g *G) parked() bool { return g.co != nil && g.wb != nil && g.wb.w.Waiting() }
+
+// waitBlock is the part of a greenlet used only when it waits.
+type waitBlock struct {
+	w Waiter // reused for every wait
+	// t is the greenlet's own timer: its delayed start, then its sleeps.
+	t timer
+}
+
+// waits returns g's wait block, allocating it on first use.
+func (g *G) waits() *waitBlock {
+	if g.wb == nil {
+		wb := &waitBlock{}
+		wb.w.g = g
+		wb.t.g = g
+		g.wb = wb
+	}
+	return g.wb
+}
+
+// Body returns the greenlet's Runner.
+func (g *G) Body() Runner { return g.body }
+
+// Stack returns the spawning stack, if it was recorded.
+func (g *G) Stack() []uintptr {
+	h := g.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if g.extra == nil {
+		return nil
+	}
+	return g.extra.stack
+}
+
+// SetStack records the spawning stack.
+func (g *G) SetStack(pcs []uintptr) {
+	h := g.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if g.extra == nil {
+		g.extra = &gExtra{}
+	}
+	g.extra.stack = pcs
 }
 
 // Runner is a greenlet's body: the root package's typed greenlet.
@@ -98,14 +146,12 @@ func (g *G) Init(h *Hub, spawnCtx context.Context, r Runner) {
 	g.hub = h
 	g.body = r
 	g.id = -1
-	g.w.g = g
 	g.values = valuesParent(spawnCtx)
 	g.Parent = GreenletOf(spawnCtx)
 	if h.opts.CaptureStacks {
 		var pcs [32]uintptr
 		n := runtime.Callers(4, pcs[:])
-		stack := append([]uintptr(nil), pcs[:n]...)
-		g.Stack = &stack
+		g.extra = &gExtra{stack: append([]uintptr(nil), pcs[:n]...)}
 	}
 }
 
@@ -250,7 +296,9 @@ func (g *G) kill(cause error, onlyUnstarted bool) bool {
 	}
 	g.mu.Unlock()
 	if st == StateScheduled {
-		g.hub.delTimer(&g.t)
+		if wb := g.wb; wb != nil {
+			g.hub.delTimer(&wb.t)
+		}
 		g.hub.retire(g, notify)
 	} else if notify {
 		g.hub.ready(task{g: g, kind: taskNotify})
@@ -390,16 +438,22 @@ func (g *G) Name() string {
 	h := g.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if g.name == "" {
-		g.name = "Greenlet-" + itoa(int(h.idLocked(g)))
+	if g.extra == nil {
+		g.extra = &gExtra{}
 	}
-	return g.name
+	if g.extra.name == "" {
+		g.extra.name = "Greenlet-" + itoa(int(h.idLocked(g)))
+	}
+	return g.extra.name
 }
 
 // SetName sets the greenlet's name.
 func (g *G) SetName(name string) {
 	g.hub.mu.Lock()
-	g.name = name
+	if g.extra == nil {
+		g.extra = &gExtra{}
+	}
+	g.extra.name = name
 	g.hub.mu.Unlock()
 }
 

@@ -230,8 +230,9 @@ func (h *Hub) scheduleLater(g *G, d int64) {
 		g.Kill(ErrGreenletExit)
 		return
 	}
-	g.t.w, g.t.g = nil, g
-	h.addTimer(&g.t, time.Duration(d))
+	t := &g.waits().t
+	t.kind = timerStart
+	h.addTimer(t, time.Duration(d))
 }
 
 // startScheduled queues the start of a greenlet whose delay has passed.
@@ -479,16 +480,16 @@ func (h *Hub) deadlockedLocked(p Poller) bool {
 // ended any.
 func (h *Hub) loopExit() bool {
 	if h.phase == phaseRunning {
-		if h.main != nil && h.main.waiting != nil {
-			return h.main.waiting.Cancel(ErrLoopExit)
+		if h.main != nil && h.main.parked() {
+			return h.main.wb.w.Cancel(ErrLoopExit)
 		}
 		return false
 	}
 	h.mu.Lock()
 	var ws []*Waiter
 	for g := h.live; g != nil; g = g.liveNext {
-		if g.waiting != nil {
-			ws = append(ws, g.waiting)
+		if g.parked() {
+			ws = append(ws, &g.wb.w)
 		}
 	}
 	h.mu.Unlock()
@@ -560,10 +561,8 @@ func (h *Hub) switchTo(g *G) {
 }
 
 // park suspends the running greenlet g until a task resumes it.
-func (h *Hub) park(g *G, w *Waiter) {
-	g.waiting = w
+func (h *Hub) park(g *G) {
 	g.co.yield(struct{}{})
-	g.waiting = nil
 }
 
 // Yield puts the running greenlet g at the back of the callback queue and
@@ -575,7 +574,7 @@ func (h *Hub) Yield(g *G) {
 
 // Idle parks g until an iteration of the loop has nothing else to do.
 func (h *Hub) Idle(ctx context.Context, g *G) error {
-	w := &g.w
+	w := &g.waits().w
 	w.state.Store(int32(waitWaiting))
 	h.idlers.PushBack(w)
 	err := w.Block(ctx)
@@ -587,13 +586,14 @@ func (h *Hub) Idle(ctx context.Context, g *G) error {
 
 // Sleep parks g for d on the hub's timer heap.
 func (h *Hub) Sleep(ctx context.Context, g *G, d time.Duration) error {
-	w := &g.w
+	wb := g.waits()
+	w := &wb.w
 	w.state.Store(int32(waitWaiting))
-	g.t.w, g.t.g = w, nil
-	h.addTimer(&g.t, d)
+	wb.t.kind = timerWake
+	h.addTimer(&wb.t, d)
 	err := w.Block(ctx)
 	if err != nil {
-		h.delTimer(&g.t)
+		h.delTimer(&wb.t)
 	}
 	return err
 }
@@ -601,7 +601,7 @@ func (h *Hub) Sleep(ctx context.Context, g *G, d time.Duration) error {
 // AfterFunc runs f on the hub after d; the returned function disarms it and
 // reports whether it did. Any goroutine.
 func (h *Hub) AfterFunc(d time.Duration, f func()) (stop func() bool) {
-	t := &timer{f: f}
+	t := &timer{f: f, kind: timerFunc}
 	h.addTimer(t, d)
 	return func() bool { return h.delTimer(t) }
 }

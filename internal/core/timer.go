@@ -23,21 +23,31 @@ const (
 	prioTimeout = -1
 )
 
-// timer is one entry of the hub's timer heap. Exactly one of w, tc, g or f
-// says what firing does. Timers are owned by their waiter, context or
-// greenlet and reused; idx is the heap position plus one (0: not armed),
-// guarded by Hub.tmu like the heap.
+// timer is one entry of the hub's timer heap. Timers are owned by their
+// greenlet, context or caller and reused. idx is the heap position plus one
+// (0: not armed; -1: due, about to fire), guarded by Hub.tmu like the heap
+// and when.
 type timer struct {
 	when int64
 	seq  uint64
-	idx  int
+	idx  int32
 	prio int8
+	kind timerKind
 
-	w  *Waiter   // a sleeping waiter to wake
-	tc *TimerCtx // a timeout to expire
-	g  *G        // a greenlet to start (SpawnLater)
-	f  func()    // anything else, run on the hub
+	g  *G        // timerWake: wake g's sleep; timerStart: start g
+	tc *TimerCtx // timerExpire
+	f  func()    // timerFunc
 }
+
+// timerKind says what firing a timer does.
+type timerKind int8
+
+const (
+	timerFunc   timerKind = iota // run f on the hub
+	timerWake                    // end g's Sleep
+	timerStart                   // start g (SpawnLater)
+	timerExpire                  // expire tc
+)
 
 func (t *timer) before(u *timer) bool {
 	if t.when != u.when {
@@ -51,16 +61,16 @@ type timerHeap []*timer
 
 func (h *timerHeap) push(t *timer) {
 	*h = append(*h, t)
-	t.idx = len(*h)
+	t.idx = int32(len(*h))
 	h.up(len(*h) - 1)
 }
 
 func (h *timerHeap) remove(t *timer) {
-	i := t.idx - 1
+	i := int(t.idx) - 1
 	last := len(*h) - 1
 	if i != last {
 		(*h)[i] = (*h)[last]
-		(*h)[i].idx = i + 1
+		(*h)[i].idx = int32(i + 1)
 	}
 	(*h)[last] = nil
 	*h = (*h)[:last]
@@ -106,8 +116,8 @@ func (h timerHeap) down(i int) bool {
 
 func (h timerHeap) swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].idx = i + 1
-	h[j].idx = j + 1
+	h[i].idx = int32(i + 1)
+	h[j].idx = int32(j + 1)
 }
 
 // Now returns the hub clock's current reading.
@@ -203,14 +213,14 @@ func (h *Hub) fireDue(due []*timer) {
 }
 
 func (h *Hub) fire(t *timer) {
-	switch {
-	case t.w != nil:
-		t.w.Wake()
-	case t.tc != nil:
+	switch t.kind {
+	case timerWake:
+		t.g.wb.w.Wake()
+	case timerExpire:
 		t.tc.expire()
-	case t.g != nil:
+	case timerStart:
 		h.startScheduled(t.g)
-	case t.f != nil:
+	case timerFunc:
 		h.runFunc(t.f)
 	}
 }

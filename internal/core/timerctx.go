@@ -22,6 +22,9 @@ type TimerCtx struct {
 
 	t  timer       // in hub's heap
 	rt *time.Timer // runtime timer when there is no hub
+	// parentStop stops the watch on the parent that Done started; guarded
+	// by mu.
+	parentStop func() bool
 	// deadline is the wall-clock expiry of a runtime timer.
 	deadline time.Time
 }
@@ -31,6 +34,7 @@ type TimerCtx struct {
 func (tc *TimerCtx) Init(cause error) {
 	tc.self = cause
 	tc.t.tc = tc
+	tc.t.kind = timerExpire
 	tc.t.prio = prioTimeout
 }
 
@@ -127,7 +131,15 @@ func (tc *TimerCtx) Deadline() (time.Time, bool) {
 // cancelled. The parent is watched only once someone asks for the channel:
 // the library's own waits register with each context directly.
 func (tc *TimerCtx) Done() <-chan struct{} {
-	return tc.canceler.doneChan(tc.watchParent)
+	d, created := tc.canceler.doneChan()
+	if created {
+		if stop := tc.watchParent(); stop != nil {
+			tc.mu.Lock()
+			tc.parentStop = stop
+			tc.mu.Unlock()
+		}
+	}
+	return d
 }
 
 func (tc *TimerCtx) watchParent() func() bool {

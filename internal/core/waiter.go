@@ -50,6 +50,9 @@ func (s waitState) String() string {
 // come from a pool.
 type Waiter struct {
 	state atomic.Int32
+	// nregs counts the cancellation registrations of the current Block
+	// (the first is embedded so that a wait does not allocate).
+	nregs int32
 
 	// g is the parked greenlet; nil for a goroutine waiter.
 	g *G
@@ -65,11 +68,8 @@ type Waiter struct {
 	list       *WaitList
 	prev, next *Waiter
 
-	// regs are the cancellation registrations of the current Block (the
-	// first few are embedded so that a wait does not allocate).
 	regs  [1]listener
-	nregs int
-	extra []*listener
+	extra *[]*listener
 }
 
 var waiterPool = sync.Pool{New: func() any {
@@ -86,7 +86,7 @@ func Prepare(ctx context.Context) (*Waiter, error) {
 	}
 	var w *Waiter
 	if g := Current(ctx); g != nil {
-		w = &g.w
+		w = &g.waits().w
 	} else {
 		w = waiterPool.Get().(*Waiter)
 	}
@@ -144,7 +144,7 @@ func (w *Waiter) Block(ctx context.Context) error {
 func (w *Waiter) blockGreenlet(ctx context.Context) error {
 	g := w.g
 	stop := w.register(ctx)
-	g.hub.park(g, w)
+	g.hub.park(g)
 	w.unregister(stop)
 	return w.finish()
 }
@@ -208,11 +208,14 @@ func (w *Waiter) register(ctx context.Context) (stop func() bool) {
 
 func (w *Waiter) listener() *listener {
 	var l *listener
-	if w.nregs < len(w.regs) {
+	if int(w.nregs) < len(w.regs) {
 		l = &w.regs[w.nregs]
 	} else {
 		l = &listener{}
-		w.extra = append(w.extra, l)
+		if w.extra == nil {
+			w.extra = new([]*listener)
+		}
+		*w.extra = append(*w.extra, l)
 	}
 	w.nregs++
 	l.w = w
@@ -223,15 +226,17 @@ func (w *Waiter) unregister(stop func() bool) {
 	if stop != nil {
 		stop()
 	}
-	for i := 0; i < w.nregs && i < len(w.regs); i++ {
+	for i := 0; i < int(w.nregs) && i < len(w.regs); i++ {
 		w.regs[i].remove()
 	}
-	for _, l := range w.extra {
-		l.remove()
+	if w.extra != nil {
+		for _, l := range *w.extra {
+			l.remove()
+		}
+		clear(*w.extra)
+		*w.extra = (*w.extra)[:0]
 	}
 	w.nregs = 0
-	clear(w.extra)
-	w.extra = w.extra[:0]
 }
 
 // goroutineWaiters counts plain goroutines blocked in the library's waits:
