@@ -1,0 +1,185 @@
+package queue
+
+import (
+	"context"
+	"iter"
+	"sync"
+
+	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/core"
+)
+
+// Channel is a rendezvous between putters and getters that holds no item
+// (gevent's Channel, and Go's unbuffered chan): Put returns only once a Get
+// has taken its item, and Get waits for a Put. Blocked putters and getters
+// are each served in arrival order.
+//
+// The zero value is ready to use. A Channel must not be copied after first
+// use. All methods are safe to call from any goroutine and from greenlets of
+// any hub.
+type Channel[T any] struct {
+	mu sync.Mutex // guards the fields below
+	waiters[T]
+	shutdown bool
+}
+
+// Put hands v to a Get, waiting until one takes it. When a Get is already
+// waiting, v goes to the first one still waiting (and to any Peek queued
+// before it), and a greenlet then yields once so that the getter runs before
+// the putter continues, as in gevent. A Put killed or timed out while it
+// waits returns ctx's cause and its item is withdrawn: no Get receives it.
+// It returns ErrShutDown after Shutdown.
+func (c *Channel[T]) Put(ctx context.Context, v T) error {
+	c.mu.Lock()
+	if c.shutdown {
+		c.mu.Unlock()
+		return ErrShutDown
+	}
+	if !c.getters.empty() && c.offer(v) {
+		c.mu.Unlock()
+		// The getter is committed to v; let it run first (gevent's put
+		// switches here too), which is what keeps producer and consumer
+		// in step.
+		if core.Current(ctx) != nil {
+			gevent.Yield(ctx)
+		}
+		return nil
+	}
+	w, err := core.Prepare(ctx)
+	if err != nil {
+		c.mu.Unlock()
+		return err
+	}
+	r := c.record(w)
+	r.item = v
+	_, err = c.park(ctx, &c.mu, &c.putters, r)
+	return err
+}
+
+// TryPut hands v to a waiting Get if there is one, and reports whether it
+// did. It never switches.
+func (c *Channel[T]) TryPut(v T) bool {
+	c.mu.Lock()
+	ok := !c.shutdown && !c.getters.empty() && c.offer(v)
+	c.mu.Unlock()
+	return ok
+}
+
+// Get takes an item from the first waiting Put, waiting for one if there is
+// none; it does not switch when a Put is waiting. The item of a Put that gave
+// up (killed, timed out) is never taken. It returns ErrShutDown after
+// Shutdown, and ctx's cause when ctx ends first.
+func (c *Channel[T]) Get(ctx context.Context) (T, error) {
+	c.mu.Lock()
+	if v, ok := c.takeLocked(); ok {
+		c.mu.Unlock()
+		return v, nil
+	}
+	return c.waitItem(ctx, false)
+}
+
+// Peek returns the item of the first waiting Put without taking it, waiting
+// for a Put if there is none.
+func (c *Channel[T]) Peek(ctx context.Context) (T, error) {
+	c.mu.Lock()
+	if r := c.firstPutterLocked(); r != nil {
+		v := r.item
+		c.mu.Unlock()
+		return v, nil
+	}
+	return c.waitItem(ctx, true)
+}
+
+// waitItem is the outlined slow path of Get and Peek; c.mu is held on entry.
+func (c *Channel[T]) waitItem(ctx context.Context, peek bool) (T, error) {
+	var zero T
+	if c.shutdown {
+		c.mu.Unlock()
+		return zero, ErrShutDown
+	}
+	w, err := core.Prepare(ctx)
+	if err != nil {
+		c.mu.Unlock()
+		return zero, err
+	}
+	r := c.record(w)
+	r.peek = peek
+	return c.park(ctx, &c.mu, &c.getters, r)
+}
+
+// takeLocked takes the item of the first putter whose Wake succeeds, so that
+// an item is taken only from a Put that will return success.
+func (c *Channel[T]) takeLocked() (T, bool) {
+	for r := c.putters.popFront(); r != nil; r = c.putters.popFront() {
+		if r.w.Wake() {
+			return r.item, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
+// firstPutterLocked returns the first putter still waiting, dropping those
+// that gave up, or nil.
+func (c *Channel[T]) firstPutterLocked() *record[T] {
+	for r := c.putters.head; r != nil; r = c.putters.head {
+		if r.w.Waiting() {
+			return r
+		}
+		c.putters.remove(r) // cancelled: its owner finds it gone
+	}
+	return nil
+}
+
+// TryGet takes the item of a waiting Put if there is one (gevent's
+// get_nowait). It never switches.
+func (c *Channel[T]) TryGet() (T, bool) {
+	c.mu.Lock()
+	v, ok := c.takeLocked()
+	c.mu.Unlock()
+	return v, ok
+}
+
+// TryPeek returns the item of the first waiting Put without taking it, if
+// there is one. It never switches.
+func (c *Channel[T]) TryPeek() (T, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r := c.firstPutterLocked(); r != nil {
+		return r.item, true
+	}
+	var zero T
+	return zero, false
+}
+
+// Len returns 0: a Channel holds no item.
+func (c *Channel[T]) Len() int { return 0 }
+
+// Cap returns 0: a Channel holds no item.
+func (c *Channel[T]) Cap() int { return 0 }
+
+// Empty returns true, as gevent's Channel.empty does: a Channel holds no item.
+func (c *Channel[T]) Empty() bool { return true }
+
+// Full returns true, as gevent's Channel.full does: there is never room to
+// store an item (a Put succeeds only by meeting a Get).
+func (c *Channel[T]) Full() bool { return true }
+
+// Shutdown shuts the channel down: every blocked Put, Get and Peek, and every
+// later one, returns ErrShutDown; no blocked Put's item is delivered. A
+// Channel buffers nothing, so immediate makes no difference; it is accepted
+// for symmetry with Queue. It never waits.
+func (c *Channel[T]) Shutdown(immediate bool) {
+	c.mu.Lock()
+	c.shutdown = true
+	c.getters.failAll(ErrShutDown)
+	c.putters.failAll(ErrShutDown)
+	c.mu.Unlock()
+}
+
+// All returns an iterator over the items put into the channel: each step is
+// a Get. The sequence ends at Shutdown or when ctx ends; breaking out of the
+// loop takes no further item.
+func (c *Channel[T]) All(ctx context.Context) iter.Seq[T] {
+	return all(ctx, c.Get)
+}

@@ -1,0 +1,157 @@
+package queue
+
+import (
+	"context"
+	"sync"
+
+	"github.com/gevent-go/gevent/internal/core"
+)
+
+// record is one blocked Get, Peek or Put: the waiter that parks it and the
+// item it carries. A putter's record holds the item it offers; a getter's
+// record receives the item handed to it. All fields are guarded by the lock
+// of the queue whose list the record is on (or was on: the owner takes that
+// lock again to read the result and recycle the record).
+type record[T any] struct {
+	w    *core.Waiter
+	item T
+	err  error // ErrShutDown when Shutdown ended the wait
+	peek bool  // a Peek: sees the item without taking it
+
+	list       *wlist[T] // the list the record is queued on, or nil
+	prev, next *record[T]
+}
+
+// wlist is a FIFO of records, guarded by the owning queue's lock. Unlike
+// core.WaitList it carries an item per waiter, which is what lets a waker hand
+// an item to a getter (or take one from a putter) under the lock, so that a
+// woken getter never has to race other callers for it.
+type wlist[T any] struct {
+	head, tail *record[T]
+}
+
+func (l *wlist[T]) empty() bool { return l.head == nil }
+
+func (l *wlist[T]) pushBack(r *record[T]) {
+	r.list = l
+	r.prev = l.tail
+	r.next = nil
+	if l.tail != nil {
+		l.tail.next = r
+	} else {
+		l.head = r
+	}
+	l.tail = r
+}
+
+func (l *wlist[T]) popFront() *record[T] {
+	r := l.head
+	if r != nil {
+		l.remove(r)
+	}
+	return r
+}
+
+// remove unlinks r if it is on l and reports whether it was: false when a
+// waker popped it first.
+func (l *wlist[T]) remove(r *record[T]) bool {
+	if r.list != l {
+		return false
+	}
+	if r.prev != nil {
+		r.prev.next = r.next
+	} else {
+		l.head = r.next
+	}
+	if r.next != nil {
+		r.next.prev = r.prev
+	} else {
+		l.tail = r.prev
+	}
+	r.prev, r.next, r.list = nil, nil, nil
+	return true
+}
+
+// failAll wakes every record with err (Shutdown).
+func (l *wlist[T]) failAll(err error) {
+	for r := l.popFront(); r != nil; r = l.popFront() {
+		r.err = err
+		if !r.w.Wake() {
+			r.err = nil // it gave up; its owner reads nothing
+		}
+	}
+}
+
+// waiters is the waiting machinery shared by the buffered queues and Channel:
+// the FIFO lists of blocked getters and putters and a free list of records, so
+// that a blocking call does not allocate. Guarded by the owner's lock.
+type waiters[T any] struct {
+	// getters are blocked Get and Peek calls, in arrival order.
+	getters wlist[T]
+	// putters are blocked Put calls with their items, in arrival order.
+	putters wlist[T]
+	// free holds recycled records, linked through next.
+	free *record[T]
+}
+
+// record returns a clean record for w.
+func (s *waiters[T]) record(w *core.Waiter) *record[T] {
+	r := s.free
+	if r != nil {
+		s.free = r.next
+		r.next = nil
+	} else {
+		r = new(record[T])
+	}
+	r.w = w
+	return r
+}
+
+// recycle returns r to the free list; r must no longer be on a list.
+func (s *waiters[T]) recycle(r *record[T]) {
+	*r = record[T]{next: s.free}
+	s.free = r
+}
+
+// offer hands v to the first getter that is still waiting, waking with a copy
+// of v every Peek queued before it. It reports whether a getter took v; when
+// it did not, the getters list is empty. A getter is handed v only when its
+// Wake succeeds, so v never goes to a waiter that gave up (a kill or timeout
+// won the race): that waiter is dropped and v offered to the next.
+func (s *waiters[T]) offer(v T) bool {
+	for r := s.getters.popFront(); r != nil; r = s.getters.popFront() {
+		r.item = v
+		if !r.w.Wake() {
+			var zero T
+			r.item = zero
+			continue
+		}
+		if !r.peek {
+			return true
+		}
+	}
+	return false
+}
+
+// park queues r on l and blocks until a waker pops and wakes it, or ctx ends.
+// The caller holds mu; park returns with mu released. On success it returns
+// the record's item (what a getter was handed) and err (ErrShutDown); on
+// cancellation it removes r, so a waker can no longer hand it anything, and
+// returns the cause.
+func (s *waiters[T]) park(ctx context.Context, mu *sync.Mutex, l *wlist[T], r *record[T]) (T, error) {
+	w := r.w
+	l.pushBack(r)
+	mu.Unlock()
+	err := w.Block(ctx)
+	mu.Lock()
+	var v T
+	if err != nil {
+		l.remove(r) // false if a waker popped r and lost the race to Cancel
+	} else {
+		v, err = r.item, r.err
+	}
+	s.recycle(r)
+	mu.Unlock()
+	w.Release()
+	return v, err
+}
