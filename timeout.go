@@ -45,10 +45,9 @@ func NewTimeout(d time.Duration, err error) *Timeout {
 // cancelled Timeout may be started again; the context of an earlier start
 // must no longer be in use then.
 func (t *Timeout) Start(ctx context.Context) context.Context {
-	if t.tc.Pending() {
+	if !t.tc.Start(ctx, t.d) {
 		panic("gevent: Timeout started while pending")
 	}
-	t.tc.Start(ctx, t.d)
 	return &t.tc
 }
 

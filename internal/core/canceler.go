@@ -15,8 +15,10 @@ type canceler struct {
 	mu sync.Mutex // guards the fields below
 	// cause is the cancellation cause; nil until cancelled, then fixed.
 	cause error
-	// cancelled mirrors cause != nil for lock-free reads on the switch path.
+	// cancelled mirrors cause != nil for lock-free reads on the switch path;
+	// hasDone mirrors done != nil.
 	cancelled atomic.Bool
+	hasDone   atomic.Bool
 	// done is created lazily by Done and closed on cancellation.
 	done chan struct{}
 	// listeners are parked waiters and AfterFunc callbacks to run on
@@ -146,6 +148,7 @@ func (c *canceler) doneChan() (<-chan struct{}, bool) {
 		return closedChan, false
 	}
 	c.done = make(chan struct{})
+	c.hasDone.Store(true)
 	return c.done, true
 }
 

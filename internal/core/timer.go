@@ -144,6 +144,30 @@ func (h *Hub) addTimer(t *timer, d time.Duration) {
 	}
 }
 
+// armTimer is addTimer for a timer that must not be armed already; it
+// reports false, doing nothing, if it is.
+func (h *Hub) armTimer(t *timer, d time.Duration) bool {
+	if d < 0 {
+		d = 0
+	}
+	when := h.clock.Now() + int64(d)
+	h.tmu.Lock()
+	if t.idx != 0 {
+		h.tmu.Unlock()
+		return false
+	}
+	t.when = when
+	h.tseq++
+	t.seq = h.tseq
+	h.timers.push(t)
+	first := h.timers[0] == t
+	h.tmu.Unlock()
+	if first && h.sleeping.Load() {
+		h.kick()
+	}
+	return true
+}
+
 // delTimer disarms t and reports whether it was armed.
 func (h *Hub) delTimer(t *timer) bool {
 	h.tmu.Lock()

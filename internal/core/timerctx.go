@@ -38,19 +38,13 @@ func (tc *TimerCtx) Init(cause error) {
 	tc.t.prio = prioTimeout
 }
 
-// Start (re)arms tc to expire d from now, with parent as its parent context.
-// A previous run's cancellation is forgotten: contexts returned by earlier
-// starts must no longer be in use.
-func (tc *TimerCtx) Start(parent context.Context, d time.Duration) {
-	tc.mu.Lock()
-	tc.cause = nil
-	tc.cancelled.Store(false)
-	tc.done = nil
-	stop := tc.parentStop
-	tc.parentStop = nil
-	tc.mu.Unlock()
-	if stop != nil {
-		stop()
+// Start (re)arms tc to expire d from now, with parent as its parent context,
+// and reports false (doing nothing) if tc is already pending. A previous
+// run's cancellation is forgotten: contexts returned by earlier starts must
+// no longer be in use.
+func (tc *TimerCtx) Start(parent context.Context, d time.Duration) bool {
+	if tc.cancelled.Load() || tc.hasDone.Load() {
+		tc.reset()
 	}
 	tc.parent = parent
 	if tc.values == nil || tc.values != parent {
@@ -59,17 +53,35 @@ func (tc *TimerCtx) Start(parent context.Context, d time.Duration) {
 	h := HubOf(parent)
 	tc.hub = h
 	if h != nil {
-		h.addTimer(&tc.t, d)
-		return
+		return h.armTimer(&tc.t, d)
 	}
 	if d < 0 {
 		d = 0
+	}
+	if tc.Pending() {
+		return false
 	}
 	tc.deadline = time.Now().Add(d)
 	if tc.rt == nil {
 		tc.rt = time.AfterFunc(d, tc.expire)
 	} else {
 		tc.rt.Reset(d)
+	}
+	return true
+}
+
+// reset forgets a previous run's cancellation (slow path of Start).
+func (tc *TimerCtx) reset() {
+	tc.mu.Lock()
+	tc.cause = nil
+	tc.cancelled.Store(false)
+	tc.done = nil
+	tc.hasDone.Store(false)
+	stop := tc.parentStop
+	tc.parentStop = nil
+	tc.mu.Unlock()
+	if stop != nil {
+		stop()
 	}
 }
 

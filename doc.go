@@ -1,0 +1,123 @@
+// Package gevent brings Python gevent's concurrency model to Go: greenlets,
+// light-weight cooperatively scheduled tasks with a typed result, an error,
+// kill, join, get and link callbacks, run by a hub; with gevent's spawn
+// helpers, Timeout, JoinAll, KillAll, Wait and Iwait, and eventlet/guv's
+// greenthread API (SpawnRaw is spawn_n, SpawnLater is spawn_after, Cancel is
+// cancel). Subpackages hold events, queues, locks, pools, cooperative
+// sockets and servers.
+//
+// # The model
+//
+// A Hub is an event loop on one goroutine. It runs greenlets one at a time:
+// each greenlet is a runtime coroutine (iter.Pull), and it gives control back
+// to the hub only at a switch point, a blocking call of this module. So
+// between two switch points a greenlet runs alone, and greenlets of one hub
+// never race with each other: they may share data without locks.
+//
+// Run starts a hub on the calling goroutine with a main greenlet:
+//
+//	err := gevent.Run(ctx, func(ctx context.Context) error {
+//		g := gevent.Spawn(ctx, work)
+//		v, err := g.Get(ctx)
+//		...
+//	})
+//
+// A greenlet's function receives a context that identifies it; every call
+// that may switch takes that context first (Sleep, Yield, Join, Get, Wait,
+// the Wait/Get/Put/Acquire methods of the subpackages, socket reads). One
+// iteration of the hub follows gevent's (libev's) order: it drains a FIFO
+// callback queue (greenlet starts, Yield resumptions, wake-ups, link
+// notifications), including callbacks queued during the drain, cutting the
+// drain after the switch interval (5ms) so that I/O and timers are not
+// starved; then it polls for I/O and outside wake-ups; then it fires due
+// timers in deadline order (sleeps and delayed starts before timeouts); then
+// it wakes Idle waiters if nothing else happened. Spawn order and wake-up
+// order are FIFO. Timers live in the hub's own heap; the hub sleeps on one
+// runtime timer.
+//
+// # Errors, kill and timeouts
+//
+// Switch points return errors; nothing is injected. Kill cancels the
+// greenlet's context with a cause, ErrGreenletExit by default: from then on
+// every switch point reached with that context returns the cause at once
+// (level-triggered, like a cancelled context), so a killed greenlet cannot
+// block again by accident; cleanup that must block uses
+// context.WithoutCancel(ctx). A greenlet killed before it started never runs.
+// ErrGreenletExit counts as success. WithTimeout derives a context cancelled
+// with a *Timeout cause, so errors.Is(err, t) tells a timeout's own expiry
+// from an outer one, which passes through inner waits unchanged; standard
+// context.WithTimeout and WithCancel contexts are honoured at every switch
+// point too. A panic ends the greenlet with a *PanicError (WithPanicCrash
+// crashes instead); each failure is reported once to the hub's error
+// handler (log/slog by default). A wait of the main greenlet that nothing
+// can complete returns ErrLoopExit instead of hanging.
+//
+// Errors satisfy the standard sentinels: ErrGreenletExit and a killed
+// greenlet's ctx.Err() satisfy errors.Is(err, context.Canceled); a *Timeout
+// satisfies errors.Is(err, context.DeadlineExceeded); ctx.Err() and
+// context.Cause(ctx) of a killed greenlet's context are (or wrap) the kill's
+// cause.
+//
+// # What blocks the hub
+//
+// Only this module's calls switch. Anything else that blocks (time.Sleep, a
+// sync.Mutex held elsewhere, a channel operation, a plain net.Conn read, a
+// cgo call, a CPU-bound loop) blocks the whole hub and every greenlet on it,
+// exactly as blocking code does in gevent without monkey-patching. Instead:
+// use Sleep, the event, queue, lock and pool packages, the socket package
+// for network I/O, and Blocking to run any other blocking code on a worker
+// goroutine while the greenlet parks.
+//
+// # Goroutines, hubs and contexts
+//
+// Every exported function and method is safe from any goroutine and from
+// greenlets of any hub. A blocking call made with a context that carries no
+// greenlet (context.Background, a Hub's Context, a plain goroutine's
+// context) blocks the calling goroutine and honours the context, so
+// g.Get(context.Background()) works from main. Spawning needs a context that
+// carries a hub: a greenlet's, or Hub.Context from any goroutine.
+//
+// A greenlet's context must only be used for blocking calls by a greenlet of
+// its hub: the call parks whichever greenlet that hub is running. Closures
+// that capture a parent's context and run in a child greenlet are fine (the
+// child parks, and the parent's cancellation applies). Do not pass a
+// greenlet's context to another goroutine that makes this module's
+// blocking calls with it; it may use the context for cancellation and
+// values, or make those calls with a context without a greenlet.
+//
+// Many hubs may run at once, each on its own goroutine; a wake-up of a
+// greenlet of another hub goes through that hub's thread-safe queue.
+//
+// # Memory model
+//
+// Within one hub, a greenlet's writes before a switch point are visible to
+// every greenlet that runs after it: the hub runs them one after another on
+// its goroutine's thread of control. Across goroutines and hubs: a greenlet's
+// return synchronizes before the return of any Join, Get, Wait, Iwait or
+// JoinAll that observes its end and before its link callbacks run; Spawn
+// synchronizes before the new greenlet's function starts; a Kill
+// synchronizes before the switch point that returns its cause. The
+// primitives of the subpackages state their own guarantees.
+//
+// # Differences from Python gevent
+//
+//   - Errors are values and kill is cancellation; a killed greenlet sees the
+//     kill at every later switch point, not once.
+//   - Greenlets carry a typed result: Greenlet[T].
+//   - Run kills and joins every greenlet still alive before it returns
+//     (their deferred calls run); gevent abandons them when main exits.
+//   - Link callbacks run on the hub and must not block (gevent runs link
+//     callbacks in new greenlets; ours are its rawlinks).
+//   - IDs are freed when the greenlet ends, not when it is garbage-collected.
+//   - A greenlet's context carries its spawner's values but not its
+//     cancellation or deadline: a greenlet outlives its spawner, as in gevent.
+//     Its context is cancelled (ErrGreenletDone) when its function returns.
+//   - Primitives are safe across goroutines and hubs (gevent's are hub-local).
+//   - ErrLoopExit is declared only when no other hub is running and no plain
+//     goroutine waits on the library, since either could wake the hub.
+//   - There is no monkey-patching (Go cannot replace the standard library's
+//     blocking calls), no fork/reinit (Go programs do not fork), and no
+//     greenlet-local storage (use context values).
+//   - runtime.Goexit in a greenlet (t.FailNow does it) ends the greenlet and
+//     then the hub's goroutine, as it would end any goroutine calling it.
+package gevent
