@@ -1,0 +1,67 @@
+package event_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/event"
+)
+
+// BenchmarkEventPingpong is gevent's event_pingpong: one round trip between
+// two greenlets through two Events, A: a.Set(); b.Wait(); b.Clear(),
+// B: a.Wait(); a.Clear(); b.Set().
+func BenchmarkEventPingpong(b *testing.B) {
+	b.ReportAllocs()
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		var ea, eb event.Event
+		n := b.N
+		b.ResetTimer()
+		pong := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			for range n {
+				if err := ea.Wait(ctx); err != nil {
+					return struct{}{}, err
+				}
+				ea.Clear()
+				eb.Set()
+			}
+			return struct{}{}, nil
+		})
+		ping := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			for range n {
+				ea.Set()
+				if err := eb.Wait(ctx); err != nil {
+					return struct{}{}, err
+				}
+				eb.Clear()
+			}
+			return struct{}{}, nil
+		})
+		if _, err := gevent.JoinAll(ctx, []gevent.Task{pong, ping}, gevent.RaiseError()); err != nil {
+			b.Fatal(err)
+		}
+		return nil
+	})
+}
+
+// BenchmarkEventPingpongRawChan is the raw-Go baseline: a round trip between
+// two goroutines over two unbuffered channels.
+func BenchmarkEventPingpongRawChan(b *testing.B) {
+	b.ReportAllocs()
+	ca, cb := make(chan struct{}), make(chan struct{})
+	done := make(chan struct{})
+	n := b.N
+	b.ResetTimer()
+	go func() {
+		defer close(done)
+		for range n {
+			<-ca
+			cb <- struct{}{}
+		}
+	}()
+	for range n {
+		ca <- struct{}{}
+		<-cb
+	}
+	<-done
+}

@@ -1,0 +1,183 @@
+package event
+
+import (
+	"context"
+	"sync"
+
+	"github.com/gevent-go/gevent/internal/core"
+)
+
+// notifier is the machinery Event and AsyncResult share (gevent's
+// AbstractLinkable): the waiters parked in Wait, the OnReady callbacks, and
+// the bookkeeping for gevent's issue 1520 rule (a Wait that arrives while a
+// notification is still being delivered runs after the waiters it notified).
+//
+// The owner keeps its own state (the flag, the result) under mu as well, so
+// that a Set and the wake-ups it causes are one atomic step.
+type notifier struct {
+	mu sync.Mutex // guards every field below and the owner's state
+
+	// waiters are parked in Wait on an object that was not ready; a
+	// notification wakes them all, FIFO.
+	waiters core.WaitList
+	// late are parked in Wait on an object that was ready while pending > 0;
+	// they are woken when the last pending waiter resumes.
+	late core.WaitList
+	// pending counts greenlet waiters that a notification woke and that have
+	// not resumed yet. Plain goroutines are not counted: they run in parallel
+	// with everything, so there is no order to keep with them (and counting
+	// them could let a hub declare ErrLoopExit in the instant between a
+	// goroutine's wake-up and its decrement).
+	pending int
+	// links are the OnReady callbacks, FIFO.
+	links linkList
+}
+
+// notifyLocked wakes every waiter (FIFO) and detaches every OnReady
+// callback. It returns the callbacks, which the caller must run with run
+// after unlocking mu: they may take other locks (Iwait's), and running them
+// outside mu keeps lock order one-way.
+func (n *notifier) notifyLocked() *link {
+	for w := n.waiters.PopFront(); w != nil; w = n.waiters.PopFront() {
+		if w.Wake() && w.Greenlet() != nil {
+			n.pending++
+		}
+	}
+	return n.links.takeAll()
+}
+
+// waitLocked parks the caller until the next notification (ready false) or,
+// when the object is already ready, until the waiters woken by the
+// notification in progress have resumed (gevent issue 1520). It is entered
+// with mu held and returns with mu released. It returns nil when woken and
+// ctx's cause when ctx ends first (at once if it already has, and the call
+// would have to switch).
+func (n *notifier) waitLocked(ctx context.Context, ready bool) error {
+	list := &n.waiters
+	if ready {
+		if n.pending == 0 {
+			n.mu.Unlock()
+			return nil
+		}
+		list = &n.late
+	}
+	w, err := core.Prepare(ctx)
+	if err != nil {
+		n.mu.Unlock()
+		return err
+	}
+	list.PushBack(w)
+	n.mu.Unlock()
+	if err = w.Block(ctx); err != nil {
+		// False when a notification popped w but lost the race to the
+		// cancellation: then nothing was counted for w.
+		n.mu.Lock()
+		list.Remove(w)
+		n.mu.Unlock()
+	} else if w.Greenlet() != nil {
+		n.resumed()
+	}
+	w.Release()
+	return err
+}
+
+// resumed records that a greenlet woken by a notification is running again;
+// the last one to resume wakes the late arrivals, which run after it in the
+// same pass of the hub's callback queue.
+func (n *notifier) resumed() {
+	n.mu.Lock()
+	n.pending--
+	if n.pending == 0 {
+		for w := n.late.PopFront(); w != nil; w = n.late.PopFront() {
+			if w.Wake() && w.Greenlet() != nil {
+				n.pending++
+			}
+		}
+	}
+	n.mu.Unlock()
+}
+
+// onReadyLocked registers f to be called by the next notification, or, when
+// the object is ready now, calls f at once. It is entered with mu held and
+// returns with mu released.
+func (n *notifier) onReadyLocked(ready bool, f func()) (remove func() bool) {
+	if f == nil {
+		n.mu.Unlock()
+		panic("gevent: OnReady with a nil function")
+	}
+	if ready {
+		n.mu.Unlock()
+		f()
+		return func() bool { return false }
+	}
+	l := &link{f: f}
+	n.links.pushBack(l)
+	n.mu.Unlock()
+	return func() bool {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		return n.links.remove(l)
+	}
+}
+
+// link is one OnReady callback.
+type link struct {
+	f          func()
+	prev, next *link
+	// on is the list the link is queued on; nil once it has been removed or
+	// detached for running. Guarded by the notifier's mu.
+	on *linkList
+}
+
+// linkList is a FIFO of links, guarded by the notifier's mu.
+type linkList struct{ head, tail *link }
+
+func (l *linkList) pushBack(x *link) {
+	x.on = l
+	x.prev = l.tail
+	if l.tail != nil {
+		l.tail.next = x
+	} else {
+		l.head = x
+	}
+	l.tail = x
+}
+
+func (l *linkList) remove(x *link) bool {
+	if x.on != l {
+		return false
+	}
+	if x.prev != nil {
+		x.prev.next = x.next
+	} else {
+		l.head = x.next
+	}
+	if x.next != nil {
+		x.next.prev = x.prev
+	} else {
+		l.tail = x.prev
+	}
+	x.prev, x.next, x.on = nil, nil, nil
+	return true
+}
+
+// takeAll detaches every link and returns the first; the chain stays linked
+// through next (nobody else touches a detached link: remove sees on == nil).
+func (l *linkList) takeAll() *link {
+	h := l.head
+	for x := h; x != nil; x = x.next {
+		x.on = nil
+	}
+	l.head, l.tail = nil, nil
+	return h
+}
+
+// run calls a detached chain of callbacks in order. Call without mu.
+func run(h *link) {
+	for x := h; x != nil; {
+		next := x.next
+		x.prev, x.next = nil, nil
+		x.f()
+		x = next
+	}
+}
