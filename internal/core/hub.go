@@ -24,7 +24,8 @@ type Options struct {
 	CaptureStacks bool
 	// Clock replaces the real monotonic clock.
 	Clock Clock
-	// MaxIdleCoroutines bounds the finished coroutines kept for reuse.
+	// MaxIdleCoroutines bounds the finished coroutines kept for reuse
+	// (default: unbounded while busy; see trimCoros).
 	MaxIdleCoroutines int
 }
 
@@ -117,7 +118,7 @@ func NewHub(ctx context.Context, opts Options) *Hub {
 		opts.SwitchInterval = 5 * time.Millisecond
 	}
 	if opts.MaxIdleCoroutines <= 0 {
-		opts.MaxIdleCoroutines = 1024
+		opts.MaxIdleCoroutines = 1 << 30
 	}
 	h := &Hub{opts: opts, base: time.Now()}
 	h.clock = opts.Clock
@@ -450,6 +451,9 @@ func (h *Hub) poll() bool {
 		h.sleeping.Store(true)
 	}
 	h.mu.Unlock()
+	if timeout < 0 || timeout >= time.Millisecond {
+		h.trimCoros()
+	}
 	events := p.Poll(timeout)
 	if timeout != 0 {
 		h.mu.Lock()
@@ -706,6 +710,26 @@ func (h *Hub) getCoro() *coro {
 	c := &coro{}
 	c.next, c.stop = iter.Pull(c.loop)
 	return c
+}
+
+// Idle coroutines are kept while the hub is busy (creating a coroutine costs
+// a goroutine and several allocations, reusing one costs nothing) and trimmed
+// to keepIdleCoros, trimChunk at a time, whenever the hub is about to sleep
+// for a millisecond or more: a burst of parked greenlets does not pin its
+// coroutines for long, and trimming never delays runnable work.
+const (
+	keepIdleCoros = 256
+	trimChunk     = 1024
+)
+
+func (h *Hub) trimCoros() {
+	for i := 0; i < trimChunk && len(h.free) > keepIdleCoros; i++ {
+		n := len(h.free) - 1
+		c := h.free[n]
+		h.free[n] = nil
+		h.free = h.free[:n]
+		c.stop()
+	}
 }
 
 func (h *Hub) putCoro(c *coro) {
