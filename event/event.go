@@ -1,6 +1,9 @@
 package event
 
-import "context"
+import (
+	"context"
+	"sync/atomic"
+)
 
 // Event is a flag that greenlets and goroutines can wait for: gevent's
 // Event. The zero value is a clear Event, ready to use. An Event must not be
@@ -12,8 +15,11 @@ import "context"
 // A call to Set “synchronizes before” the return of any Wait that it
 // unblocks.
 type Event struct {
-	n   notifier // n.mu also guards set
-	set bool
+	n notifier
+	// set is the flag. Set and Wait read and write it under n.mu, so that
+	// a Set and the waiters it wakes are one step; Clear and IsSet need no
+	// lock (Clear wakes nobody).
+	set atomic.Bool
 }
 
 // Set sets the flag and wakes every waiter, in the order they started
@@ -23,11 +29,11 @@ type Event struct {
 // returns, on the calling goroutine. Setting a set Event does nothing.
 func (e *Event) Set() {
 	e.n.mu.Lock()
-	if e.set {
+	if e.set.Load() {
 		e.n.mu.Unlock()
 		return
 	}
-	e.set = true
+	e.set.Store(true)
 	links := e.n.notifyLocked()
 	e.n.mu.Unlock()
 	run(links)
@@ -35,18 +41,10 @@ func (e *Event) Set() {
 
 // Clear clears the flag. It does not undo a Set: waiters that Set woke still
 // return nil from Wait even if they run after Clear (as in gevent).
-func (e *Event) Clear() {
-	e.n.mu.Lock()
-	e.set = false
-	e.n.mu.Unlock()
-}
+func (e *Event) Clear() { e.set.Store(false) }
 
 // IsSet reports whether the flag is set.
-func (e *Event) IsSet() bool {
-	e.n.mu.Lock()
-	defer e.n.mu.Unlock()
-	return e.set
-}
+func (e *Event) IsSet() bool { return e.set.Load() }
 
 // Ready reports whether the flag is set (gevent's ready()); with OnReady it
 // makes an Event a gevent.Waitable.
@@ -66,7 +64,7 @@ func (e *Event) Ready() bool { return e.IsSet() }
 // it blocks the goroutine.
 func (e *Event) Wait(ctx context.Context) error {
 	e.n.mu.Lock()
-	return e.n.waitLocked(ctx, e.set)
+	return e.n.waitLocked(ctx, e.set.Load())
 }
 
 // OnReady arranges for f to be called once, the next time the Event is set,
@@ -76,5 +74,5 @@ func (e *Event) Wait(ctx context.Context) error {
 // gevent.Wait and gevent.Iwait.
 func (e *Event) OnReady(f func()) (remove func() bool) {
 	e.n.mu.Lock()
-	return e.n.onReadyLocked(e.set, f)
+	return e.n.onReadyLocked(e.set.Load(), f)
 }

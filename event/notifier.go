@@ -3,6 +3,7 @@ package event
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gevent-go/gevent/internal/core"
 )
@@ -23,14 +24,23 @@ type notifier struct {
 	// late are parked in Wait on an object that was ready while pending > 0;
 	// they are woken when the last pending waiter resumes.
 	late core.WaitList
+	// links are the OnReady callbacks, FIFO.
+	links linkList
+
 	// pending counts greenlet waiters that a notification woke and that have
-	// not resumed yet. Plain goroutines are not counted: they run in parallel
+	// not resumed yet. It is incremented under mu, but a resuming waiter
+	// decrements it without mu: the common case (nobody arrived late) then
+	// costs no lock. Plain goroutines are not counted: they run in parallel
 	// with everything, so there is no order to keep with them (and counting
 	// them could let a hub declare ErrLoopExit in the instant between a
 	// goroutine's wake-up and its decrement).
-	pending int
-	// links are the OnReady callbacks, FIFO.
-	links linkList
+	pending atomic.Int32
+	// nlate is late's length, changed under mu and read without it by a
+	// resuming waiter. An arrival increments nlate before it reads pending,
+	// and a resumer decrements pending before it reads nlate (sequentially
+	// consistent atomics), so the last resumer cannot miss an arrival that
+	// saw it pending: whichever comes second sees the other.
+	nlate atomic.Int32
 }
 
 // notifyLocked wakes every waiter (FIFO) and detaches every OnReady
@@ -40,7 +50,7 @@ type notifier struct {
 func (n *notifier) notifyLocked() *link {
 	for w := n.waiters.PopFront(); w != nil; w = n.waiters.PopFront() {
 		if w.Wake() && w.Greenlet() != nil {
-			n.pending++
+			n.pending.Add(1)
 		}
 	}
 	return n.links.takeAll()
@@ -55,7 +65,9 @@ func (n *notifier) notifyLocked() *link {
 func (n *notifier) waitLocked(ctx context.Context, ready bool) error {
 	list := &n.waiters
 	if ready {
-		if n.pending == 0 {
+		n.nlate.Add(1) // before reading pending: see nlate
+		if n.pending.Load() == 0 {
+			n.nlate.Add(-1)
 			n.mu.Unlock()
 			return nil
 		}
@@ -63,16 +75,21 @@ func (n *notifier) waitLocked(ctx context.Context, ready bool) error {
 	}
 	w, err := core.Prepare(ctx)
 	if err != nil {
+		if ready {
+			n.nlate.Add(-1)
+		}
 		n.mu.Unlock()
 		return err
 	}
 	list.PushBack(w)
 	n.mu.Unlock()
 	if err = w.Block(ctx); err != nil {
-		// False when a notification popped w but lost the race to the
-		// cancellation: then nothing was counted for w.
+		// Remove is false when a notification popped w but lost the race
+		// to the cancellation: then nothing was counted for w.
 		n.mu.Lock()
-		list.Remove(w)
+		if list.Remove(w) && ready {
+			n.nlate.Add(-1)
+		}
 		n.mu.Unlock()
 	} else if w.Greenlet() != nil {
 		n.resumed()
@@ -85,12 +102,17 @@ func (n *notifier) waitLocked(ctx context.Context, ready bool) error {
 // the last one to resume wakes the late arrivals, which run after it in the
 // same pass of the hub's callback queue.
 func (n *notifier) resumed() {
+	if n.pending.Add(-1) != 0 || n.nlate.Load() == 0 {
+		return
+	}
 	n.mu.Lock()
-	n.pending--
-	if n.pending == 0 {
+	// A new notification may have started meanwhile: then its last waiter
+	// to resume wakes the late arrivals.
+	if n.pending.Load() == 0 {
 		for w := n.late.PopFront(); w != nil; w = n.late.PopFront() {
+			n.nlate.Add(-1)
 			if w.Wake() && w.Greenlet() != nil {
-				n.pending++
+				n.pending.Add(1)
 			}
 		}
 	}
