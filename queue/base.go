@@ -259,7 +259,9 @@ func (q *base[T, C, PC]) Shutdown(immediate bool) {
 	q.mu.Lock()
 	q.shutdown = true
 	if immediate {
-		q.doneLocked(q.c().clear())
+		// Count each dropped item as done, but never below zero (TaskDone
+		// may have run ahead of Get), as CPython's shutdown does.
+		q.doneLocked(min(q.c().clear(), q.unfinished))
 	}
 	q.getters.failAll(ErrShutDown)
 	q.putters.failAll(ErrShutDown)
