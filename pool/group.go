@@ -1,0 +1,393 @@
+package pool
+
+import (
+	"context"
+	"iter"
+	"math"
+	"sync"
+
+	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/core"
+)
+
+// Group tracks a set of running greenlets without limiting their number
+// (gevent's pool.Group). A greenlet leaves the group by itself when it ends.
+// The zero value is an empty group ready to use. A Group must not be copied
+// after first use.
+//
+// All methods are safe to call from any goroutine and from greenlets of any
+// hub. Spawn, Add, Discard, Len, Contains and All never wait; Join, Kill and
+// KillOne may.
+//
+// Memory model: the end of a member synchronizes before the return of any
+// Join that observes the group empty, and before Len, Contains or All stop
+// reporting it.
+type Group struct {
+	mu sync.Mutex // guards every field below
+
+	// members maps a Task to its entry; head and tail keep the entries in
+	// the order they were added (for All and for Join's RaiseError).
+	members    map[gevent.Task]*member
+	head, tail *member
+
+	// joiners are Join calls waiting for the group to become empty; all of
+	// them are woken each time it does.
+	joiners core.WaitList
+
+	// lim bounds the group when it belongs to a Pool; its zero value
+	// means no bound.
+	lim limiter
+}
+
+// member is one greenlet tracked by a Group.
+type member struct {
+	g *Group
+	t gevent.Task
+	// The fields below are guarded by g.mu.
+	in         bool // still a member (false once it left or was discarded)
+	dying      bool // killed through the group: never killed again by it
+	remove     func() bool
+	prev, next *member
+}
+
+// leave is the member's OnReady callback: it runs on the member's hub after
+// the member has ended and removes it from the group, unless it already left
+// (Discard) or was replaced by a later Add of the same Task.
+func (m *member) leave() {
+	g := m.g
+	g.mu.Lock()
+	if m.in {
+		g.removeLocked(m)
+	}
+	g.mu.Unlock()
+}
+
+// insertLocked makes t a member and returns its entry.
+func (g *Group) insertLocked(t gevent.Task) *member {
+	if g.members == nil {
+		g.members = make(map[gevent.Task]*member)
+	}
+	m := &member{g: g, t: t, in: true, prev: g.tail}
+	if g.tail != nil {
+		g.tail.next = m
+	} else {
+		g.head = m
+	}
+	g.tail = m
+	g.members[t] = m
+	return m
+}
+
+// removeLocked drops m, gives its slot back (to the first Spawn waiting for
+// one, if any) and wakes the joiners when the group becomes empty.
+func (g *Group) removeLocked(m *member) {
+	delete(g.members, m.t)
+	if m.prev != nil {
+		m.prev.next = m.next
+	} else {
+		g.head = m.next
+	}
+	if m.next != nil {
+		m.next.prev = m.prev
+	} else {
+		g.tail = m.prev
+	}
+	m.prev, m.next, m.in = nil, nil, false
+	g.lim.releaseLocked()
+	if len(g.members) == 0 {
+		g.joiners.WakeAll()
+	}
+}
+
+// Spawn runs fn in a new greenlet on ctx's hub and makes it a member (gevent's
+// Group.spawn). It never waits, and its error is always nil for a Group: the
+// signature is the one Pool.Spawn needs. ctx must carry a hub (a greenlet's
+// context, Run's, or Hub.Context). See the package function Spawn for bodies
+// with a typed result.
+func (g *Group) Spawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error) {
+	return spawn(ctx, g, false, unitBody(fn), opts)
+}
+
+// TrySpawn is Spawn; on a Group it never fails.
+func (g *Group) TrySpawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error) {
+	return spawn(ctx, g, true, unitBody(fn), opts)
+}
+
+// Add starts tracking t (gevent's Group.add); t leaves the group when it
+// ends (at once, or soon after, if it already has). Adding a member again
+// does nothing. Add never waits.
+func (g *Group) Add(t gevent.Task) { _ = g.add(context.Background(), t, true) }
+
+// link registers m's leave callback. It is called without g.mu held: for a
+// task that has already ended on a closed hub, OnReady runs the callback at
+// once, in this goroutine.
+func (g *Group) link(m *member) {
+	remove := m.t.OnReady(m.leave)
+	g.mu.Lock()
+	if m.in {
+		m.remove = remove
+	}
+	g.mu.Unlock()
+}
+
+// Discard stops tracking t without killing it (gevent's Group.discard). A
+// Pool gets t's slot back.
+func (g *Group) Discard(t gevent.Task) {
+	g.mu.Lock()
+	m := g.members[t]
+	if m == nil {
+		g.mu.Unlock()
+		return
+	}
+	remove := m.remove
+	g.removeLocked(m)
+	g.mu.Unlock()
+	if remove != nil {
+		remove()
+	}
+}
+
+// Len returns the number of members.
+func (g *Group) Len() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.members)
+}
+
+// Contains reports whether t is a member.
+func (g *Group) Contains(t gevent.Task) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	_, ok := g.members[t]
+	return ok
+}
+
+// All yields the members in the order they were added. It iterates over a
+// snapshot taken when the loop starts, so the loop body may spawn, kill or
+// wait.
+func (g *Group) All() iter.Seq[gevent.Task] {
+	return func(yield func(gevent.Task) bool) {
+		for _, t := range g.snapshot(false) {
+			if !yield(t) {
+				return
+			}
+		}
+	}
+}
+
+// snapshot returns the members in order; with onlyAlive, those not dead.
+func (g *Group) snapshot(onlyAlive bool) []gevent.Task {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	ts := make([]gevent.Task, 0, len(g.members))
+	for m := g.head; m != nil; m = m.next {
+		if !onlyAlive || !m.t.Dead() {
+			ts = append(ts, m.t)
+		}
+	}
+	return ts
+}
+
+// Full reports whether Spawn would wait; always false for a Group.
+func (g *Group) Full() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.lim.fullLocked()
+}
+
+// WaitAvailable returns how many greenlets can be spawned without waiting:
+// math.MaxInt for a Group, at once (gevent's Group.wait_available).
+func (g *Group) WaitAvailable(ctx context.Context) (int, error) {
+	return g.waitAvailable(ctx)
+}
+
+// JoinOption configures Join.
+type JoinOption func(*joinConfig)
+
+type joinConfig struct{ raise bool }
+
+// RaiseError makes Join return the error of a member that failed: the first,
+// in the order they were added, of those that were members when Join was
+// called and have ended with an error other than ErrGreenletExit.
+func RaiseError() JoinOption { return func(c *joinConfig) { c.raise = true } }
+
+// Join waits until the group has been empty at least once (gevent's
+// Group.join): by the time it returns, new members may have been added.
+// It returns nil then, or ctx's cause if ctx ends first. With RaiseError, a
+// failure of one of the members it watched is returned instead, even when
+// ctx ended first (as gevent's join(raise_error=True) does).
+func (g *Group) Join(ctx context.Context, opts ...JoinOption) error {
+	var c joinConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	var watched []gevent.Task
+	if c.raise {
+		watched = g.snapshot(false)
+	}
+	err := g.waitEmpty(ctx)
+	for _, t := range watched {
+		if t.Dead() && !t.Successful() {
+			return t.Err()
+		}
+	}
+	return err
+}
+
+// waitEmpty parks until the group is empty (at once if it is).
+func (g *Group) waitEmpty(ctx context.Context) error {
+	g.mu.Lock()
+	if len(g.members) == 0 {
+		g.mu.Unlock()
+		return nil
+	}
+	w, err := core.Prepare(ctx)
+	if err != nil {
+		g.mu.Unlock()
+		return err
+	}
+	g.joiners.PushBack(w)
+	g.mu.Unlock()
+	err = w.Block(ctx)
+	if err != nil {
+		g.mu.Lock()
+		g.joiners.Remove(w)
+		g.mu.Unlock()
+	}
+	w.Release()
+	return err
+}
+
+// testHookKill, when set, is called each time the group delivers a kill to a
+// member (export_test.go).
+var testHookKill func(gevent.Task)
+
+// Kill kills every member (gevent's Group.kill) with ErrGreenletExit or
+// gevent.KillError's error, and by default waits until they have ended and
+// left the group, for at most gevent.KillTimeout's duration (each round; see
+// below) and for as long as ctx allows. With gevent.KillNoWait it does not
+// wait. It never returns an error: running out of time is not one (as in
+// gevent).
+//
+// Each member is killed through the group at most once, however often Kill
+// and KillOne are called: it is marked dying, and a later Kill only waits for
+// it. Members added while Kill waits are killed in a further round.
+func (g *Group) Kill(ctx context.Context, opts ...gevent.KillOption) {
+	for {
+		var fresh, alive []gevent.Task
+		g.mu.Lock()
+		for m := g.head; m != nil; m = m.next {
+			if m.t.Dead() {
+				continue // its leave callback is on its way
+			}
+			alive = append(alive, m.t)
+			if !m.dying {
+				m.dying = true
+				fresh = append(fresh, m.t)
+			}
+		}
+		g.mu.Unlock()
+		if len(alive) == 0 {
+			return
+		}
+		for _, t := range fresh {
+			g.kill(t, opts)
+		}
+		// KillAll gives the options' waiting semantics (KillNoWait,
+		// KillTimeout, ctx). Its own kill of each task is a no-op: every
+		// task in alive has already been cancelled, and the first cause of
+		// a cancellation is the one that sticks.
+		if err := gevent.KillAll(ctx, alive, opts...); err != nil {
+			return
+		}
+		for _, t := range alive {
+			if !t.Dead() {
+				return // KillNoWait
+			}
+		}
+		settle(ctx, alive)
+	}
+}
+
+// KillOne kills t if it is a member that the group has not killed yet
+// (gevent's Group.killone); otherwise it does nothing and does not wait.
+// Options are those of gevent.Greenlet.Kill: by default it waits until t has
+// ended and left the group.
+func (g *Group) KillOne(ctx context.Context, t gevent.Task, opts ...gevent.KillOption) {
+	g.mu.Lock()
+	m := g.members[t]
+	if m == nil || m.dying {
+		g.mu.Unlock()
+		return
+	}
+	m.dying = true
+	g.mu.Unlock()
+	g.kill(t, opts)
+	t.Kill(ctx, opts...) // a no-op kill (see Kill), then the options' wait
+	if t.Dead() {
+		settle(ctx, []gevent.Task{t})
+	}
+}
+
+func (g *Group) kill(t gevent.Task, opts []gevent.KillOption) {
+	if testHookKill != nil {
+		testHookKill(t)
+	}
+	gevent.Kill(t, opts...)
+}
+
+// settle waits until the OnReady callbacks already registered on the dead
+// tasks have run, so that they have left their groups: a task's callbacks
+// run in registration order, and Wait registers its own after theirs. A
+// greenlet's Join returns as soon as it is dead, which can be before then.
+// The wait cannot block for long (the tasks are dead), so it ignores ctx's
+// cancellation.
+func settle(ctx context.Context, dead []gevent.Task) {
+	objs := make([]gevent.Waitable, len(dead))
+	for i, t := range dead {
+		objs[i] = t
+	}
+	_, _ = gevent.Wait(context.WithoutCancel(ctx), objs, 0)
+}
+
+// limiter is a Pool's slot accounting, guarded by its Group's mu. Its zero
+// value means "no bound" and only counts.
+type limiter struct {
+	bounded bool
+	size    int
+	// held counts slots taken: one per member admitted, plus slots handed
+	// to woken waiters that have not inserted their member yet.
+	held int
+	// slotWaiters are Spawn/Add calls waiting for a slot, in FIFO order. A
+	// freed slot is handed to the first one directly (held is unchanged),
+	// so a caller that did not wait can never take it first and a waiter
+	// that gave up never takes one.
+	slotWaiters core.WaitList
+	// availWaiters are WaitAvailable calls; all are woken when a slot is
+	// freed and nobody was waiting for it.
+	availWaiters core.WaitList
+}
+
+func (l *limiter) fullLocked() bool { return l.bounded && l.held >= l.size }
+
+func (l *limiter) freeLocked() int {
+	if !l.bounded {
+		return math.MaxInt
+	}
+	return max(0, l.size-l.held)
+}
+
+// takeLocked takes a free slot (the caller checked there is one).
+func (l *limiter) takeLocked() { l.held++ }
+
+// releaseLocked gives a slot back: to the first waiter still waiting, or to
+// the pool.
+func (l *limiter) releaseLocked() {
+	if l.slotWaiters.WakeOne() != nil {
+		return // handed over: the waiter now holds it
+	}
+	l.held--
+	if l.availWaiters.Len() > 0 {
+		l.availWaiters.WakeAll()
+	}
+}

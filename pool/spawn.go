@@ -1,0 +1,169 @@
+package pool
+
+import (
+	"context"
+	"iter"
+
+	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/core"
+)
+
+// Spawner is a *Group or a *Pool: what Spawn, Apply, Map and the Imap
+// functions run their work in. Its Spawn, Full and WaitAvailable are the
+// methods a server needs from the spawner of its handlers.
+type Spawner interface {
+	Spawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error)
+	Full() bool
+	WaitAvailable(ctx context.Context) (int, error)
+	group() *Group
+}
+
+func (g *Group) group() *Group { return g }
+
+var (
+	_ Spawner = (*Group)(nil)
+	_ Spawner = (*Pool)(nil)
+)
+
+// Spawn runs fn in a new greenlet that is a member of s and returns its typed
+// handle (gevent's Group.spawn and Pool.spawn). On a full Pool it first waits
+// for a slot; it returns ctx's cause if ctx ends while it waits (fn then
+// never runs) and ErrPoolFull at once for a pool of size 0. ctx must carry a
+// hub (a greenlet's context, Run's, or Hub.Context); the greenlet runs there.
+//
+// Go methods cannot have type parameters, so the typed form is this function
+// and the Spawn methods take a body without a result.
+func Spawn[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, error), opts ...gevent.SpawnOption) (*gevent.Greenlet[T], error) {
+	return spawn(ctx, s.group(), false, fn, opts)
+}
+
+// TrySpawn is Spawn without waiting: it fails with ErrPoolFull when s is a
+// full Pool.
+func TrySpawn[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, error), opts ...gevent.SpawnOption) (*gevent.Greenlet[T], error) {
+	return spawn(ctx, s.group(), true, fn, opts)
+}
+
+// spawn creates the greenlet first and takes a slot second, as gevent does,
+// so that a wait for a slot holds no half-made member.
+func spawn[T any](ctx context.Context, g *Group, try bool, fn func(context.Context) (T, error), opts []gevent.SpawnOption) (*gevent.Greenlet[T], error) {
+	if fn == nil {
+		panic("gevent: pool: Spawn with a nil function")
+	}
+	if core.HubOf(ctx) == nil {
+		panic("gevent: pool: Spawn needs a context from a greenlet, Run or Hub.Context; this one carries no hub")
+	}
+	gl := gevent.New(ctx, fn, opts...)
+	if err := g.acquire(ctx, try); err != nil {
+		return nil, err
+	}
+	m := g.insertLocked(gl)
+	// Registering under g.mu is safe here, unlike in Add: gl has not
+	// started, so OnReady cannot run the callback now.
+	m.remove = gl.OnReady(m.leave)
+	g.mu.Unlock()
+	gl.Start()
+	return gl, nil
+}
+
+func unitBody(fn func(context.Context) error) func(context.Context) (struct{}, error) {
+	if fn == nil {
+		return nil
+	}
+	return func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) }
+}
+
+// isMember reports whether the caller is a member of g: the greenlet
+// running on ctx's hub (gevent's getcurrent) when ctx is a greenlet's.
+func isMember(ctx context.Context, g *Group) bool {
+	t := gevent.Current(ctx)
+	return t != nil && g.Contains(t)
+}
+
+// Apply runs fn in s and waits for its result (gevent's apply). When the
+// caller is itself a member of s (the greenlet running on ctx's hub, as
+// gevent's getcurrent), fn runs synchronously in the caller instead: waiting for a slot
+// of a full pool while holding one could deadlock. Otherwise fn runs in a new
+// member (see Spawn); if ctx ends before it has finished, that member is
+// killed (without waiting) and Apply returns ctx's cause.
+func Apply[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, error)) (T, error) {
+	if isMember(ctx, s.group()) {
+		return fn(ctx)
+	}
+	gl, err := Spawn(ctx, s, fn)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	v, err := gl.Get(ctx)
+	if err != nil && !gl.Dead() {
+		gevent.Kill(gl)
+	}
+	return v, err
+}
+
+// ApplyAsync starts fn and returns its greenlet without ever waiting
+// (gevent's apply_async). When s has a free slot, fn runs in a new member.
+// When s is a full Pool, the returned greenlet runs outside the pool and
+// calls Apply, which waits there for a slot, so fn still runs in a member
+// (killing the returned greenlet kills that member); on a pool of size 0 it
+// fails with ErrPoolFull. Join the returned greenlet, not the pool, to wait
+// for the result.
+func ApplyAsync[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, error), opts ...gevent.SpawnOption) *gevent.Greenlet[T] {
+	if gl, err := TrySpawn(ctx, s, fn, opts...); err == nil {
+		return gl
+	}
+	return gevent.Spawn(ctx, func(ctx context.Context) (T, error) {
+		return Apply(ctx, s, fn)
+	}, opts...)
+}
+
+// Map runs fn on every item in a member of s, one greenlet per item (at most
+// the pool's size at once), and returns the results in input order with the
+// first error in input order (gevent's map). It waits for every item to end,
+// so results holds every item that succeeded even when err is not nil.
+//
+// The calling goroutine or greenlet takes the items and spawns the work,
+// waiting while the pool is full. If ctx ends first, or a spawn fails (a pool
+// of size 0), Map kills the work it started, waits for it to end and returns
+// that error with no results.
+func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn func(context.Context, In) (Out, error)) (results []Out, err error) {
+	g := s.group()
+	var gls []*gevent.Greenlet[Out]
+	for item := range items {
+		gl, err := spawn(ctx, g, false, func(ctx context.Context) (Out, error) {
+			return fn(ctx, item)
+		}, nil)
+		if err != nil {
+			killAll(ctx, gls)
+			return nil, err
+		}
+		gls = append(gls, gl)
+	}
+	results = make([]Out, len(gls))
+	for i, gl := range gls {
+		v, e := gl.Get(ctx)
+		if e != nil && !gl.Dead() { // ctx ended
+			killAll(ctx, gls[i:])
+			return nil, e
+		}
+		results[i] = v
+		if e != nil && err == nil {
+			err = e
+		}
+	}
+	return results, err
+}
+
+// killAll kills the greenlets and waits for them, ignoring ctx's
+// cancellation: leaving work running behind the caller's back is the
+// leak this avoids.
+func killAll[T any](ctx context.Context, gls []*gevent.Greenlet[T]) {
+	if len(gls) == 0 {
+		return
+	}
+	ts := make([]gevent.Task, len(gls))
+	for i, gl := range gls {
+		ts[i] = gl
+	}
+	_ = gevent.KillAll(context.WithoutCancel(ctx), ts)
+}
