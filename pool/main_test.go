@@ -62,4 +62,3 @@ func (m *maxTracker) enter() {
 }
 
 func (m *maxTracker) exit() { m.cur.Add(-1) }
-
