@@ -125,20 +125,29 @@ func ApplyAsync[T any](ctx context.Context, s Spawner, fn func(context.Context) 
 // The calling goroutine or greenlet takes the items and spawns the work,
 // waiting while the pool is full. If ctx ends first, or a spawn fails (a pool
 // of size 0), Map kills the work it started, waits for it to end and returns
-// that error with no results.
+// that error with no results. If items panics, Map kills and waits for the
+// work too, and the panic goes on.
 func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn func(context.Context, In) (Out, error)) (results []Out, err error) {
 	g := s.group()
 	var gls []*gevent.Greenlet[Out]
+	spawned := false
+	defer func() {
+		if !spawned { // items panicked: kill the work before the panic goes on
+			killAll(ctx, gls)
+		}
+	}()
 	for item := range items {
 		gl, err := spawn(ctx, g, false, func(ctx context.Context) (Out, error) {
 			return fn(ctx, item)
 		}, nil)
 		if err != nil {
+			spawned = true
 			killAll(ctx, gls)
 			return nil, err
 		}
 		gls = append(gls, gl)
 	}
+	spawned = true
 	results = make([]Out, len(gls))
 	for i, gl := range gls {
 		v, e := gl.Get(ctx)
