@@ -43,7 +43,7 @@ func collect[T any](seq func(func(T, error) bool)) []pair[T] {
 // error at its position and later items still arrive.
 func TestImapErrorAtItsPosition(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
+		name string
 		imap func(context.Context, pool.Spawner, iter.Seq[int], func(context.Context, int) (float64, error), ...pool.MapOption) iter.Seq2[float64, error]
 	}{
 		{"Imap", pool.Imap[int, float64]},
@@ -463,4 +463,3 @@ func TestMapContextEnds(t *testing.T) {
 		return nil
 	})
 }
-
