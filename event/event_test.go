@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -536,4 +537,95 @@ func TestEventWaitLoopExit(t *testing.T) {
 	if !errors.Is(err, gevent.ErrLoopExit) {
 		t.Fatalf("Run = %v, want ErrLoopExit", err)
 	}
+}
+
+// Stress for the issue 1520 bookkeeping across hubs: greenlets of two served
+// hubs wait in a loop (arriving early, late, or on a set Event) while a plain
+// goroutine sets and clears; every wait must end with nil and none may hang.
+func TestEventStressAcrossHubs(t *testing.T) {
+	var ev event.Event
+	const perHub, rounds = 3, 200
+	var hubs []*gevent.Hub
+	var served []chan error
+	var tasks []*gevent.Greenlet[struct{}]
+	for range 2 {
+		h := gevent.NewHub()
+		c := make(chan error, 1)
+		go func() { c <- h.Serve(context.Background()) }()
+		hubs, served = append(hubs, h), append(served, c)
+		for range perHub {
+			tasks = append(tasks, spawn(h.Context(), func(ctx context.Context) error {
+				for j := range rounds {
+					if err := ev.Wait(ctx); err != nil {
+						return err
+					}
+					if j%3 == 0 {
+						gevent.Yield(ctx)
+					}
+				}
+				return nil
+			}))
+		}
+	}
+	stop := make(chan struct{})
+	setterDone := make(chan struct{})
+	go func() {
+		defer close(setterDone)
+		for {
+			select {
+			case <-stop:
+				ev.Set()
+				return
+			default:
+			}
+			ev.Set()
+			ev.Clear()
+			runtime.Gosched()
+		}
+	}()
+	jctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, g := range tasks {
+		if err := g.Join(jctx); err != nil || g.Err() != nil {
+			t.Errorf("waiter: %v, %v", err, g.Err())
+		}
+	}
+	close(stop)
+	<-setterDone
+	for i, h := range hubs {
+		h.Stop()
+		if err := <-served[i]; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// AsyncResult shares Event's rules: Wait on a ready result whose waiters
+// have not run yet returns after them; Get returns at once (as gevent's get).
+func TestAsyncResultWaitWhileNotifying(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		var r event.AsyncResult[int]
+		var order []string
+		g := spawn(ctx, func(ctx context.Context) error {
+			if _, err := r.Get(ctx); err != nil {
+				return err
+			}
+			order = append(order, "waiter")
+			return nil
+		})
+		gevent.Yield(ctx)
+		r.Set(1)
+		if v, err := r.Get(ctx); v != 1 || err != nil {
+			return fmt.Errorf("Get = %v, %v", v, err)
+		}
+		order = append(order, "get")
+		if err := r.Wait(ctx); err != nil {
+			return err
+		}
+		order = append(order, "wait")
+		if want := []string{"get", "waiter", "wait"}; !slices.Equal(order, want) {
+			return fmt.Errorf("order = %v, want %v", order, want)
+		}
+		return g.Join(ctx)
+	})
 }
