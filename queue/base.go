@@ -192,8 +192,9 @@ func (q *base[T, C, PC]) refillLocked() {
 		if r == nil {
 			return
 		}
+		v := r.item // r is its owner's once Wake succeeds
 		if r.w.Wake() {
-			q.c().push(r.item)
+			q.c().push(v)
 			q.unfinished++
 		}
 	}

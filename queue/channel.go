@@ -111,8 +111,9 @@ func (c *Channel[T]) waitItem(ctx context.Context, peek bool) (T, error) {
 // an item is taken only from a Put that will return success.
 func (c *Channel[T]) takeLocked() (T, bool) {
 	for r := c.putters.popFront(); r != nil; r = c.putters.popFront() {
+		v := r.item // r is its owner's once Wake succeeds
 		if r.w.Wake() {
-			return r.item, true
+			return v, true
 		}
 	}
 	var zero T

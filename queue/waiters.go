@@ -3,15 +3,19 @@ package queue
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gevent-go/gevent/internal/core"
 )
 
 // record is one blocked Get, Peek or Put: the waiter that parks it and the
 // item it carries. A putter's record holds the item it offers; a getter's
-// record receives the item handed to it. All fields are guarded by the lock
-// of the queue whose list the record is on (or was on: the owner takes that
-// lock again to read the result and recycle the record).
+// record receives the item handed to it. While the record is queued, its
+// fields are guarded by the lock of the queue whose list it is on. A waker
+// pops the record, fills in item or err, reads what it needs, and only then
+// calls Wake; once Wake succeeds the record belongs to its owner again, which
+// reads it without the lock (the wake-up orders the writes before the
+// owner's reads).
 type record[T any] struct {
 	w    *core.Waiter
 	item T
@@ -92,6 +96,10 @@ type waiters[T any] struct {
 	putters wlist[T]
 	// free holds recycled records, linked through next.
 	free *record[T]
+	// spare is one more recycled record, handed back without the lock by a
+	// waiter that was woken, so that the common wait (one waiter at a time,
+	// woken) takes the lock once instead of twice.
+	spare atomic.Pointer[record[T]]
 }
 
 // record returns a clean record for w.
@@ -100,16 +108,25 @@ func (s *waiters[T]) record(w *core.Waiter) *record[T] {
 	if r != nil {
 		s.free = r.next
 		r.next = nil
-	} else {
+	} else if r = s.spare.Swap(nil); r == nil {
 		r = new(record[T])
 	}
 	r.w = w
 	return r
 }
 
-// recycle returns r to the free list; r must no longer be on a list.
+// reset clears what a record holds; list links are already clear once it is
+// off its list.
+func (r *record[T]) reset() {
+	var zero T
+	r.w, r.item, r.err, r.peek = nil, zero, nil, false
+}
+
+// recycle returns r to the free list; the caller holds the owner's lock and r
+// is off its list.
 func (s *waiters[T]) recycle(r *record[T]) {
-	*r = record[T]{next: s.free}
+	r.reset()
+	r.next = s.free
 	s.free = r
 }
 
@@ -121,12 +138,13 @@ func (s *waiters[T]) recycle(r *record[T]) {
 func (s *waiters[T]) offer(v T) bool {
 	for r := s.getters.popFront(); r != nil; r = s.getters.popFront() {
 		r.item = v
+		peek := r.peek // r is its owner's once Wake succeeds
 		if !r.w.Wake() {
 			var zero T
 			r.item = zero
 			continue
 		}
-		if !r.peek {
+		if !peek {
 			return true
 		}
 	}
@@ -142,16 +160,24 @@ func (s *waiters[T]) park(ctx context.Context, mu *sync.Mutex, l *wlist[T], r *r
 	w := r.w
 	l.pushBack(r)
 	mu.Unlock()
-	err := w.Block(ctx)
-	mu.Lock()
-	var v T
-	if err != nil {
+	if err := w.Block(ctx); err != nil {
+		mu.Lock()
 		l.remove(r) // false if a waker popped r and lost the race to Cancel
-	} else {
-		v, err = r.item, r.err
+		s.recycle(r)
+		mu.Unlock()
+		w.Release()
+		return *new(T), err
 	}
-	s.recycle(r)
-	mu.Unlock()
+	// Woken: the waker is done with r and it is off the list, so it is
+	// ours without the lock.
+	v, err := r.item, r.err
+	r.reset()
+	if !s.spare.CompareAndSwap(nil, r) {
+		mu.Lock()
+		r.next = s.free
+		s.free = r
+		mu.Unlock()
+	}
 	w.Release()
 	return v, err
 }
