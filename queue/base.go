@@ -105,12 +105,15 @@ func (q *base[T, C, PC]) putSlow(ctx context.Context, v T) error {
 // putNowLocked adds v if that needs no wait: to the first live getter, or
 // into items when there is room. Not for a shut down queue.
 func (q *base[T, C, PC]) putNowLocked(v T) bool {
-	if !q.getters.empty() && q.offer(v) {
-		q.unfinished++
-		return true
+	if !q.getters.empty() {
+		if q.offer(v) {
+			q.unfinished++
+			return true
+		}
+		// No Get was left: items is empty (getters wait only then), so v
+		// is stored below, and the waiting Peek calls see it.
+		q.wakePeekers(v)
 	}
-	// Every getter gave up (or there was none), so items is empty or the
-	// getters list never held anyone: only fullness matters now.
 	if q.fullLocked() {
 		return false
 	}

@@ -24,8 +24,8 @@ type Channel[T any] struct {
 }
 
 // Put hands v to a Get, waiting until one takes it. When a Get is already
-// waiting, v goes to the first one still waiting (and to any Peek queued
-// before it), and a greenlet then yields once so that the getter runs before
+// waiting, v goes to the first one still waiting (and Peek calls queued
+// before it see v), and a greenlet then yields once so that the getter runs before
 // the putter continues, as in gevent. A Put killed or timed out while it
 // waits returns ctx's cause and its item is withdrawn: no Get receives it.
 // It returns ErrShutDown after Shutdown.
@@ -50,6 +50,8 @@ func (c *Channel[T]) Put(ctx context.Context, v T) error {
 		c.mu.Unlock()
 		return err
 	}
+	// v now belongs to a waiting Put: the waiting Peek calls may see it.
+	c.wakePeekers(v)
 	r := c.record(w)
 	r.item = v
 	_, err = c.park(ctx, &c.mu, &c.putters, r)
@@ -57,7 +59,7 @@ func (c *Channel[T]) Put(ctx context.Context, v T) error {
 }
 
 // TryPut hands v to a waiting Get if there is one, and reports whether it
-// did. It never switches.
+// did. It never switches. When it fails, no Peek sees v.
 func (c *Channel[T]) TryPut(v T) bool {
 	c.mu.Lock()
 	ok := !c.shutdown && !c.getters.empty() && c.offer(v)

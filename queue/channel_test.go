@@ -199,6 +199,15 @@ func TestChannelPeek(t *testing.T) {
 		var ch queue.Channel[int]
 		peeker := spawn(ctx, ch.Peek)
 		gevent.Yield(ctx)
+		// An item nobody takes is not shown to a Peek.
+		if ch.TryPut(1) || ch.Put(cancelled(ctx), 2) == nil {
+			t.Fatalf("TryPut or cancelled Put succeeded with only a Peek waiting")
+		}
+		gevent.Yield(ctx)
+		if peeker.Ready() {
+			v, _ := peeker.Get(ctx)
+			t.Fatalf("Peek saw %d from a Put that failed", v)
+		}
 		p := spawn(ctx, func(ctx context.Context) (int, error) { return 0, ch.Put(ctx, 4) })
 		if v, err := peeker.Get(ctx); v != 4 || err != nil {
 			t.Errorf("Peek = %v, %v", v, err)

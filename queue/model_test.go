@@ -70,21 +70,29 @@ func (m *refQueue) take() int {
 
 func (w *refWaiter) finish(v int, err error) { w.done, w.wantV, w.wantErr = true, v, err }
 
-// offer hands v to the parked getters: peekers before the first getter see
-// it; the first getter takes it. It reports whether a getter took it.
+// offer hands v to the first parked Get; the Peek calls queued before it see
+// v. With no Get parked, nothing happens. It reports whether a Get took v.
 func (m *refQueue) offer(v int) bool {
-	for len(m.getters) > 0 {
-		g := m.getters[0]
-		m.getters = m.getters[1:]
-		g.finish(v, nil)
-		if g.what == "Get" {
-			if m.order != "chan" {
-				m.unfinished++
-			}
-			return true
-		}
+	i := slices.IndexFunc(m.getters, func(w *refWaiter) bool { return w.what == "Get" })
+	if i < 0 {
+		return false
 	}
-	return false
+	for _, w := range m.getters[:i+1] {
+		w.finish(v, nil)
+	}
+	m.getters = m.getters[i+1:]
+	if m.order != "chan" {
+		m.unfinished++
+	}
+	return true
+}
+
+// wakePeekers: every parked Peek sees v (offer found no Get).
+func (m *refQueue) wakePeekers(v int) {
+	for _, w := range m.getters {
+		w.finish(v, nil)
+	}
+	m.getters = nil
 }
 
 // tryPut is what TryPut (and a Put that need not wait) does.
@@ -98,6 +106,7 @@ func (m *refQueue) tryPut(v int) bool {
 	if m.full() {
 		return false
 	}
+	m.wakePeekers(v)
 	m.items = append(m.items, v)
 	m.unfinished++
 	return true
@@ -244,6 +253,9 @@ func runModel(ctx context.Context, t *testing.T, seed uint64, m *refQueue, q int
 			case m.order == "chan" && m.offer(v), m.order != "chan" && m.tryPut(v):
 				w.finish(0, nil)
 			default:
+				if m.order == "chan" {
+					m.wakePeekers(v)
+				}
 				m.putters = append(m.putters, w)
 			}
 			gevent.Yield(ctx) // let it run into its Put

@@ -130,25 +130,49 @@ func (s *waiters[T]) recycle(r *record[T]) {
 	s.free = r
 }
 
-// offer hands v to the first getter that is still waiting, waking with a copy
-// of v every Peek queued before it. It reports whether a getter took v; when
-// it did not, the getters list is empty. A getter is handed v only when its
-// Wake succeeds, so v never goes to a waiter that gave up (a kill or timeout
-// won the race): that waiter is dropped and v offered to the next.
+// offer hands v to the first Get that is still waiting and wakes, with a
+// copy of v, the Peek calls queued before that Get; Peek calls behind it wait
+// for the next item. It reports whether a Get took v. When none did, nothing
+// was woken, and the getters list holds only Peek calls (Get calls that gave
+// up were dropped): see wakePeekers. A Get is handed v only when its Wake
+// succeeds, so v never goes to a waiter that gave up (a kill or timeout won
+// the race); that waiter is dropped and v offered to the next.
 func (s *waiters[T]) offer(v T) bool {
-	for r := s.getters.popFront(); r != nil; r = s.getters.popFront() {
-		r.item = v
-		peek := r.peek // r is its owner's once Wake succeeds
-		if !r.w.Wake() {
-			var zero T
+	var zero T
+	for r := s.getters.head; r != nil; {
+		next := r.next
+		if !r.peek {
+			s.getters.remove(r) // before Wake: then r is its owner's
+			r.item = v
+			if r.w.Wake() {
+				// Everything ahead of r in the list is a Peek.
+				for p := s.getters.head; p != next; p = s.getters.head {
+					s.getters.remove(p)
+					p.item = v
+					if !p.w.Wake() {
+						p.item = zero
+					}
+				}
+				return true
+			}
 			r.item = zero
-			continue
 		}
-		if !peek {
-			return true
-		}
+		r = next
 	}
 	return false
+}
+
+// wakePeekers wakes every queued Peek with a copy of v: v is about to be
+// stored (a buffered queue) or offered by a blocked Put (a Channel). Call it
+// only after offer found no Get, so that the list holds only Peek calls.
+func (s *waiters[T]) wakePeekers(v T) {
+	var zero T
+	for r := s.getters.popFront(); r != nil; r = s.getters.popFront() {
+		r.item = v
+		if !r.w.Wake() {
+			r.item = zero
+		}
+	}
 }
 
 // park queues r on l and blocks until a waker pops and wakes it, or ctx ends.
