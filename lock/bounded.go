@@ -1,11 +1,18 @@
 package lock
 
+import "context"
+
 // BoundedSemaphore is a Semaphore that may not be released above its initial
 // number of units: gevent's BoundedSemaphore, which catches a Release without
-// a matching Acquire. Create one with NewBoundedSemaphore. It must not be
-// copied after first use.
+// a matching Acquire. Create one with NewBoundedSemaphore (the zero value has
+// no units and a bound of zero). It must not be copied after first use.
+//
+// Its methods behave as Semaphore's, with the same wake-up rules and
+// memory-model guarantees; only Release differs.
 type BoundedSemaphore struct {
-	Semaphore
+	// s is not embedded, so that Semaphore's unchecked Release cannot be
+	// reached through it.
+	s     Semaphore
 	bound int // the initial count; set once by NewBoundedSemaphore
 }
 
@@ -15,7 +22,7 @@ func NewBoundedSemaphore(n int) *BoundedSemaphore {
 	if n < 0 {
 		panic("gevent: NewBoundedSemaphore with a negative count")
 	}
-	return &BoundedSemaphore{Semaphore: Semaphore{counter: n}, bound: n}
+	return &BoundedSemaphore{s: Semaphore{counter: n}, bound: n}
 }
 
 // Release returns a unit like Semaphore.Release. It panics with
@@ -29,7 +36,7 @@ func NewBoundedSemaphore(n int) *BoundedSemaphore {
 // shape from Semaphore's, so that code written against one could not take
 // the other.
 func (b *BoundedSemaphore) Release() {
-	s := &b.Semaphore
+	s := &b.s
 	s.mu.Lock()
 	if s.counter >= b.bound {
 		s.mu.Unlock()
@@ -38,3 +45,24 @@ func (b *BoundedSemaphore) Release() {
 	s.counter++
 	s.notifyLocked()
 }
+
+// Acquire is Semaphore.Acquire.
+func (b *BoundedSemaphore) Acquire(ctx context.Context) error { return b.s.Acquire(ctx) }
+
+// TryAcquire is Semaphore.TryAcquire.
+func (b *BoundedSemaphore) TryAcquire() bool { return b.s.TryAcquire() }
+
+// Wait is Semaphore.Wait.
+func (b *BoundedSemaphore) Wait(ctx context.Context) (int, error) { return b.s.Wait(ctx) }
+
+// Value is Semaphore.Value.
+func (b *BoundedSemaphore) Value() int { return b.s.Value() }
+
+// Locked is Semaphore.Locked.
+func (b *BoundedSemaphore) Locked() bool { return b.s.Locked() }
+
+// Ready is Semaphore.Ready.
+func (b *BoundedSemaphore) Ready() bool { return b.s.Ready() }
+
+// OnReady is Semaphore.OnReady.
+func (b *BoundedSemaphore) OnReady(f func()) (remove func() bool) { return b.s.OnReady(f) }
