@@ -43,6 +43,11 @@ type Group struct {
 type member struct {
 	g *Group
 	t gevent.Task
+	// hook, when set, is told when t ends, with idx: Map and Imap collect
+	// their results this way, without a second callback per item. It is
+	// set before t starts and never changes.
+	hook memberHook
+	idx  int
 	// The fields below are guarded by g.mu.
 	in         bool // still a member (false once it left or was discarded)
 	dying      bool // killed through the group: never killed again by it
@@ -50,9 +55,16 @@ type member struct {
 	prev, next *member
 }
 
+// memberHook receives the end of a member spawned by Map or Imap. ended runs
+// on the member's hub, without the group's lock, after the member has left.
+type memberHook interface {
+	ended(t gevent.Task, idx int)
+}
+
 // leave is the member's OnReady callback: it runs on the member's hub after
 // the member has ended and removes it from the group, unless it already left
-// (Discard) or was replaced by a later Add of the same Task.
+// (Discard) or was replaced by a later Add of the same Task. Then it calls
+// the hook, whether or not the member had been discarded.
 func (m *member) leave() {
 	g := m.g
 	g.mu.Lock()
@@ -60,6 +72,9 @@ func (m *member) leave() {
 		g.removeLocked(m)
 	}
 	g.mu.Unlock()
+	if m.hook != nil {
+		m.hook.ended(m.t, m.idx)
+	}
 }
 
 // insertLocked makes t a member and returns its entry.
@@ -105,12 +120,12 @@ func (g *Group) removeLocked(m *member) {
 // context, Run's, or Hub.Context). See the package function Spawn for bodies
 // with a typed result.
 func (g *Group) Spawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error) {
-	return spawn(ctx, g, false, unitBody(fn), opts)
+	return spawn(ctx, g, false, unitBody(fn), opts, nil, 0)
 }
 
 // TrySpawn is Spawn; on a Group it never fails.
 func (g *Group) TrySpawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error) {
-	return spawn(ctx, g, true, unitBody(fn), opts)
+	return spawn(ctx, g, true, unitBody(fn), opts, nil, 0)
 }
 
 // Add starts tracking t (gevent's Group.add); t leaves the group when it
@@ -140,6 +155,9 @@ func (g *Group) Discard(t gevent.Task) {
 		return
 	}
 	remove := m.remove
+	if m.hook != nil {
+		remove = nil // the hook still needs to hear of the end
+	}
 	g.removeLocked(m)
 	g.mu.Unlock()
 	if remove != nil {
@@ -182,6 +200,19 @@ func (g *Group) snapshot(onlyAlive bool) []gevent.Task {
 	ts := make([]gevent.Task, 0, len(g.members))
 	for m := g.head; m != nil; m = m.next {
 		if !onlyAlive || !m.t.Dead() {
+			ts = append(ts, m.t)
+		}
+	}
+	return ts
+}
+
+// hooked returns the members, alive or not, that carry hook h.
+func (g *Group) hooked(h memberHook) []gevent.Task {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var ts []gevent.Task
+	for m := g.head; m != nil; m = m.next {
+		if m.hook == h {
 			ts = append(ts, m.t)
 		}
 	}

@@ -64,7 +64,6 @@ func imapSeq[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn
 		}
 		st := &imap[In, Out]{
 			g: g, items: items, fn: fn, ordered: ordered, maxSize: c.maxSize,
-			running: make(map[int]*gevent.Greenlet[Out]),
 		}
 		if ordered {
 			st.pending = make(map[int]result[Out])
@@ -110,8 +109,6 @@ type imap[In, Out any] struct {
 	// started counts the items spawned; handed counts results handed to
 	// the loop body (for Imap also the index of the next one).
 	started, handed int
-	// running is the work not yet finished, by index, for stop.
-	running map[int]*gevent.Greenlet[Out]
 	// prodDone is set when the producer has ended, with its error.
 	prodDone bool
 	prodErr  error
@@ -129,26 +126,31 @@ func (st *imap[In, Out]) produce(ctx context.Context) (struct{}, error) {
 		if err := st.waitCredit(ctx); err != nil {
 			return struct{}{}, err
 		}
+		// Count the item before spawning it: its end, reported by ended,
+		// must never be seen before it was counted.
+		st.mu.Lock()
+		i := st.started
+		st.started++
+		st.mu.Unlock()
 		gl, err := spawn(ctx, st.g, false, func(ctx context.Context) (Out, error) {
 			return st.fn(ctx, item)
-		}, nil)
+		}, nil, st, i)
 		if err != nil {
+			st.mu.Lock()
+			st.started--
+			st.mu.Unlock()
 			return struct{}{}, err
 		}
 		st.mu.Lock()
-		if st.stopped {
-			// The loop ended while we spawned: gl has not run yet (it is
-			// queued behind us on our hub), so this kill means it never
-			// will.
-			st.mu.Unlock()
+		stopped := st.stopped
+		st.mu.Unlock()
+		if stopped {
+			// The loop ended while we spawned, perhaps after stop looked
+			// for work to kill: gl has not run yet (it is queued behind
+			// us on our hub), so this kill means it never will.
 			gevent.Kill(gl)
 			return struct{}{}, core.Cause(ctx)
 		}
-		i := st.started
-		st.started++
-		st.running[i] = gl
-		st.mu.Unlock()
-		gl.OnReady(func() { st.finished(i, gl) })
 	}
 	return struct{}{}, nil
 }
@@ -185,11 +187,10 @@ func (st *imap[In, Out]) waitCredit(ctx context.Context) error {
 	return nil
 }
 
-// finished records the result of item i; it runs on the item's hub.
-func (st *imap[In, Out]) finished(i int, gl *gevent.Greenlet[Out]) {
-	v, err, _ := gl.TryGet()
+// ended records the result of item i; it runs on the item's hub.
+func (st *imap[In, Out]) ended(t gevent.Task, i int) {
+	v, err, _ := t.(*gevent.Greenlet[Out]).TryGet()
 	st.mu.Lock()
-	delete(st.running, i)
 	if st.stopped {
 		st.mu.Unlock()
 		return // the loop has ended: nobody will read it
@@ -282,13 +283,15 @@ func (st *imap[In, Out]) takeLocked(r *result[Out]) bool {
 func (st *imap[In, Out]) stop(ctx context.Context, prod *gevent.Greenlet[struct{}]) {
 	st.mu.Lock()
 	st.stopped = true
-	ts := make([]gevent.Task, 0, len(st.running))
-	for _, gl := range st.running {
-		ts = append(ts, gl)
-	}
 	st.done, st.pending = nil, nil
 	st.mu.Unlock()
 	gevent.Kill(prod)
+	var ts []gevent.Task
+	for _, t := range st.g.hooked(st) {
+		if !t.Dead() {
+			ts = append(ts, t)
+		}
+	}
 	if len(ts) > 0 {
 		_ = gevent.KillAll(context.WithoutCancel(ctx), ts)
 		settle(ctx, ts)

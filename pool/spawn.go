@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"iter"
+	"sync"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/internal/core"
@@ -34,18 +35,19 @@ var (
 // Go methods cannot have type parameters, so the typed form is this function
 // and the Spawn methods take a body without a result.
 func Spawn[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, error), opts ...gevent.SpawnOption) (*gevent.Greenlet[T], error) {
-	return spawn(ctx, s.group(), false, fn, opts)
+	return spawn(ctx, s.group(), false, fn, opts, nil, 0)
 }
 
 // TrySpawn is Spawn without waiting: it fails with ErrPoolFull when s is a
 // full Pool.
 func TrySpawn[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, error), opts ...gevent.SpawnOption) (*gevent.Greenlet[T], error) {
-	return spawn(ctx, s.group(), true, fn, opts)
+	return spawn(ctx, s.group(), true, fn, opts, nil, 0)
 }
 
 // spawn creates the greenlet first and takes a slot second, as gevent does,
-// so that a wait for a slot holds no half-made member.
-func spawn[T any](ctx context.Context, g *Group, try bool, fn func(context.Context) (T, error), opts []gevent.SpawnOption) (*gevent.Greenlet[T], error) {
+// so that a wait for a slot holds no half-made member. hook and idx are
+// recorded in the member (see memberHook).
+func spawn[T any](ctx context.Context, g *Group, try bool, fn func(context.Context) (T, error), opts []gevent.SpawnOption, hook memberHook, idx int) (*gevent.Greenlet[T], error) {
 	if fn == nil {
 		panic("gevent: pool: Spawn with a nil function")
 	}
@@ -57,6 +59,7 @@ func spawn[T any](ctx context.Context, g *Group, try bool, fn func(context.Conte
 		return nil, err
 	}
 	m := g.insertLocked(gl)
+	m.hook, m.idx = hook, idx
 	// Registering under g.mu is safe here, unlike in Add: gl has not
 	// started, so OnReady cannot run the callback now.
 	m.remove = gl.OnReady(m.leave)
@@ -129,50 +132,99 @@ func ApplyAsync[T any](ctx context.Context, s Spawner, fn func(context.Context) 
 // work too, and the panic goes on.
 func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn func(context.Context, In) (Out, error)) (results []Out, err error) {
 	g := s.group()
-	var gls []*gevent.Greenlet[Out]
+	st := &mapRun[Out]{firstErrAt: -1}
 	spawned := false
 	defer func() {
-		if !spawned { // items panicked: kill the work before the panic goes on
-			killAll(ctx, gls)
+		if !spawned { // items panicked: stop the work before the panic goes on
+			st.abort(ctx, g)
 		}
 	}()
+	n := 0
 	for item := range items {
-		gl, err := spawn(ctx, g, false, func(ctx context.Context) (Out, error) {
+		st.mu.Lock()
+		var zero Out
+		st.results = append(st.results, zero)
+		st.outstanding++
+		st.mu.Unlock()
+		_, err := spawn(ctx, g, false, func(ctx context.Context) (Out, error) {
 			return fn(ctx, item)
-		}, nil)
+		}, nil, st, n)
 		if err != nil {
 			spawned = true
-			killAll(ctx, gls)
+			st.mu.Lock()
+			st.outstanding--
+			st.mu.Unlock()
+			st.abort(ctx, g)
 			return nil, err
 		}
-		gls = append(gls, gl)
+		n++
 	}
 	spawned = true
-	results = make([]Out, len(gls))
-	for i, gl := range gls {
-		v, e := gl.Get(ctx)
-		if e != nil && !gl.Dead() { // ctx ended
-			killAll(ctx, gls[i:])
-			return nil, e
-		}
-		results[i] = v
-		if e != nil && err == nil {
-			err = e
-		}
+	if err := st.wait(ctx); err != nil {
+		st.abort(ctx, g)
+		return nil, err
 	}
-	return results, err
+	// Every hook has run: st is no longer shared.
+	return st.results, st.firstErr
 }
 
-// killAll kills the greenlets and waits for them, ignoring ctx's
-// cancellation: leaving work running behind the caller's back is the
-// leak this avoids.
-func killAll[T any](ctx context.Context, gls []*gevent.Greenlet[T]) {
-	if len(gls) == 0 {
-		return
+// mapRun collects the results of one Map call; its ended hook runs on the
+// hubs of the items.
+type mapRun[Out any] struct {
+	mu          sync.Mutex // guards the fields below
+	results     []Out      // by input index; grown by the caller
+	firstErr    error      // the error of the lowest failed index
+	firstErrAt  int
+	outstanding int          // items spawned and not ended
+	w           *core.Waiter // the caller, parked until outstanding is 0
+}
+
+func (st *mapRun[Out]) ended(t gevent.Task, idx int) {
+	v, err, _ := t.(*gevent.Greenlet[Out]).TryGet()
+	st.mu.Lock()
+	st.results[idx] = v
+	if err != nil && (st.firstErrAt < 0 || idx < st.firstErrAt) {
+		st.firstErr, st.firstErrAt = err, idx
 	}
-	ts := make([]gevent.Task, len(gls))
-	for i, gl := range gls {
-		ts[i] = gl
+	st.outstanding--
+	if st.outstanding == 0 && st.w != nil {
+		st.w.Wake()
+		st.w = nil
 	}
-	_ = gevent.KillAll(context.WithoutCancel(ctx), ts)
+	st.mu.Unlock()
+}
+
+// wait parks the caller until every item has ended.
+func (st *mapRun[Out]) wait(ctx context.Context) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for st.outstanding > 0 {
+		w, err := core.Prepare(ctx)
+		if err != nil {
+			return err
+		}
+		st.w = w
+		st.mu.Unlock()
+		err = w.Block(ctx)
+		st.mu.Lock()
+		if st.w == w {
+			st.w = nil
+		}
+		w.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// abort kills the items still running and waits until all have ended,
+// ignoring ctx's cancellation: leaving work running behind the caller's
+// back is the leak this avoids.
+func (st *mapRun[Out]) abort(ctx context.Context, g *Group) {
+	ctx = context.WithoutCancel(ctx)
+	if ts := g.hooked(st); len(ts) > 0 {
+		_ = gevent.KillAll(ctx, ts)
+	}
+	_ = st.wait(ctx)
 }

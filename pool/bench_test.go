@@ -1,0 +1,63 @@
+package pool_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/pool"
+)
+
+// mapBatch is gevent's N for pool_map (bench/gevent/pool_map.py).
+const mapBatch = 100_000
+
+func identity(_ context.Context, x int) (int, error) { return x, nil }
+
+// BenchmarkPoolMap is the pool_map row: Pool(100).Map(identity, 0..N-1), the
+// pool created inside the timed region, in batches of 100,000 items; one op
+// is one item.
+func BenchmarkPoolMap(b *testing.B) {
+	b.ReportAllocs()
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		b.ResetTimer()
+		for done := 0; done < b.N; done += mapBatch {
+			n := min(mapBatch, b.N-done)
+			out, err := pool.Map(ctx, pool.NewPool(100), count(n), identity)
+			if err != nil || len(out) != n {
+				b.Fatalf("Map = %d results, %v", len(out), err)
+			}
+		}
+		return nil
+	})
+}
+
+// BenchmarkPoolMapRawGo is the raw-Go baseline for pool_map: a goroutine per
+// item, at most 100 at once (a semaphore channel), results in input order.
+func BenchmarkPoolMapRawGo(b *testing.B) {
+	b.ReportAllocs()
+	for done := 0; done < b.N; done += mapBatch {
+		n := min(mapBatch, b.N-done)
+		out := rawMap(n, 100)
+		if len(out) != n {
+			b.Fatal("short result")
+		}
+	}
+}
+
+func rawMap(n, limit int) []int {
+	sem := make(chan struct{}, limit)
+	out := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], _ = identity(nil, i)
+			<-sem
+		}()
+	}
+	wg.Wait()
+	return out
+}
