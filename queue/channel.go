@@ -19,7 +19,7 @@ import (
 // any hub.
 type Channel[T any] struct {
 	mu sync.Mutex // guards the fields below
-	waiters[T]
+	ws waiters[T]
 	shutdown bool
 }
 
@@ -35,7 +35,7 @@ func (c *Channel[T]) Put(ctx context.Context, v T) error {
 		c.mu.Unlock()
 		return ErrShutDown
 	}
-	if !c.getters.empty() && c.offer(v) {
+	if !c.ws.getters.empty() && c.ws.offer(v) {
 		c.mu.Unlock()
 		// The getter is committed to v; let it run first (gevent's put
 		// switches here too), which is what keeps producer and consumer
@@ -51,10 +51,10 @@ func (c *Channel[T]) Put(ctx context.Context, v T) error {
 		return err
 	}
 	// v now belongs to a waiting Put: the waiting Peek calls may see it.
-	c.wakePeekers(v)
-	r := c.record(w)
+	c.ws.wakePeekers(v)
+	r := c.ws.record(w)
 	r.item = v
-	_, err = c.park(ctx, &c.mu, &c.putters, r)
+	_, err = c.ws.park(ctx, &c.mu, &c.ws.putters, r)
 	return err
 }
 
@@ -62,7 +62,7 @@ func (c *Channel[T]) Put(ctx context.Context, v T) error {
 // did. It never switches. When it fails, no Peek sees v.
 func (c *Channel[T]) TryPut(v T) bool {
 	c.mu.Lock()
-	ok := !c.shutdown && !c.getters.empty() && c.offer(v)
+	ok := !c.shutdown && !c.ws.getters.empty() && c.ws.offer(v)
 	c.mu.Unlock()
 	return ok
 }
@@ -104,15 +104,15 @@ func (c *Channel[T]) waitItem(ctx context.Context, peek bool) (T, error) {
 		c.mu.Unlock()
 		return zero, err
 	}
-	r := c.record(w)
+	r := c.ws.record(w)
 	r.peek = peek
-	return c.park(ctx, &c.mu, &c.getters, r)
+	return c.ws.park(ctx, &c.mu, &c.ws.getters, r)
 }
 
 // takeLocked takes the item of the first putter whose Wake succeeds, so that
 // an item is taken only from a Put that will return success.
 func (c *Channel[T]) takeLocked() (T, bool) {
-	for r := c.putters.popFront(); r != nil; r = c.putters.popFront() {
+	for r := c.ws.putters.popFront(); r != nil; r = c.ws.putters.popFront() {
 		v := r.item // r is its owner's once Wake succeeds
 		if r.w.Wake() {
 			return v, true
@@ -125,11 +125,11 @@ func (c *Channel[T]) takeLocked() (T, bool) {
 // firstPutterLocked returns the first putter still waiting, dropping those
 // that gave up, or nil.
 func (c *Channel[T]) firstPutterLocked() *record[T] {
-	for r := c.putters.head; r != nil; r = c.putters.head {
+	for r := c.ws.putters.head; r != nil; r = c.ws.putters.head {
 		if r.w.Waiting() {
 			return r
 		}
-		c.putters.remove(r) // cancelled: its owner finds it gone
+		c.ws.putters.remove(r) // cancelled: its owner finds it gone
 	}
 	return nil
 }
@@ -175,8 +175,8 @@ func (c *Channel[T]) Full() bool { return true }
 func (c *Channel[T]) Shutdown(immediate bool) {
 	c.mu.Lock()
 	c.shutdown = true
-	c.getters.failAll(ErrShutDown)
-	c.putters.failAll(ErrShutDown)
+	c.ws.getters.failAll(ErrShutDown)
+	c.ws.putters.failAll(ErrShutDown)
 	c.mu.Unlock()
 }
 
