@@ -18,8 +18,8 @@ import (
 // use. All methods are safe to call from any goroutine and from greenlets of
 // any hub.
 type Channel[T any] struct {
-	mu sync.Mutex // guards the fields below
-	ws waiters[T]
+	mu       sync.Mutex // guards the fields below
+	ws       waiters[T]
 	shutdown bool
 }
 
