@@ -37,7 +37,14 @@ type Group struct {
 	// lim bounds the group when it belongs to a Pool; its zero value
 	// means no bound.
 	lim limiter
+
+	// free holds entries of spawned members that have left, for reuse
+	// with their cached leave callback (two allocations saved a spawn).
+	free []*member
 }
+
+// maxFree bounds Group.free.
+const maxFree = 256
 
 // member is one greenlet tracked by a Group.
 type member struct {
@@ -48,6 +55,11 @@ type member struct {
 	// set before t starts and never changes.
 	hook memberHook
 	idx  int
+	// leaveFn is m.leave, made once per entry; reused is set for entries
+	// of spawned members, which are recycled once their leave has run
+	// (or can no longer run).
+	leaveFn func()
+	reused  bool
 	// The fields below are guarded by g.mu.
 	in         bool // still a member (false once it left or was discarded)
 	dying      bool // killed through the group: never killed again by it
@@ -71,18 +83,32 @@ func (m *member) leave() {
 	if m.in {
 		g.removeLocked(m)
 	}
+	hook, t, idx := m.hook, m.t, m.idx
+	g.recycleLocked(m) // this was its one callback: m is unreferenced now
 	g.mu.Unlock()
-	if m.hook != nil {
-		m.hook.ended(m.t, m.idx)
+	if hook != nil {
+		hook.ended(t, idx)
 	}
 }
 
-// insertLocked makes t a member and returns its entry.
-func (g *Group) insertLocked(t gevent.Task) *member {
+// insertLocked makes t a member and returns its entry. A reused entry comes
+// from the free list and keeps its leave callback.
+func (g *Group) insertLocked(t gevent.Task, reused bool) *member {
 	if g.members == nil {
 		g.members = make(map[gevent.Task]*member)
 	}
-	m := &member{g: g, t: t, in: true, prev: g.tail}
+	var m *member
+	if n := len(g.free); reused && n > 0 {
+		m = g.free[n-1]
+		g.free[n-1] = nil
+		g.free = g.free[:n-1]
+	} else {
+		m = &member{g: g, reused: reused}
+		if reused {
+			m.leaveFn = m.leave
+		}
+	}
+	m.t, m.in, m.prev = t, true, g.tail
 	if g.tail != nil {
 		g.tail.next = m
 	} else {
@@ -91,6 +117,16 @@ func (g *Group) insertLocked(t gevent.Task) *member {
 	g.tail = m
 	g.members[t] = m
 	return m
+}
+
+// recycleLocked puts the entry of a spawned member that has left, and whose
+// leave callback has run or never will, on the free list.
+func (g *Group) recycleLocked(m *member) {
+	if !m.reused || len(g.free) >= maxFree {
+		return
+	}
+	*m = member{g: g, reused: true, leaveFn: m.leaveFn}
+	g.free = append(g.free, m)
 }
 
 // removeLocked drops m, gives its slot back (to the first Spawn waiting for
@@ -160,8 +196,11 @@ func (g *Group) Discard(t gevent.Task) {
 	}
 	g.removeLocked(m)
 	g.mu.Unlock()
-	if remove != nil {
-		remove()
+	if remove != nil && remove() {
+		// The leave callback will never run: recycle here instead.
+		g.mu.Lock()
+		g.recycleLocked(m)
+		g.mu.Unlock()
 	}
 }
 

@@ -181,7 +181,7 @@ func (g *Group) add(ctx context.Context, t gevent.Task, try bool) error {
 		g.mu.Unlock()
 		return nil
 	}
-	m := g.insertLocked(t)
+	m := g.insertLocked(t, false)
 	g.mu.Unlock()
 	g.link(m)
 	return nil

@@ -58,11 +58,11 @@ func spawn[T any](ctx context.Context, g *Group, try bool, fn func(context.Conte
 	if err := g.acquire(ctx, try); err != nil {
 		return nil, err
 	}
-	m := g.insertLocked(gl)
+	m := g.insertLocked(gl, true)
 	m.hook, m.idx = hook, idx
 	// Registering under g.mu is safe here, unlike in Add: gl has not
 	// started, so OnReady cannot run the callback now.
-	m.remove = gl.OnReady(m.leave)
+	m.remove = gl.OnReady(m.leaveFn)
 	g.mu.Unlock()
 	gl.Start()
 	return gl, nil
