@@ -1,0 +1,123 @@
+package peers
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/pool"
+	concpool "github.com/sourcegraph/conc/pool"
+	"golang.org/x/sync/errgroup"
+)
+
+const (
+	// batch is gevent's N for pool_map; limit is its Pool size.
+	batch = 100_000
+	limit = 100
+)
+
+func identity(_ context.Context, x int) (int, error) { return x, nil }
+
+// batches runs f over b.N items in batches of at most 100,000.
+func batches(b *testing.B, f func(n int) []int) {
+	b.ReportAllocs()
+	for done := 0; done < b.N; done += batch {
+		n := min(batch, b.N-done)
+		if out := f(n); len(out) != n || (n > 1 && out[n-1] != n-1) {
+			b.Fatalf("got %d results", len(out))
+		}
+	}
+}
+
+func count(n int) func(func(int) bool) {
+	return func(yield func(int) bool) {
+		for i := range n {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+}
+
+// BenchmarkPoolMapGevent is gevent-go's pool.Map on a Pool(100), run by the
+// hub's main greenlet.
+func BenchmarkPoolMapGevent(b *testing.B) {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		b.ResetTimer()
+		batches(b, func(n int) []int {
+			out, err := pool.Map(ctx, pool.NewPool(limit), count(n), identity)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return out
+		})
+		return nil
+	})
+}
+
+// BenchmarkPoolMapErrgroup uses golang.org/x/sync/errgroup with SetLimit(100):
+// one goroutine per item, each writing its slot of the result slice.
+func BenchmarkPoolMapErrgroup(b *testing.B) {
+	ctx := context.Background()
+	batches(b, func(n int) []int {
+		g, ctx := errgroup.WithContext(ctx)
+		g.SetLimit(limit)
+		out := make([]int, n)
+		for i := range n {
+			g.Go(func() error {
+				v, err := identity(ctx, i)
+				out[i] = v
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			b.Fatal(err)
+		}
+		return out
+	})
+}
+
+// BenchmarkPoolMapConc uses github.com/sourcegraph/conc/pool with
+// WithMaxGoroutines(100) (a ContextPool: errors and a context, like the
+// errgroup variant), each task writing its slot of the result slice: conc's
+// ResultPool does not keep input order in v0.3.0.
+func BenchmarkPoolMapConc(b *testing.B) {
+	ctx := context.Background()
+	batches(b, func(n int) []int {
+		p := concpool.New().WithContext(ctx).WithMaxGoroutines(limit)
+		out := make([]int, n)
+		for i := range n {
+			p.Go(func(ctx context.Context) error {
+				v, err := identity(ctx, i)
+				out[i] = v
+				return err
+			})
+		}
+		if err := p.Wait(); err != nil {
+			b.Fatal(err)
+		}
+		return out
+	})
+}
+
+// BenchmarkPoolMapRawGo is the raw-Go baseline: a goroutine per item, a
+// semaphore channel of 100, results in input order.
+func BenchmarkPoolMapRawGo(b *testing.B) {
+	batches(b, func(n int) []int {
+		sem := make(chan struct{}, limit)
+		out := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out[i], _ = identity(nil, i)
+				<-sem
+			}()
+		}
+		wg.Wait()
+		return out
+	})
+}
