@@ -25,10 +25,14 @@ import (
 type Group struct {
 	mu sync.Mutex // guards every field below
 
-	// members maps a Task to its entry; head and tail keep the entries in
-	// the order they were added (for All and for Join's RaiseError).
-	members    map[gevent.Task]*member
+	// head and tail keep the entries in the order they were added (for
+	// All, Kill and Join's RaiseError); n counts them.
 	head, tail *member
+	n          int
+	// index maps a Task to its entry. It is built on the first lookup
+	// (Contains, Add, Discard, KillOne) and kept from then on: spawning and
+	// leaving, the hot path of Map, need no lookup.
+	index map[gevent.Task]*member
 
 	// joiners are Join calls waiting for the group to become empty; all of
 	// them are woken each time it does.
@@ -94,9 +98,6 @@ func (m *member) leave() {
 // insertLocked makes t a member and returns its entry. A reused entry comes
 // from the free list and keeps its leave callback.
 func (g *Group) insertLocked(t gevent.Task, reused bool) *member {
-	if g.members == nil {
-		g.members = make(map[gevent.Task]*member)
-	}
 	var m *member
 	if n := len(g.free); reused && n > 0 {
 		m = g.free[n-1]
@@ -115,8 +116,25 @@ func (g *Group) insertLocked(t gevent.Task, reused bool) *member {
 		g.head = m
 	}
 	g.tail = m
-	g.members[t] = m
+	g.n++
+	if g.index != nil {
+		g.index[t] = m
+	}
 	return m
+}
+
+// lookupLocked returns t's entry, or nil.
+func (g *Group) lookupLocked(t gevent.Task) *member {
+	if g.index == nil {
+		if g.n == 0 {
+			return nil
+		}
+		g.index = make(map[gevent.Task]*member, g.n)
+		for m := g.head; m != nil; m = m.next {
+			g.index[m.t] = m
+		}
+	}
+	return g.index[t]
 }
 
 // recycleLocked puts the entry of a spawned member that has left, and whose
@@ -132,7 +150,10 @@ func (g *Group) recycleLocked(m *member) {
 // removeLocked drops m, gives its slot back (to the first Spawn waiting for
 // one, if any) and wakes the joiners when the group becomes empty.
 func (g *Group) removeLocked(m *member) {
-	delete(g.members, m.t)
+	g.n--
+	if g.index != nil {
+		delete(g.index, m.t)
+	}
 	if m.prev != nil {
 		m.prev.next = m.next
 	} else {
@@ -145,7 +166,7 @@ func (g *Group) removeLocked(m *member) {
 	}
 	m.prev, m.next, m.in = nil, nil, false
 	g.lim.releaseLocked()
-	if len(g.members) == 0 {
+	if g.n == 0 {
 		g.joiners.WakeAll()
 	}
 }
@@ -185,7 +206,7 @@ func (g *Group) link(m *member) {
 // Pool gets t's slot back.
 func (g *Group) Discard(t gevent.Task) {
 	g.mu.Lock()
-	m := g.members[t]
+	m := g.lookupLocked(t)
 	if m == nil {
 		g.mu.Unlock()
 		return
@@ -208,15 +229,14 @@ func (g *Group) Discard(t gevent.Task) {
 func (g *Group) Len() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return len(g.members)
+	return g.n
 }
 
 // Contains reports whether t is a member.
 func (g *Group) Contains(t gevent.Task) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	_, ok := g.members[t]
-	return ok
+	return g.lookupLocked(t) != nil
 }
 
 // All yields the members in the order they were added. It iterates over a
@@ -236,7 +256,7 @@ func (g *Group) All() iter.Seq[gevent.Task] {
 func (g *Group) snapshot(onlyAlive bool) []gevent.Task {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	ts := make([]gevent.Task, 0, len(g.members))
+	ts := make([]gevent.Task, 0, g.n)
 	for m := g.head; m != nil; m = m.next {
 		if !onlyAlive || !m.t.Dead() {
 			ts = append(ts, m.t)
@@ -307,7 +327,7 @@ func (g *Group) Join(ctx context.Context, opts ...JoinOption) error {
 // waitEmpty parks until the group is empty (at once if it is).
 func (g *Group) waitEmpty(ctx context.Context) error {
 	g.mu.Lock()
-	if len(g.members) == 0 {
+	if g.n == 0 {
 		g.mu.Unlock()
 		return nil
 	}
@@ -385,7 +405,7 @@ func (g *Group) Kill(ctx context.Context, opts ...gevent.KillOption) {
 // ended and left the group.
 func (g *Group) KillOne(ctx context.Context, t gevent.Task, opts ...gevent.KillOption) {
 	g.mu.Lock()
-	m := g.members[t]
+	m := g.lookupLocked(t)
 	if m == nil || m.dying {
 		g.mu.Unlock()
 		return

@@ -176,7 +176,7 @@ func (g *Group) add(ctx context.Context, t gevent.Task, try bool) error {
 	if err := g.acquire(ctx, try); err != nil {
 		return err
 	}
-	if _, ok := g.members[t]; ok { // added by someone else while we waited
+	if g.lookupLocked(t) != nil { // added by someone else while we waited
 		g.lim.releaseLocked()
 		g.mu.Unlock()
 		return nil
