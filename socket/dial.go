@@ -1,0 +1,176 @@
+package socket
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"strings"
+
+	"github.com/gevent-go/gevent/internal/core"
+)
+
+// Dial connects to address on network ("tcp", "tcp4", "tcp6", "udp",
+// "udp4", "udp6", "unix", "unixgram", "unixpacket"), as net.Dialer's
+// DialContext does, and returns a *Conn bound to ctx's hub (gevent's
+// create_connection). Called by a greenlet, it parks only that greenlet:
+// names are resolved and the connection is made off the hub, and ctx's
+// cancellation (the greenlet's kill, a gevent.WithTimeout) ends the dial at
+// once with ctx's cause. With a ctx that has no hub it is
+// net.Dialer.DialContext and returns the standard connection.
+func Dial(ctx context.Context, network, address string) (net.Conn, error) {
+	h := core.HubOf(ctx)
+	if h == nil {
+		var d net.Dialer
+		return d.DialContext(ctx, network, address)
+	}
+	g := core.Current(ctx)
+	if g == nil {
+		var d net.Dialer
+		c, err := d.DialContext(core.Detach(ctx), network, address)
+		if err != nil {
+			return nil, err
+		}
+		return newConn(h, c), nil
+	}
+	if c, err, ok := dialFast(ctx, h, g, network, address); ok {
+		return c, err
+	}
+	dctx, cancel := context.WithCancel(core.Detach(ctx))
+	defer cancel()
+	c, err, cause := offload(ctx, g, func() (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(dctx, network, address)
+	}, cancel)
+	if cause != nil {
+		if c != nil {
+			c.Close()
+		}
+		return nil, &net.OpError{Op: "dial", Net: network, Err: cause}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return newConn(h, c), nil
+}
+
+// Listen announces on the local network address, as net.ListenConfig's
+// Listen does, and returns a *Listener bound to ctx's hub. A host name in
+// address is resolved off the hub. With a ctx that has no hub it returns the
+// standard listener.
+func Listen(ctx context.Context, network, address string) (net.Listener, error) {
+	h := core.HubOf(ctx)
+	var lc net.ListenConfig
+	if h == nil {
+		return lc.Listen(ctx, network, address)
+	}
+	ln, err := onOrOffHub(ctx, network, address, func(ctx context.Context) (net.Listener, error) {
+		return lc.Listen(ctx, network, address)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return newListener(h, ln), nil
+}
+
+// ListenPacket announces on the local network address ("udp", "udp4",
+// "udp6", "unixgram"), as net.ListenConfig's ListenPacket does, and returns
+// a *PacketConn bound to ctx's hub. With a ctx that has no hub it returns
+// the standard connection.
+func ListenPacket(ctx context.Context, network, address string) (net.PacketConn, error) {
+	h := core.HubOf(ctx)
+	var lc net.ListenConfig
+	if h == nil {
+		return lc.ListenPacket(ctx, network, address)
+	}
+	pc, err := onOrOffHub(ctx, network, address, func(ctx context.Context) (net.PacketConn, error) {
+		return lc.ListenPacket(ctx, network, address)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return newPacketConn(h, pc), nil
+}
+
+// WrapConn returns c as a *Conn bound to ctx's hub (gevent's
+// socket.socket(fileno=...) over an existing socket). TCP, UDP and Unix
+// connections get the epoll fast path; any other net.Conn (a tls.Conn,
+// net.Pipe) is served off the hub, one goroutine per blocked call. With a ctx
+// that has no hub, or when c already is a *Conn of that hub, c is returned
+// unchanged. The *Conn takes over c: close it through the *Conn.
+func WrapConn(ctx context.Context, c net.Conn) net.Conn {
+	h := core.HubOf(ctx)
+	if h == nil || c == nil {
+		return c
+	}
+	if cc, ok := c.(*Conn); ok && cc.h == h {
+		return c
+	}
+	return newConn(h, c)
+}
+
+// WrapListener returns ln as a *Listener bound to ctx's hub (TCP and Unix
+// listeners get the fast path; others are served off the hub). With a ctx
+// that has no hub, or when ln already is a *Listener of that hub, ln is
+// returned unchanged.
+func WrapListener(ctx context.Context, ln net.Listener) net.Listener {
+	h := core.HubOf(ctx)
+	if h == nil || ln == nil {
+		return ln
+	}
+	if l, ok := ln.(*Listener); ok && l.h == h {
+		return ln
+	}
+	return newListener(h, ln)
+}
+
+// WrapPacketConn returns pc as a *PacketConn bound to ctx's hub. With a ctx
+// that has no hub, or when pc already is a *PacketConn of that hub, pc is
+// returned unchanged.
+func WrapPacketConn(ctx context.Context, pc net.PacketConn) net.PacketConn {
+	h := core.HubOf(ctx)
+	if h == nil || pc == nil {
+		return pc
+	}
+	if p, ok := pc.(*PacketConn); ok && p.h == h {
+		return pc
+	}
+	return newPacketConn(h, pc)
+}
+
+// onOrOffHub runs fn on the calling greenlet when address needs no name
+// resolution (binding does not block), and off the hub otherwise; a result
+// that arrives after ctx ended is closed.
+func onOrOffHub[T interface{ Close() error }](ctx context.Context, network, address string, fn func(context.Context) (T, error)) (T, error) {
+	g := core.Current(ctx)
+	if g == nil || !needsResolve(network, address) {
+		return fn(core.Detach(ctx))
+	}
+	dctx, cancel := context.WithCancel(core.Detach(ctx))
+	defer cancel()
+	v, err, cause := offload(ctx, g, func() (T, error) { return fn(dctx) }, cancel)
+	if cause != nil {
+		if err == nil {
+			v.Close()
+		}
+		var zero T
+		return zero, &net.OpError{Op: "listen", Net: network, Err: cause}
+	}
+	return v, err
+}
+
+// needsResolve reports whether address names a host that must be looked up
+// (IP literals, empty hosts and Unix paths need no lookup).
+func needsResolve(network, address string) bool {
+	if strings.HasPrefix(network, "unix") {
+		return false
+	}
+	host, _, err := net.SplitHostPort(address)
+	if err != nil || host == "" {
+		return false
+	}
+	if i := strings.LastIndexByte(host, '%'); i >= 0 {
+		host = host[:i]
+	}
+	_, err = netip.ParseAddr(host)
+	return err != nil
+}

@@ -1,0 +1,90 @@
+//go:build linux
+
+package socket
+
+import (
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/gevent-go/gevent/internal/core"
+	"github.com/gevent-go/gevent/internal/poll"
+)
+
+// sysListener is the epoll fast path of a Listener: accept4 inside
+// RawConn.Read, park on EAGAIN.
+type sysListener struct {
+	sysConn
+	nfd      int
+	acceptFn func(uintptr)
+}
+
+func (s *sysListener) init(ln net.Listener) {
+	sc, ok := ln.(syscall.Conn)
+	if !ok {
+		return
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return
+	}
+	s.rc = rc
+	s.acceptFn = s.doAccept
+}
+
+// doAccept runs inside RawConn.Control: a listener's RawConn has no Read
+// (it answers EINVAL), and Control pins the descriptor just the same.
+func (s *sysListener) doAccept(fd uintptr) {
+	nfd, _, err := syscall.Accept4(int(fd), syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
+	s.nfd, s.errno = nfd, 0
+	if err != nil {
+		s.errno, _ = err.(syscall.Errno)
+	}
+}
+
+func (s *sysListener) deadlineChanged() { s.sysConn.deadlineChanged(false) }
+
+func (l *Listener) accept(g *core.G) (net.Conn, error) {
+	s := &l.sys
+	if s.rc == nil {
+		return l.acceptOffload(g)
+	}
+	for {
+		if dl := l.dl.Load(); dl != 0 && time.Now().UnixNano() >= dl {
+			return nil, l.opError(os.ErrDeadlineExceeded)
+		}
+		s.nfd, s.errno = -1, 0
+		err := s.rc.Control(s.acceptFn)
+		nfd, errno := s.nfd, s.errno
+		if err != nil {
+			return nil, l.opError(err)
+		}
+		switch errno {
+		case 0:
+			c, err := fdConn(nfd)
+			if err != nil {
+				return nil, l.opError(err)
+			}
+			return newConn(l.h, c), nil
+		case syscall.EAGAIN:
+			if err := s.park(l.h, g, poll.ModeRead, l.dl.Load()); err != nil {
+				return nil, l.opError(err)
+			}
+		case syscall.EINTR, syscall.ECONNABORTED:
+			// The peer gave up before we accepted: take the next one.
+		default:
+			return nil, l.opError(os.NewSyscallError("accept4", errno))
+		}
+	}
+}
+
+// fdConn turns an accepted (or connected) descriptor into a standard
+// net.Conn. net.FileConn duplicates the descriptor, so the original is
+// closed afterwards.
+func fdConn(fd int) (net.Conn, error) {
+	f := os.NewFile(uintptr(fd), "")
+	c, err := net.FileConn(f)
+	f.Close()
+	return c, err
+}
