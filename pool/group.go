@@ -72,9 +72,11 @@ type member struct {
 }
 
 // memberHook receives the end of a member spawned by Map or Imap. ended runs
-// on the member's hub, without the group's lock, after the member has left.
+// on the member's hub, without the group's lock, after the member has left;
+// owner identifies the Map or Imap call (for killing its work).
 type memberHook interface {
 	ended(t gevent.Task, idx int)
+	owner() any
 }
 
 // leave is the member's OnReady callback: it runs on the member's hub after
@@ -143,7 +145,8 @@ func (g *Group) recycleLocked(m *member) {
 	if !m.reused || len(g.free) >= maxFree {
 		return
 	}
-	*m = member{g: g, reused: true, leaveFn: m.leaveFn}
+	// removeLocked already cleared prev, next and in.
+	m.t, m.hook, m.remove, m.dying = nil, nil, nil, false
 	g.free = append(g.free, m)
 }
 
@@ -265,13 +268,13 @@ func (g *Group) snapshot(onlyAlive bool) []gevent.Task {
 	return ts
 }
 
-// hooked returns the members, alive or not, that carry hook h.
-func (g *Group) hooked(h memberHook) []gevent.Task {
+// hooked returns the members, alive or not, whose hook has the given owner.
+func (g *Group) hooked(owner any) []gevent.Task {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var ts []gevent.Task
 	for m := g.head; m != nil; m = m.next {
-		if m.hook == h {
+		if m.hook != nil && m.hook.owner() == owner {
 			ts = append(ts, m.t)
 		}
 	}

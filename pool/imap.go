@@ -187,6 +187,8 @@ func (st *imap[In, Out]) waitCredit(ctx context.Context) error {
 	return nil
 }
 
+func (st *imap[In, Out]) owner() any { return st }
+
 // ended records the result of item i; it runs on the item's hub.
 func (st *imap[In, Out]) ended(t gevent.Task, i int) {
 	v, err, _ := t.(*gevent.Greenlet[Out]).TryGet()

@@ -132,7 +132,7 @@ func ApplyAsync[T any](ctx context.Context, s Spawner, fn func(context.Context) 
 // work too, and the panic goes on.
 func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn func(context.Context, In) (Out, error)) (results []Out, err error) {
 	g := s.group()
-	st := &mapRun[Out]{firstErrAt: -1}
+	st := &mapRun[In, Out]{fn: fn, firstErrAt: -1}
 	spawned := false
 	defer func() {
 		if !spawned { // items panicked: stop the work before the panic goes on
@@ -141,15 +141,8 @@ func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn fun
 	}()
 	n := 0
 	for item := range items {
-		st.mu.Lock()
-		var zero Out
-		st.results = append(st.results, zero)
-		st.outstanding++
-		st.mu.Unlock()
-		_, err := spawn(ctx, g, false, func(ctx context.Context) (Out, error) {
-			return fn(ctx, item)
-		}, nil, st, n)
-		if err != nil {
+		it := st.newItem(n, item)
+		if _, err := spawn(ctx, g, false, it.call, nil, it, n); err != nil {
 			spawned = true
 			st.mu.Lock()
 			st.outstanding--
@@ -168,23 +161,67 @@ func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn fun
 	return st.results, st.firstErr
 }
 
-// mapRun collects the results of one Map call; its ended hook runs on the
-// hubs of the items.
-type mapRun[Out any] struct {
+// mapRun collects the results of one Map call from the ended hooks of its
+// items, which run on the items' hubs.
+type mapRun[In, Out any] struct {
+	fn func(context.Context, In) (Out, error)
+
 	mu          sync.Mutex // guards the fields below
 	results     []Out      // by input index; grown by the caller
 	firstErr    error      // the error of the lowest failed index
 	firstErrAt  int
 	outstanding int          // items spawned and not ended
 	w           *core.Waiter // the caller, parked until outstanding is 0
+	// free holds items whose greenlet has ended, for reuse with their
+	// cached body (one allocation saved an item).
+	free []*mapItem[In, Out]
 }
 
-func (st *mapRun[Out]) ended(t gevent.Task, idx int) {
+// mapItem is one item's body and member hook.
+type mapItem[In, Out any] struct {
+	st   *mapRun[In, Out]
+	in   In
+	call func(context.Context) (Out, error) // it.run, made once
+}
+
+func (it *mapItem[In, Out]) run(ctx context.Context) (Out, error) { return it.st.fn(ctx, it.in) }
+
+func (it *mapItem[In, Out]) owner() any { return it.st }
+
+// newItem counts item idx and returns its (maybe recycled) mapItem.
+func (st *mapRun[In, Out]) newItem(idx int, in In) *mapItem[In, Out] {
+	var zero Out
+	st.mu.Lock()
+	st.results = append(st.results, zero)
+	st.outstanding++
+	var it *mapItem[In, Out]
+	if n := len(st.free); n > 0 {
+		it = st.free[n-1]
+		st.free = st.free[:n-1]
+	}
+	st.mu.Unlock()
+	if it == nil {
+		it = &mapItem[In, Out]{st: st}
+		it.call = it.run
+	}
+	it.in = in
+	return it
+}
+
+// ended records item idx's result and recycles it: its greenlet has ended,
+// so nothing runs it.call again.
+func (it *mapItem[In, Out]) ended(t gevent.Task, idx int) {
+	st := it.st
 	v, err, _ := t.(*gevent.Greenlet[Out]).TryGet()
+	var zero In
+	it.in = zero
 	st.mu.Lock()
 	st.results[idx] = v
 	if err != nil && (st.firstErrAt < 0 || idx < st.firstErrAt) {
 		st.firstErr, st.firstErrAt = err, idx
+	}
+	if len(st.free) < maxFree {
+		st.free = append(st.free, it)
 	}
 	st.outstanding--
 	if st.outstanding == 0 && st.w != nil {
@@ -195,7 +232,7 @@ func (st *mapRun[Out]) ended(t gevent.Task, idx int) {
 }
 
 // wait parks the caller until every item has ended.
-func (st *mapRun[Out]) wait(ctx context.Context) error {
+func (st *mapRun[In, Out]) wait(ctx context.Context) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for st.outstanding > 0 {
@@ -221,7 +258,7 @@ func (st *mapRun[Out]) wait(ctx context.Context) error {
 // abort kills the items still running and waits until all have ended,
 // ignoring ctx's cancellation: leaving work running behind the caller's
 // back is the leak this avoids.
-func (st *mapRun[Out]) abort(ctx context.Context, g *Group) {
+func (st *mapRun[In, Out]) abort(ctx context.Context, g *Group) {
 	ctx = context.WithoutCancel(ctx)
 	if ts := g.hooked(st); len(ts) > 0 {
 		_ = gevent.KillAll(ctx, ts)
