@@ -71,11 +71,13 @@ type member struct {
 	prev, next *member
 }
 
-// memberHook receives the end of a member spawned by Map or Imap. ended runs
-// on the member's hub, without the group's lock, after the member has left;
-// owner identifies the Map or Imap call (for killing its work).
+// memberHook receives the end of a member spawned by Map or Imap. endedLocked
+// runs on the member's hub after the member has left, with the group's lock
+// held (one critical section for both); it may take locks ordered after it
+// but must not call into the group. owner identifies the Map or Imap call
+// (for killing its work).
 type memberHook interface {
-	ended(t gevent.Task, idx int)
+	endedLocked(t gevent.Task, idx int)
 	owner() any
 }
 
@@ -89,12 +91,11 @@ func (m *member) leave() {
 	if m.in {
 		g.removeLocked(m)
 	}
-	hook, t, idx := m.hook, m.t, m.idx
+	if m.hook != nil {
+		m.hook.endedLocked(m.t, m.idx)
+	}
 	g.recycleLocked(m) // this was its one callback: m is unreferenced now
 	g.mu.Unlock()
-	if hook != nil {
-		hook.ended(t, idx)
-	}
 }
 
 // insertLocked makes t a member and returns its entry. A reused entry comes

@@ -189,8 +189,9 @@ func (st *imap[In, Out]) waitCredit(ctx context.Context) error {
 
 func (st *imap[In, Out]) owner() any { return st }
 
-// ended records the result of item i; it runs on the item's hub.
-func (st *imap[In, Out]) ended(t gevent.Task, i int) {
+// endedLocked records the result of item i; it runs on the item's hub, with
+// the group's lock held (which is ordered before st.mu).
+func (st *imap[In, Out]) endedLocked(t gevent.Task, i int) {
 	v, err, _ := t.(*gevent.Greenlet[Out]).TryGet()
 	st.mu.Lock()
 	if st.stopped {

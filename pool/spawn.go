@@ -3,7 +3,6 @@ package pool
 import (
 	"context"
 	"iter"
-	"sync"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/internal/core"
@@ -132,7 +131,7 @@ func ApplyAsync[T any](ctx context.Context, s Spawner, fn func(context.Context) 
 // work too, and the panic goes on.
 func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn func(context.Context, In) (Out, error)) (results []Out, err error) {
 	g := s.group()
-	st := &mapRun[In, Out]{fn: fn, firstErrAt: -1}
+	st := &mapRun[In, Out]{g: g, fn: fn, firstErrAt: -1}
 	spawned := false
 	defer func() {
 		if !spawned { // items panicked: stop the work before the panic goes on
@@ -144,9 +143,9 @@ func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn fun
 		it := st.newItem(n, item)
 		if _, err := spawn(ctx, g, false, it.call, nil, it, n); err != nil {
 			spawned = true
-			st.mu.Lock()
+			g.mu.Lock()
 			st.outstanding--
-			st.mu.Unlock()
+			g.mu.Unlock()
 			st.abort(ctx, g)
 			return nil, err
 		}
@@ -157,17 +156,18 @@ func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn fun
 		st.abort(ctx, g)
 		return nil, err
 	}
-	// Every hook has run: st is no longer shared.
+	// Every end hook has run: st is no longer shared.
 	return st.results, st.firstErr
 }
 
-// mapRun collects the results of one Map call from the ended hooks of its
+// mapRun collects the results of one Map call from the end hooks of its
 // items, which run on the items' hubs.
 type mapRun[In, Out any] struct {
+	g  *Group
 	fn func(context.Context, In) (Out, error)
 
-	mu          sync.Mutex // guards the fields below
-	results     []Out      // by input index; grown by the caller
+	// The fields below are guarded by g.mu: the end hook runs under it.
+	results     []Out // by input index; grown by the caller
 	firstErr    error      // the error of the lowest failed index
 	firstErrAt  int
 	outstanding int          // items spawned and not ended
@@ -191,7 +191,7 @@ func (it *mapItem[In, Out]) owner() any { return it.st }
 // newItem counts item idx and returns its (maybe recycled) mapItem.
 func (st *mapRun[In, Out]) newItem(idx int, in In) *mapItem[In, Out] {
 	var zero Out
-	st.mu.Lock()
+	st.g.mu.Lock()
 	st.results = append(st.results, zero)
 	st.outstanding++
 	var it *mapItem[In, Out]
@@ -199,7 +199,7 @@ func (st *mapRun[In, Out]) newItem(idx int, in In) *mapItem[In, Out] {
 		it = st.free[n-1]
 		st.free = st.free[:n-1]
 	}
-	st.mu.Unlock()
+	st.g.mu.Unlock()
 	if it == nil {
 		it = &mapItem[In, Out]{st: st}
 		it.call = it.run
@@ -208,14 +208,13 @@ func (st *mapRun[In, Out]) newItem(idx int, in In) *mapItem[In, Out] {
 	return it
 }
 
-// ended records item idx's result and recycles it: its greenlet has ended,
-// so nothing runs it.call again.
-func (it *mapItem[In, Out]) ended(t gevent.Task, idx int) {
+// endedLocked records item idx's result and recycles it: its greenlet has
+// ended, so nothing runs it.call again. The group's lock is held.
+func (it *mapItem[In, Out]) endedLocked(t gevent.Task, idx int) {
 	st := it.st
 	v, err, _ := t.(*gevent.Greenlet[Out]).TryGet()
 	var zero In
 	it.in = zero
-	st.mu.Lock()
 	st.results[idx] = v
 	if err != nil && (st.firstErrAt < 0 || idx < st.firstErrAt) {
 		st.firstErr, st.firstErrAt = err, idx
@@ -228,22 +227,22 @@ func (it *mapItem[In, Out]) ended(t gevent.Task, idx int) {
 		st.w.Wake()
 		st.w = nil
 	}
-	st.mu.Unlock()
 }
 
 // wait parks the caller until every item has ended.
 func (st *mapRun[In, Out]) wait(ctx context.Context) error {
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	mu := &st.g.mu
+	mu.Lock()
+	defer mu.Unlock()
 	for st.outstanding > 0 {
 		w, err := core.Prepare(ctx)
 		if err != nil {
 			return err
 		}
 		st.w = w
-		st.mu.Unlock()
+		mu.Unlock()
 		err = w.Block(ctx)
-		st.mu.Lock()
+		mu.Lock()
 		if st.w == w {
 			st.w = nil
 		}
