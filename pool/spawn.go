@@ -168,7 +168,7 @@ type mapRun[In, Out any] struct {
 
 	// The fields below are guarded by g.mu: the end hook runs under it.
 	results     []Out // by input index; grown by the caller
-	firstErr    error      // the error of the lowest failed index
+	firstErr    error // the error of the lowest failed index
 	firstErrAt  int
 	outstanding int          // items spawned and not ended
 	w           *core.Waiter // the caller, parked until outstanding is 0
