@@ -13,6 +13,17 @@
 //		...
 //	}
 //
+// # Spawning
+//
+// Go methods cannot have type parameters, so spawning comes in two forms.
+// The methods Group.Spawn and Pool.Spawn take a body without a result,
+// func(ctx) error, and return a *gevent.Greenlet[struct{}]: the form a
+// server's handlers and most fire-and-forget work need, and the one the
+// Spawner interface names. The package function Spawn[T](ctx, s, fn) takes
+// the same func(ctx) (T, error) as gevent.Spawn and returns a typed
+// *gevent.Greenlet[T]. Both create the greenlet, then take a slot (waiting
+// while a Pool is full), then start it; TrySpawn does not wait.
+//
 // # gevent names
 //
 //	Group(), Pool(size), Pool(None)     var g pool.Group, pool.NewPool(size), var p pool.Pool

@@ -463,3 +463,48 @@ func TestMapContextEnds(t *testing.T) {
 		return nil
 	})
 }
+
+// A context that has already ended yields its cause and starts nothing; one
+// that ends while the producer waits for MaxSize stops the producer too.
+func TestImapContextAlreadyEnded(t *testing.T) {
+	live := countLive()
+	defer live.Stop()
+	run(t, func(ctx context.Context) error {
+		base := live.Live()
+		cctx, cancel := context.WithCancelCause(ctx)
+		stop := errors.New("stop")
+		cancel(stop)
+		ran := false
+		got := collect(pool.Imap(cctx, pool.NewPool(1), count(3), func(_ context.Context, i int) (int, error) {
+			ran = true
+			return i, nil
+		}))
+		if len(got) != 1 || got[0].err != stop || ran {
+			return fmt.Errorf("Imap with an ended context = %v (ran %v)", got, ran)
+		}
+
+		tctx, cancelT := gevent.WithTimeout(ctx, 5*time.Millisecond)
+		defer cancelT()
+		var seen []int
+		for v, err := range pool.ImapUnordered(tctx, pool.NewPool(4), count(10), func(ctx context.Context, i int) (int, error) {
+			if i == 1 {
+				return i, gevent.Sleep(ctx, time.Hour)
+			}
+			return i, nil
+		}, pool.MaxSize(2)) {
+			if err != nil {
+				if !errors.Is(err, context.DeadlineExceeded) {
+					return fmt.Errorf("last error = %v, want a timeout", err)
+				}
+				break
+			}
+			seen = append(seen, v)
+		}
+		gevent.Yield(ctx)
+		gevent.Yield(ctx)
+		if n := live.Live(); n != base {
+			return fmt.Errorf("%d greenlets alive, want %d (seen %v)", n, base, seen)
+		}
+		return nil
+	})
+}

@@ -448,3 +448,117 @@ func TestPoolSlotAccountingRace(t *testing.T) {
 	h.Stop()
 	<-done
 }
+
+// Ported from test__pool.py test_terminate: killing a pool that a Map is
+// feeding kills the running items and those Map spawns meanwhile, and the
+// Map ends with the kill.
+func TestPoolKillWhileMapping(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		p := pool.NewPool(5)
+		mapper := gevent.Spawn(ctx, func(ctx context.Context) ([]int, error) {
+			return pool.Map(ctx, p, count(12), func(ctx context.Context, i int) (int, error) {
+				return i, gevent.Sleep(ctx, time.Hour)
+			})
+		})
+		gevent.Yield(ctx)
+		gevent.Yield(ctx)
+		if p.Len() != 5 || !p.Full() {
+			return fmt.Errorf("Len() = %d, want 5", p.Len())
+		}
+		if got := len(slices.Collect(p.All())); got != 5 {
+			return fmt.Errorf("All() yielded %d members, want 5", got)
+		}
+		p.Kill(ctx)
+		if _, err := mapper.Get(ctx); !errors.Is(err, gevent.ErrGreenletExit) {
+			return fmt.Errorf("Map over a killed pool = %v, want ErrGreenletExit", err)
+		}
+		if p.Len() != 0 || p.FreeCount() != 5 {
+			return fmt.Errorf("after: Len() = %d, FreeCount() = %d", p.Len(), p.FreeCount())
+		}
+		return nil
+	})
+}
+
+func TestPoolKillOne(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		p := pool.NewPool(2)
+		a, _ := p.Spawn(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, time.Hour) })
+		b, _ := p.Spawn(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, time.Hour) })
+		gevent.Yield(ctx)
+		custom := errors.New("custom")
+		p.KillOne(ctx, a, gevent.KillError(custom))
+		if !a.Dead() || a.Err() != custom || p.Contains(a) || p.FreeCount() != 1 {
+			return fmt.Errorf("after KillOne: dead %v, err %v, member %v, FreeCount() %d",
+				a.Dead(), a.Err(), p.Contains(a), p.FreeCount())
+		}
+		if b.Dead() {
+			return errors.New("KillOne killed another member")
+		}
+		p.Kill(ctx)
+		return nil
+	})
+}
+
+// Group.TrySpawn never fails; a Spawner's TrySpawn on a full pool does.
+func TestTrySpawn(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		var g pool.Group
+		if _, err := g.TrySpawn(ctx, func(context.Context) error { return nil }); err != nil {
+			return err
+		}
+		p := pool.NewPool(1)
+		var release event.Event
+		gl, err := pool.TrySpawn(ctx, p, func(ctx context.Context) (int, error) { return 1, release.Wait(ctx) })
+		if err != nil {
+			return err
+		}
+		if _, err := pool.TrySpawn(ctx, p, func(context.Context) (int, error) { return 2, nil }); !errors.Is(err, pool.ErrPoolFull) {
+			return fmt.Errorf("TrySpawn on a full pool = %v, want ErrPoolFull", err)
+		}
+		release.Set()
+		if v, err := gl.Get(ctx); v != 1 || err != nil {
+			return fmt.Errorf("Get = %d, %v", v, err)
+		}
+		return g.Join(ctx)
+	})
+}
+
+// Two callers waiting to Add the same task: the second to get a slot finds
+// it a member already and gives its slot back.
+func TestPoolAddSameTaskTwice(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		p := pool.NewPool(2)
+		var release1, release2, releaseTask event.Event
+		p.Spawn(ctx, func(ctx context.Context) error { return release1.Wait(ctx) })
+		p.Spawn(ctx, func(ctx context.Context) error { return release2.Wait(ctx) })
+		task := gevent.New(ctx, func(ctx context.Context) (int, error) { return 0, releaseTask.Wait(ctx) })
+		adders := make([]gevent.Task, 2)
+		for i := range adders {
+			adders[i] = gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+				return struct{}{}, p.Add(ctx, task)
+			})
+		}
+		gevent.Yield(ctx)
+		release1.Set()
+		if err := adders[0].Join(ctx); err != nil {
+			return err
+		}
+		release2.Set()
+		if _, err := gevent.JoinAll(ctx, adders, gevent.RaiseError()); err != nil {
+			return err
+		}
+		gevent.Yield(ctx)
+		if p.Len() != 1 || !p.Contains(task) || p.FreeCount() != 1 {
+			return fmt.Errorf("Len() = %d, FreeCount() = %d; want 1, 1", p.Len(), p.FreeCount())
+		}
+		task.Start()
+		releaseTask.Set()
+		if err := p.Join(ctx); err != nil {
+			return err
+		}
+		if p.FreeCount() != 2 {
+			return fmt.Errorf("FreeCount() = %d, want 2", p.FreeCount())
+		}
+		return nil
+	})
+}

@@ -9,10 +9,12 @@ import (
 )
 
 // Spawner is a *Group or a *Pool: what Spawn, Apply, Map and the Imap
-// functions run their work in. Its Spawn, Full and WaitAvailable are the
-// methods a server needs from the spawner of its handlers.
+// functions run their work in. Its methods are those a server needs from
+// the spawner of its handlers. It cannot be implemented outside this
+// package.
 type Spawner interface {
 	Spawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error)
+	TrySpawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error)
 	Full() bool
 	WaitAvailable(ctx context.Context) (int, error)
 	group() *Group
