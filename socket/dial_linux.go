@@ -5,12 +5,128 @@ package socket
 import (
 	"context"
 	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
 
 	"github.com/gevent-go/gevent/internal/core"
+	"github.com/gevent-go/gevent/internal/poll"
 )
 
-// dialFast connects without leaving the hub when it can; ok false means the
-// caller should dial off the hub.
+// dialFast connects a TCP socket to an IP literal without leaving the hub:
+// a non-blocking connect, the greenlet parks on the poller until the socket
+// is writable, SO_ERROR tells the outcome. ok false means the caller should
+// dial off the hub (names to resolve, other networks, odd addresses: the
+// standard dialer then reports any error in its usual words).
 func dialFast(ctx context.Context, h *core.Hub, g *core.G, network, address string) (c net.Conn, err error, ok bool) {
-	return nil, nil, false
+	var family int
+	switch network {
+	case "tcp", "tcp4", "tcp6":
+	default:
+		return nil, nil, false
+	}
+	host, port, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, nil, false
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil || ip.Zone() != "" {
+		return nil, nil, false
+	}
+	pn, err := strconv.ParseUint(port, 10, 16)
+	if err != nil {
+		return nil, nil, false
+	}
+	ip = ip.Unmap()
+	var sa syscall.Sockaddr
+	switch {
+	case ip.Is4() && network != "tcp6":
+		family = syscall.AF_INET
+		sa = &syscall.SockaddrInet4{Port: int(pn), Addr: ip.As4()}
+	case ip.Is6() && network != "tcp4":
+		family = syscall.AF_INET6
+		sa = &syscall.SockaddrInet6{Port: int(pn), Addr: ip.As16()}
+	default:
+		return nil, nil, false
+	}
+	p := poll.For(h)
+	if p == nil {
+		return nil, nil, false
+	}
+	raddr := net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(pn)))
+	c, err = connect(ctx, p, family, sa)
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Addr: raddr, Err: err}, true
+	}
+	return newConn(h, c), nil, true
+}
+
+func connect(ctx context.Context, p *poll.Poller, family int, sa syscall.Sockaddr) (net.Conn, error) {
+	if err := core.Cause(ctx); err != nil {
+		return nil, err
+	}
+	fd, err := syscall.Socket(family, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, syscall.IPPROTO_TCP)
+	if err != nil {
+		return nil, os.NewSyscallError("socket", err)
+	}
+	var d poll.Desc
+	registered := false
+	fail := func(err error) (net.Conn, error) {
+		d.Close(fd)
+		syscall.Close(fd)
+		return nil, err
+	}
+	err = syscall.Connect(fd, sa)
+	for err == syscall.EINTR {
+		err = syscall.Connect(fd, sa)
+	}
+	var deadline time.Time
+	if dl, ok := ctx.Deadline(); ok {
+		deadline = dl
+	}
+	switch err {
+	case nil, syscall.EISCONN:
+	case syscall.EINPROGRESS, syscall.EALREADY:
+		for {
+			if !registered {
+				if err := d.Register(p, fd); err != nil {
+					return fail(err)
+				}
+				registered = true
+			}
+			if err := d.Wait(ctx, poll.ModeWrite, deadline); err != nil {
+				if err == os.ErrDeadlineExceeded {
+					err = context.DeadlineExceeded
+				}
+				return fail(err)
+			}
+			soerr, err := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_ERROR)
+			if err != nil {
+				return fail(os.NewSyscallError("getsockopt", err))
+			}
+			switch e := syscall.Errno(soerr); e {
+			case syscall.EINPROGRESS, syscall.EALREADY, syscall.EINTR:
+				continue // a spurious wake-up
+			case 0, syscall.EISCONN:
+			default:
+				return fail(os.NewSyscallError("connect", e))
+			}
+			// Writable with no error can still mean "in progress" on some
+			// kernels; the peer name settles it.
+			if _, err := syscall.Getpeername(fd); err != nil {
+				continue
+			}
+			break
+		}
+	default:
+		return fail(os.NewSyscallError("connect", err))
+	}
+	d.Close(fd)
+	c, err := fdConn(fd) // duplicates fd and closes it
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }

@@ -3,6 +3,7 @@
 package poll
 
 import (
+	"context"
 	"net"
 	"os"
 	"sync"
@@ -314,12 +315,14 @@ func (d *Desc) Register(p *Poller, fd int) error {
 	return nil
 }
 
-// Wait parks the running greenlet g until the descriptor is ready for mode,
-// deadline (zero: none) passes, g is killed, or the Desc is closed. It
-// returns nil when the caller should retry its syscall, and otherwise
-// os.ErrDeadlineExceeded, net.ErrClosed or g's cancellation cause. Wake-ups
-// can be spurious. The descriptor must be registered. Hub goroutine only.
-func (d *Desc) Wait(g *core.G, mode Mode, deadline time.Time) error {
+// Wait parks the running greenlet (ctx is a greenlet's context, or derives
+// from one: core.Current(ctx) must be non-nil) until the descriptor is ready
+// for mode, deadline (zero: none) passes, ctx is cancelled (the greenlet is
+// killed), or the Desc is closed. It returns nil when the caller should retry
+// its syscall, and otherwise os.ErrDeadlineExceeded, net.ErrClosed or ctx's
+// cause. Wake-ups can be spurious. The descriptor must be registered. Hub
+// goroutine only.
+func (d *Desc) Wait(ctx context.Context, mode Mode, deadline time.Time) error {
 	var dur time.Duration
 	if !deadline.IsZero() {
 		dur = time.Until(deadline)
@@ -337,10 +340,14 @@ func (d *Desc) Wait(g *core.G, mode Mode, deadline time.Time) error {
 		d.mu.Unlock()
 		return net.ErrClosed // the hub's poller has closed
 	}
-	w, err := core.Prepare(g)
+	w, err := core.Prepare(ctx)
 	if err != nil {
 		d.mu.Unlock()
 		return err
+	}
+	g := w.Greenlet()
+	if g == nil {
+		panic("gevent: internal error: poll.Desc.Wait outside a greenlet")
 	}
 	l := &d.readers
 	if mode == ModeWrite {
@@ -356,7 +363,7 @@ func (d *Desc) Wait(g *core.G, mode Mode, deadline time.Time) error {
 		// (reused) waiter.
 		stop = g.Hub().AfterFunc(dur, func() { w.Cancel(os.ErrDeadlineExceeded) })
 	}
-	err = w.Block(g)
+	err = w.Block(ctx)
 	if stop != nil {
 		stop()
 	}
