@@ -508,3 +508,31 @@ func TestImapContextAlreadyEnded(t *testing.T) {
 		return nil
 	})
 }
+
+// A producer still waiting for a slot when the loop ends (the slot is held
+// by work outside the loop) is killed, not left parked.
+func TestImapEndKillsWaitingProducer(t *testing.T) {
+	live := countLive()
+	defer live.Stop()
+	run(t, func(ctx context.Context) error {
+		base := live.Live()
+		p := pool.NewPool(1)
+		var release event.Event
+		blocker, _ := p.Spawn(ctx, func(ctx context.Context) error { return release.Wait(ctx) })
+		tctx, cancel := gevent.WithTimeout(ctx, 2*time.Millisecond)
+		defer cancel()
+		got := collect(pool.Imap(tctx, p, count(5), identityInt))
+		if len(got) != 1 || !errors.Is(got[0].err, context.DeadlineExceeded) {
+			return fmt.Errorf("Imap behind a blocked pool = %v, want a timeout", got)
+		}
+		gevent.Yield(ctx) // the killed producer ends
+		gevent.Yield(ctx) // and its end is counted
+		if n := live.Live(); n != base+1 { // the blocker
+			return fmt.Errorf("%d greenlets alive after the loop, want %d", n, base+1)
+		}
+		release.Set()
+		return blocker.Join(ctx)
+	})
+}
+
+func identityInt(_ context.Context, i int) (int, error) { return i, nil }
