@@ -525,8 +525,8 @@ func TestImapEndKillsWaitingProducer(t *testing.T) {
 		if len(got) != 1 || !errors.Is(got[0].err, context.DeadlineExceeded) {
 			return fmt.Errorf("Imap behind a blocked pool = %v, want a timeout", got)
 		}
-		gevent.Yield(ctx) // the killed producer ends
-		gevent.Yield(ctx) // and its end is counted
+		gevent.Yield(ctx)                  // the killed producer ends
+		gevent.Yield(ctx)                  // and its end is counted
 		if n := live.Live(); n != base+1 { // the blocker
 			return fmt.Errorf("%d greenlets alive after the loop, want %d", n, base+1)
 		}
