@@ -1,0 +1,118 @@
+package socket_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/socket"
+)
+
+// An upper-casing TCP server and two clients, all on one hub: each greenlet
+// parks only itself in Accept, Read and Write.
+func Example() {
+	err := gevent.Run(context.Background(), func(ctx context.Context) error {
+		ln, err := socket.Listen(ctx, "tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return struct{}{}, nil // closed
+				}
+				gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+					defer c.Close()
+					line, err := bufio.NewReader(c).ReadString('\n')
+					if err != nil {
+						return struct{}{}, err
+					}
+					_, err = fmt.Fprint(c, strings.ToUpper(line))
+					return struct{}{}, err
+				})
+			}
+		})
+		ask := func(ctx context.Context, q string) (string, error) {
+			c, err := socket.Dial(ctx, "tcp", ln.Addr().String())
+			if err != nil {
+				return "", err
+			}
+			defer c.Close()
+			fmt.Fprintln(c, q)
+			return bufio.NewReader(c).ReadString('\n')
+		}
+		a := gevent.Spawn(ctx, func(ctx context.Context) (string, error) { return ask(ctx, "hello") })
+		b := gevent.Spawn(ctx, func(ctx context.Context) (string, error) { return ask(ctx, "gevent") })
+		for _, g := range []*gevent.Greenlet[string]{a, b} {
+			s, err := g.Get(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Print(s)
+		}
+		return nil
+	})
+	if err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// HELLO
+	// GEVENT
+}
+
+// A UDP echo on one hub with ListenPacket.
+func ExamplePacketConn() {
+	err := gevent.Run(context.Background(), func(ctx context.Context) error {
+		srv, err := socket.ListenPacket(ctx, "udp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			buf := make([]byte, 512)
+			n, from, err := srv.ReadFrom(buf)
+			if err == nil {
+				_, err = srv.WriteTo(buf[:n], from)
+			}
+			return struct{}{}, err
+		})
+		c, err := socket.Dial(ctx, "udp", srv.LocalAddr().String())
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.Write([]byte("ping"))
+		buf := make([]byte, 512)
+		n, err := c.Read(buf)
+		fmt.Println(string(buf[:n]), err)
+		return nil
+	})
+	if err != nil {
+		fmt.Println(err)
+	}
+	// Output: ping <nil>
+}
+
+// WrapConn binds an existing connection to a hub.
+func ExampleWrapConn() {
+	err := gevent.Run(context.Background(), func(ctx context.Context) error {
+		a, b := net.Pipe() // no file descriptor: served off the hub
+		ca, cb := socket.WrapConn(ctx, a), socket.WrapConn(ctx, b)
+		defer ca.Close()
+		defer cb.Close()
+		gevent.Spawn(ctx, func(ctx context.Context) (int, error) { return ca.Write([]byte("wrapped")) })
+		buf := make([]byte, 7)
+		n, err := cb.Read(buf)
+		fmt.Println(string(buf[:n]), err)
+		return nil
+	})
+	if err != nil {
+		fmt.Println(err)
+	}
+	// Output: wrapped <nil>
+}
