@@ -1,0 +1,91 @@
+// Command echo runs a StreamServer that echoes what it reads, and a load
+// client in the same process: N client greenlets on the same hub, each with
+// its own connection, send M 64-byte requests each and wait for the echo.
+// It prints the request rate and exits.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"time"
+
+	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/server"
+	"github.com/gevent-go/gevent/socket"
+)
+
+func main() {
+	clients := flag.Int("clients", 50, "client greenlets (one connection each)")
+	requests := flag.Int("requests", 200, "requests per client")
+	flag.Parse()
+
+	err := gevent.Run(context.Background(), func(ctx context.Context) error {
+		l, err := socket.Listen(ctx, "tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		srv := &server.StreamServer{Handler: func(ctx context.Context, c net.Conn) {
+			io.Copy(c, c) // each Read and Write parks this handler only
+		}}
+		serving := gevent.Spawn(ctx, func(ctx context.Context) (error, error) {
+			return srv.Serve(ctx, l), nil
+		})
+		fmt.Printf("echo: serving on %s\n", l.Addr())
+
+		start := time.Now()
+		var tasks []gevent.Task
+		for range *clients {
+			tasks = append(tasks, gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
+				return client(ctx, l.Addr().String(), *requests)
+			}))
+		}
+		if _, err := gevent.JoinAll(ctx, tasks, gevent.RaiseError()); err != nil {
+			return err
+		}
+		elapsed := time.Since(start)
+
+		sctx, cancel := gevent.WithTimeout(ctx, time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			return err
+		}
+		if err, _ := serving.Get(ctx); err != server.ErrServerClosed {
+			return fmt.Errorf("Serve: %v", err)
+		}
+		total := *clients * *requests
+		fmt.Printf("echo: %d clients x %d requests = %d round trips in %v (%.0f req/s)\n",
+			*clients, *requests, total, elapsed.Round(time.Millisecond), float64(total)/elapsed.Seconds())
+		return nil
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// client sends n 64-byte messages, reading each echo back in full.
+func client(ctx context.Context, addr string, n int) (int, error) {
+	c, err := socket.Dial(ctx, "tcp", addr)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	msg := make([]byte, 64)
+	buf := make([]byte, 64)
+	for i := range n {
+		msg[0] = byte(i)
+		if _, err := c.Write(msg); err != nil {
+			return i, err
+		}
+		if _, err := io.ReadFull(c, buf); err != nil {
+			return i, err
+		}
+		if buf[0] != byte(i) {
+			return i, fmt.Errorf("echo mismatch at request %d", i)
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,14 @@
+package server
+
+import "time"
+
+// SetAcceptDelayHook makes the accept loops call f with each back-off delay
+// before sleeping it; it returns a function that removes the hook.
+func SetAcceptDelayHook(f func(time.Duration)) (restore func()) {
+	old := testHookAcceptDelay
+	testHookAcceptDelay = f
+	return func() { testHookAcceptDelay = old }
+}
+
+// Backoff is the accept back-off step.
+var Backoff = backoff
