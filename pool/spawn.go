@@ -59,14 +59,19 @@ func spawn[T any](ctx context.Context, g *Group, try bool, fn func(context.Conte
 	if err := g.acquire(ctx, try); err != nil {
 		return nil, err
 	}
+	g.admitLocked(gl, hook, idx)
+	g.mu.Unlock()
+	gl.Start()
+	return gl, nil
+}
+
+// admitLocked makes gl, which holds a slot and has not started, a member.
+func (g *Group) admitLocked(gl gevent.Task, hook memberHook, idx int) {
 	m := g.insertLocked(gl, true)
 	m.hook, m.idx = hook, idx
 	// Registering under g.mu is safe here, unlike in Add: gl has not
 	// started, so OnReady cannot run the callback now.
 	m.remove = gl.OnReady(m.leaveFn)
-	g.mu.Unlock()
-	gl.Start()
-	return gl, nil
 }
 
 func unitBody(fn func(context.Context) error) func(context.Context) (struct{}, error) {
@@ -140,18 +145,24 @@ func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn fun
 			st.abort(ctx, g)
 		}
 	}()
-	n := 0
+	if core.HubOf(ctx) == nil {
+		panic("gevent: pool: Map needs a context from a greenlet, Run or Hub.Context; this one carries no hub")
+	}
 	for item := range items {
-		it := st.newItem(n, item)
-		if _, err := spawn(ctx, g, false, it.call, nil, it, n); err != nil {
+		// One critical section per item: take a slot, count the item,
+		// make its greenlet and admit it. (gevent.New calls nothing that
+		// could come back to the group.)
+		if err := g.acquire(ctx, false); err != nil {
 			spawned = true
-			g.mu.Lock()
-			st.outstanding--
-			g.mu.Unlock()
 			st.abort(ctx, g)
 			return nil, err
 		}
-		n++
+		idx := len(st.results)
+		it := st.newItemLocked(item)
+		gl := gevent.New(ctx, it.call)
+		g.admitLocked(gl, it, idx)
+		g.mu.Unlock()
+		gl.Start()
 	}
 	spawned = true
 	if err := st.wait(ctx); err != nil {
@@ -190,10 +201,10 @@ func (it *mapItem[In, Out]) run(ctx context.Context) (Out, error) { return it.st
 
 func (it *mapItem[In, Out]) owner() any { return it.st }
 
-// newItem counts item idx and returns its (maybe recycled) mapItem.
-func (st *mapRun[In, Out]) newItem(idx int, in In) *mapItem[In, Out] {
+// newItemLocked counts the next item and returns its (maybe recycled)
+// mapItem.
+func (st *mapRun[In, Out]) newItemLocked(in In) *mapItem[In, Out] {
 	var zero Out
-	st.g.mu.Lock()
 	st.results = append(st.results, zero)
 	st.outstanding++
 	var it *mapItem[In, Out]
@@ -201,7 +212,6 @@ func (st *mapRun[In, Out]) newItem(idx int, in In) *mapItem[In, Out] {
 		it = st.free[n-1]
 		st.free = st.free[:n-1]
 	}
-	st.g.mu.Unlock()
 	if it == nil {
 		it = &mapItem[In, Out]{st: st}
 		it.call = it.run
