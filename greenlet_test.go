@@ -747,7 +747,7 @@ func TestSpawnRunner(t *testing.T) {
 }
 
 func TestParent(t *testing.T) {
-	h := gevent.NewHub()
+	h := serveHub(t)
 	var fromHub gevent.Task
 	run(t, func(ctx context.Context) error {
 		main := gevent.Current(ctx)
@@ -912,7 +912,7 @@ func TestNegativeDurationsCountAsZero(t *testing.T) {
 }
 
 func TestMisusePanics(t *testing.T) {
-	h := gevent.NewHub()
+	h := serveHub(t)
 	hctx := h.Context()
 	bg := context.Background()
 	mustPanic(t, "Spawn(nil)", func() { gevent.Spawn[int](hctx, nil) })

@@ -225,3 +225,19 @@ func sleeper(ctx context.Context) (struct{}, error) {
 }
 
 func noop(context.Context) (struct{}, error) { return struct{}{}, nil }
+
+// serveHub creates a hub, serves it on a goroutine and stops it (and waits
+// for Serve to return) when the test ends.
+func serveHub(t *testing.T, opts ...gevent.HubOption) *gevent.Hub {
+	t.Helper()
+	h := gevent.NewHub(opts...)
+	done := make(chan error, 1)
+	go func() { done <- h.Serve(context.Background()) }()
+	t.Cleanup(func() {
+		h.Stop()
+		if err := <-done; err != nil {
+			t.Errorf("Serve = %v, want nil after Stop", err)
+		}
+	})
+	return h
+}
