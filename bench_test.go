@@ -1,0 +1,212 @@
+package gevent_test
+
+// Benchmarks named after the rows of bench/gevent/README.md, each measuring
+// exactly that row's op, with a raw-Go baseline of the same shape beside it
+// (suffix Raw...). Quote them with GOMAXPROCS=1 (-cpu 1), like gevent's one
+// thread; cmd/benchcmp prints them next to gevent's numbers.
+
+import (
+	"context"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gevent-go/gevent"
+)
+
+// batch is the number of greenlets alive at once in the spawn benchmarks,
+// as in gevent's scripts (N = 100,000 spawned before the join).
+const batch = 100_000
+
+// runBench runs body as the main greenlet of a fresh hub.
+func runBench(b *testing.B, body func(ctx context.Context)) {
+	b.Helper()
+	err := gevent.Run(context.Background(), func(ctx context.Context) error {
+		body(ctx)
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// spawn_join: Spawn(noop) + the greenlet running to its end + its share of
+// one JoinAll over the batch; ns per greenlet.
+func BenchmarkSpawnJoin(b *testing.B) {
+	b.ReportAllocs()
+	runBench(b, func(ctx context.Context) {
+		tasks := make([]gevent.Task, 0, min(b.N, batch))
+		b.ResetTimer()
+		for done := 0; done < b.N; {
+			n := min(batch, b.N-done)
+			tasks = tasks[:0]
+			for range n {
+				tasks = append(tasks, gevent.Spawn(ctx, noop))
+			}
+			if _, err := gevent.JoinAll(ctx, tasks); err != nil {
+				b.Fatal(err)
+			}
+			done += n
+		}
+	})
+}
+
+// The raw-Go shape of spawn_join: a goroutine per op, all started before one
+// WaitGroup.Wait.
+func BenchmarkSpawnJoinRawGo(b *testing.B) {
+	b.ReportAllocs()
+	var wg sync.WaitGroup
+	for done := 0; done < b.N; {
+		n := min(batch, b.N-done)
+		wg.Add(n)
+		for range n {
+			go wg.Done()
+		}
+		wg.Wait()
+		done += n
+	}
+}
+
+// sleep0_switch: two greenlets each Yield b.N/2 times, alternating through
+// the hub; the main greenlet waits in JoinAll.
+func BenchmarkSleep0Switch(b *testing.B) {
+	b.ReportAllocs()
+	runBench(b, func(ctx context.Context) {
+		body := func(ctx context.Context) (struct{}, error) {
+			for range b.N / 2 {
+				if err := gevent.Yield(ctx); err != nil {
+					return struct{}{}, err
+				}
+			}
+			return struct{}{}, nil
+		}
+		b.ResetTimer()
+		x := gevent.Spawn(ctx, body)
+		y := gevent.Spawn(ctx, body)
+		if _, err := gevent.JoinAll(ctx, []gevent.Task{x, y}); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// The raw-Go shape of sleep0_switch: two goroutines each calling
+// runtime.Gosched b.N/2 times (they alternate with GOMAXPROCS=1).
+func BenchmarkSleep0SwitchRawGosched(b *testing.B) {
+	b.ReportAllocs()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	for range 2 {
+		go func() {
+			defer wg.Done()
+			for range b.N / 2 {
+				runtime.Gosched()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// timeout_start_cancel: Start + Cancel of one reused 60 s Timeout on the
+// hub; it never expires.
+func BenchmarkTimeoutStartCancel(b *testing.B) {
+	b.ReportAllocs()
+	runBench(b, func(ctx context.Context) {
+		t := gevent.NewTimeout(60*time.Second, nil)
+		for b.Loop() {
+			t.Start(ctx)
+			t.Cancel()
+		}
+	})
+}
+
+// The raw-Go shape of timeout_start_cancel: Reset + Stop of one time.Timer.
+func BenchmarkTimeoutStartCancelRawTimer(b *testing.B) {
+	b.ReportAllocs()
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	for b.Loop() {
+		t.Reset(60 * time.Second)
+		t.Stop()
+	}
+}
+
+// timeout_with_block: gevent's `with Timeout(60): pass` — a new Timeout
+// each op, started and cancelled.
+func BenchmarkTimeoutWithBlock(b *testing.B) {
+	b.ReportAllocs()
+	runBench(b, func(ctx context.Context) {
+		for b.Loop() {
+			t := gevent.NewTimeout(60*time.Second, nil)
+			t.Start(ctx)
+			t.Cancel()
+		}
+	})
+}
+
+// The raw-Go shape of timeout_with_block: time.AfterFunc + Stop.
+func BenchmarkTimeoutWithBlockRawAfterFunc(b *testing.B) {
+	b.ReportAllocs()
+	f := func() {}
+	for b.Loop() {
+		time.AfterFunc(60*time.Second, f).Stop()
+	}
+}
+
+// sleepDurations returns the batch's sleep durations: greenlet k sleeps
+// 1ms*(p(k)+1)/100000 for a permutation p shuffled with seed 1, so the N
+// durations are distinct and the longest is 1 ms.
+func sleepDurations() []time.Duration {
+	r := rand.New(rand.NewPCG(1, 1))
+	ds := make([]time.Duration, batch)
+	for k, p := range r.Perm(batch) {
+		ds[k] = time.Millisecond * time.Duration(p+1) / batch
+	}
+	return ds
+}
+
+// sleep_timers: batches of 100,000 greenlets, each sleeping its distinct
+// duration, then JoinAll; ns per greenlet.
+func BenchmarkSleepTimers(b *testing.B) {
+	b.ReportAllocs()
+	ds := sleepDurations()
+	runBench(b, func(ctx context.Context) {
+		tasks := make([]gevent.Task, 0, min(b.N, batch))
+		b.ResetTimer()
+		for done := 0; done < b.N; {
+			n := min(batch, b.N-done)
+			tasks = tasks[:0]
+			for k := range n {
+				d := ds[k]
+				tasks = append(tasks, gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+					return struct{}{}, gevent.Sleep(ctx, d)
+				}))
+			}
+			if _, err := gevent.JoinAll(ctx, tasks); err != nil {
+				b.Fatal(err)
+			}
+			done += n
+		}
+	})
+}
+
+// The raw-Go shape of sleep_timers: a goroutine per op calling time.Sleep.
+func BenchmarkSleepTimersRawGo(b *testing.B) {
+	b.ReportAllocs()
+	ds := sleepDurations()
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for done := 0; done < b.N; {
+		n := min(batch, b.N-done)
+		wg.Add(n)
+		for k := range n {
+			go func() {
+				defer wg.Done()
+				time.Sleep(ds[k])
+			}()
+		}
+		wg.Wait()
+		done += n
+	}
+}
