@@ -24,12 +24,51 @@ type canceler struct {
 	// listeners are parked waiters and AfterFunc callbacks to run on
 	// cancellation, in registration order.
 	head, tail *listener
+	// std is a cancelled standard context carrying a cause that is not
+	// itself Canceled or DeadlineExceeded, so that context.Cause finds the
+	// exact cause (see cancelCtxKey). Set before cancelled.
+	std atomic.Pointer[context.Context]
+}
+
+// cancelCtxKey is the key context.Cause passes to Value to find a context's
+// cause, learned once by asking Cause about a context that records it. Our
+// contexts answer it themselves: with their own standard context when they
+// were cancelled with a custom cause, and with nil otherwise, so that an
+// ancestor's cancelled context is never mistaken for ours. If the standard
+// library stops asking this way, the key is nil and Cause falls back to Err,
+// which is, or wraps, the cause.
+var cancelCtxKey = func() any {
+	var spy keySpy
+	_ = context.Cause(&spy)
+	return spy.key
+}()
+
+type keySpy struct {
+	context.Context
+	key any
+}
+
+func (s *keySpy) Value(key any) any {
+	if s.key == nil {
+		s.key = key
+	}
+	return nil
+}
+
+func (s *keySpy) Err() error { return nil }
+
+// causeValue answers Value(cancelCtxKey) for a cancelled canceler.
+func (c *canceler) causeValue() any {
+	if p := c.std.Load(); p != nil {
+		return (*p).Value(cancelCtxKey)
+	}
+	return nil
 }
 
 // listener is one registration on a canceler: a waiter to cancel, or a
 // function to call. It is embedded in the Waiter for the common case.
 type listener struct {
-	c          *canceler // nil when not registered
+	c          atomic.Pointer[canceler] // nil when not registered; set under c.mu
 	w          *Waiter
 	f          func()
 	prev, next *listener
@@ -48,7 +87,7 @@ func (c *canceler) add(l *listener) {
 		l.fire(cause)
 		return
 	}
-	l.c = c
+	l.c.Store(c)
 	l.prev = c.tail
 	l.next = nil
 	if c.tail != nil {
@@ -62,13 +101,13 @@ func (c *canceler) add(l *listener) {
 
 // remove unregisters l and reports whether it was still registered.
 func (l *listener) remove() bool {
-	c := l.c
+	c := l.c.Load()
 	if c == nil {
 		return false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if l.c != c {
+	if l.c.Load() != c {
 		return false
 	}
 	c.unlinkLocked(l)
@@ -86,7 +125,8 @@ func (c *canceler) unlinkLocked(l *listener) {
 	} else {
 		c.tail = l.prev
 	}
-	l.prev, l.next, l.c = nil, nil, nil
+	l.prev, l.next = nil, nil
+	l.c.Store(nil)
 }
 
 func (l *listener) fire(cause error) {
@@ -107,6 +147,11 @@ func (c *canceler) cancel(cause error) bool {
 		return false
 	}
 	c.cause = cause
+	if errOf(cause) != cause {
+		std, cancel := context.WithCancelCause(context.Background())
+		cancel(cause)
+		c.std.Store(&std)
+	}
 	c.cancelled.Store(true)
 	if c.done != nil {
 		close(c.done)

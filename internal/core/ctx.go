@@ -23,7 +23,10 @@ func Current(ctx context.Context) *G {
 	case *G:
 		h = c.hub
 	case *TimerCtx:
-		h = c.hub
+		if c.g == nil {
+			return nil // derived from a context without a greenlet
+		}
+		h = c.g.hub
 	case detached:
 		return nil
 	default:
@@ -173,6 +176,9 @@ func (g *G) Value(key any) any {
 		return g
 	case hubKey:
 		return g.hub
+	}
+	if key == cancelCtxKey && key != nil {
+		return g.causeValue() // never an ancestor's: its cancellation is not ours
 	}
 	if g.values == nil {
 		return nil

@@ -80,6 +80,8 @@ type Hub struct {
 	phase    phase
 	live     *G // live-set list head
 	nlive    int
+	nliveA   atomic.Int64 // mirrors nlive for lock-free reads by other hubs
+	serving  atomic.Bool  // inside Serve
 	ids      idRegistry
 	poller   Poller
 	closers  []func()
@@ -109,8 +111,27 @@ type Hub struct {
 	ctx   *HubCtx
 }
 
-// activeHubs counts hubs inside Serve: a wake-up may come from any of them.
-var activeHubs atomic.Int64
+// hubs holds every hub created and not yet closed: a wake-up may come from
+// any other hub that is serving or has greenlets waiting to run (one created
+// but not served yet will be served, presumably); an abandoned empty hub
+// does not count.
+var hubs sync.Map // *Hub → struct{}
+
+// busy reports whether the hub is serving or has live greenlets. Lock-free:
+// another hub asks while holding its own lock.
+func (h *Hub) busy() bool { return h.serving.Load() || h.nliveA.Load() > 0 }
+
+func otherHubBusy(self *Hub) bool {
+	busy := false
+	hubs.Range(func(k, _ any) bool {
+		if o := k.(*Hub); o != self && o.busy() {
+			busy = true
+			return false
+		}
+		return true
+	})
+	return busy
+}
 
 // NewHub creates a hub that has not started.
 func NewHub(ctx context.Context, opts Options) *Hub {
@@ -127,6 +148,7 @@ func NewHub(ctx context.Context, opts Options) *Hub {
 	}
 	h.poller = newChanPoller()
 	h.ctx = &HubCtx{Context: context.WithoutCancel(ctx), hub: h}
+	hubs.Store(h, struct{}{})
 	return h
 }
 
@@ -252,6 +274,7 @@ func (h *Hub) addLiveLocked(g *G) {
 	}
 	h.live = g
 	h.nlive++
+	h.nliveA.Add(1)
 }
 
 // retire removes a dead greenlet from the live set, frees its id and queues
@@ -269,6 +292,7 @@ func (h *Hub) retire(g *G, notify bool) {
 		}
 		g.livePrev, g.liveNext, g.live = nil, nil, false
 		h.nlive--
+		h.nliveA.Add(-1)
 	}
 	if g.id >= 0 {
 		h.ids.release(g.id)
@@ -379,9 +403,9 @@ func (h *Hub) Serve(ctx context.Context, main *G) {
 		panic("gevent: hub served twice")
 	}
 	h.phase = phaseRunning
+	h.serving.Store(true)
 	h.mu.Unlock()
-	activeHubs.Add(1)
-	defer activeHubs.Add(-1)
+	defer h.serving.Store(false)
 	h.main = main
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() {
@@ -476,7 +500,7 @@ func (h *Hub) deadlockedLocked(p Poller) bool {
 	if _, ok := h.nextTimer(); ok {
 		return false
 	}
-	return activeHubs.Load() == 1 && goroutineWaiters.Load() == 0
+	return goroutineWaiters.Load() == 0 && !otherHubBusy(h)
 }
 
 // loopExit ends the waits that can never complete: the main greenlet's while
@@ -528,6 +552,10 @@ func (h *Hub) drain() {
 		switch t.kind {
 		case taskRun:
 			h.switchTo(t.g)
+			if t.g == h.main && h.phase == phaseRunning && t.g.Dead() {
+				// Main has returned: nothing queued after it may start.
+				h.beginStop()
+			}
 		case taskNotify:
 			t.g.notifyLinks()
 		case taskFunc:
@@ -657,6 +685,7 @@ func (h *Hub) close() {
 	h.free = nil
 	h.mu.Lock()
 	h.phase = phaseClosed
+	hubs.Delete(h)
 	closers := h.closers
 	h.closers = nil
 	rest := h.runq

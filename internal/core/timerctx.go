@@ -18,6 +18,7 @@ type TimerCtx struct {
 	parent context.Context
 	values context.Context
 	hub    *Hub
+	g      *G // the greenlet whose context parent derives from, if any
 	self   error // the cause delivered on expiry
 
 	t  timer       // in hub's heap
@@ -52,6 +53,7 @@ func (tc *TimerCtx) Start(parent context.Context, d time.Duration) bool {
 	}
 	h := HubOf(parent)
 	tc.hub = h
+	tc.g = GreenletOf(parent)
 	if h != nil {
 		return h.armTimer(&tc.t, d)
 	}
@@ -77,6 +79,7 @@ func (tc *TimerCtx) reset() {
 	tc.cancelled.Store(false)
 	tc.done = nil
 	tc.hasDone.Store(false)
+	tc.std.Store(nil)
 	stop := tc.parentStop
 	tc.parentStop = nil
 	tc.mu.Unlock()
@@ -174,7 +177,15 @@ func (tc *TimerCtx) watchParent() func() bool {
 func (tc *TimerCtx) Err() error { return errOf(Cause(tc)) }
 
 // Value delegates to the parent.
-func (tc *TimerCtx) Value(key any) any { return tc.values.Value(key) }
+func (tc *TimerCtx) Value(key any) any {
+	if key == cancelCtxKey && key != nil {
+		if tc.cancelled.Load() {
+			return tc.causeValue()
+		}
+		return tc.parent.Value(key) // the parent's cancellation is ours
+	}
+	return tc.values.Value(key)
+}
 
 // AfterFunc lets contexts derived with the context package watch this one
 // without a goroutine.
