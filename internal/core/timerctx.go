@@ -18,7 +18,7 @@ type TimerCtx struct {
 	parent context.Context
 	values context.Context
 	hub    *Hub
-	g      *G // the greenlet whose context parent derives from, if any
+	g      *G    // the greenlet whose context parent derives from, if any
 	self   error // the cause delivered on expiry
 
 	t  timer       // in hub's heap
