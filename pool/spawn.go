@@ -150,8 +150,8 @@ func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn fun
 	}
 	for item := range items {
 		// One critical section per item: take a slot, count the item,
-		// make its greenlet and admit it. (gevent.New calls nothing that
-		// could come back to the group.)
+		// make its greenlet and admit it. (gevent.New runs no user code
+		// but ctx's Value methods, which have no business with the group.)
 		if err := g.acquire(ctx, false); err != nil {
 			spawned = true
 			st.abort(ctx, g)
