@@ -938,3 +938,45 @@ func TestMisusePanics(t *testing.T) {
 	mustPanic(t, "Timeout.Start while pending", func() { to.Start(bg) })
 	to.Cancel()
 }
+
+// reference §2.5: kill of a greenlet that has not started records its death
+// without switching.
+func TestKillUnstartedDoesNotSwitch(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		ran := false
+		gevent.Spawn(ctx, func(context.Context) (struct{}, error) { ran = true; return struct{}{}, nil })
+		g := gevent.Spawn(ctx, noop)
+		g.Kill(ctx)
+		if ran {
+			t.Error("Kill of an unstarted greenlet switched to the hub")
+		}
+		dead := gevent.Spawn(ctx, noop)
+		dead.Join(ctx)
+		ran = false
+		gevent.Spawn(ctx, func(context.Context) (struct{}, error) { ran = true; return struct{}{}, nil })
+		dead.Kill(ctx)
+		if ran {
+			t.Error("Kill of a dead greenlet switched to the hub")
+		}
+		return nil
+	})
+}
+
+// reference §2.5 timing subtlety: a greenlet killed while it is queued in
+// Yield resumes normally and sees the kill at its next switch point.
+func TestKillDuringYieldSeenAtNextSwitchPoint(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		var yieldErr, sleepErr error
+		g := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			yieldErr = gevent.Yield(ctx)
+			sleepErr = gevent.Sleep(ctx, time.Hour)
+			return struct{}{}, sleepErr
+		})
+		gevent.Yield(ctx) // g starts and yields: its resumption is queued
+		g.Kill(ctx)
+		if yieldErr != nil || sleepErr != gevent.ErrGreenletExit {
+			t.Errorf("Yield = %v, next Sleep = %v; want nil, ErrGreenletExit", yieldErr, sleepErr)
+		}
+		return nil
+	})
+}
