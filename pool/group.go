@@ -50,21 +50,23 @@ type Group struct {
 // maxFree bounds Group.free.
 const maxFree = 256
 
-// member is one greenlet tracked by a Group.
+// member is one greenlet tracked by a Group. g, leaveFn and reused are set
+// when the entry is made and never change; every other field is guarded by
+// g.mu.
 type member struct {
 	g *Group
-	t gevent.Task
-	// hook, when set, is told when t ends, with idx: Map and Imap collect
-	// their results this way, without a second callback per item. It is
-	// set before t starts and never changes.
-	hook memberHook
-	idx  int
 	// leaveFn is m.leave, made once per entry; reused is set for entries
 	// of spawned members, which are recycled once their leave has run
 	// (or can no longer run).
 	leaveFn func()
 	reused  bool
-	// The fields below are guarded by g.mu.
+
+	t gevent.Task
+	// hook, when set, is told when t ends, with idx: Map and Imap collect
+	// their results this way, without a second callback per item. It is
+	// set before t starts.
+	hook       memberHook
+	idx        int
 	in         bool // still a member (false once it left or was discarded)
 	dying      bool // killed through the group: never killed again by it
 	remove     func() bool
