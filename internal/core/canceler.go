@@ -28,6 +28,13 @@ type canceler struct {
 	// itself Canceled or DeadlineExceeded, so that context.Cause finds the
 	// exact cause (see cancelCtxKey). Set before cancelled.
 	std atomic.Pointer[context.Context]
+	// own is the waiter of the greenlet whose context this is, while it
+	// waits with that very context: the common case gets a lock-free slot.
+	// A canceller sets cancelled, then reads own; the waiter stores own,
+	// then reads cancelled: one of them sees the other. The waiter's
+	// regGen names the wait, so a late cancel cannot end a later wait that
+	// did not register here.
+	own atomic.Pointer[Waiter]
 }
 
 // cancelCtxKey is the key context.Cause passes to Value to find a context's
@@ -155,6 +162,9 @@ func (c *canceler) cancel(cause error) bool {
 	c.cancelled.Store(true)
 	if c.done != nil {
 		close(c.done)
+	}
+	if w := c.own.Load(); w != nil {
+		w.cancelGen(w.regGen.Load(), cause)
 	}
 	// Fire under the lock so that a listener's owner, which removes it under
 	// the same lock before reusing it, never sees a stale cancellation.

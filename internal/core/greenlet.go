@@ -98,15 +98,46 @@ type waitBlock struct {
 	t timer
 }
 
-// waits returns g's wait block, allocating it on first use.
+// waits returns g's wait block, taking one from the hub's free list or
+// allocating it on first use. Only g itself (running on its hub) calls it.
 func (g *G) waits() *waitBlock {
 	if g.wb == nil {
-		wb := &waitBlock{}
+		h := g.hub
+		var wb *waitBlock
+		if n := len(h.freeWB); n > 0 {
+			wb = h.freeWB[n-1]
+			h.freeWB[n-1] = nil
+			h.freeWB = h.freeWB[:n-1]
+		} else {
+			wb = &waitBlock{}
+		}
 		wb.w.g = g
 		wb.t.g = g
 		g.wb = wb
 	}
 	return g.wb
+}
+
+// newWaits gives a greenlet that has not started its wait block (StartLater
+// may be called from any goroutine, so it does not touch the free list).
+func (g *G) newWaits() *waitBlock {
+	if g.wb == nil {
+		g.wb = &waitBlock{w: Waiter{g: g}, t: timer{g: g}}
+	}
+	return g.wb
+}
+
+// releaseWaits gives the wait block of a greenlet that has ended back to its
+// hub. Its waiter is idle and on no list and its timer is disarmed: every
+// wait ends by unlinking itself under the lock its wakers hold.
+func (g *G) releaseWaits() {
+	wb := g.wb
+	if wb == nil {
+		return
+	}
+	g.wb = nil
+	wb.w.g, wb.t.g = nil, nil
+	g.hub.freeWB = append(g.hub.freeWB, wb)
 }
 
 // Body returns the greenlet's Runner.
@@ -258,6 +289,7 @@ func (g *G) finish(err error) {
 	g.mu.Unlock()
 	g.hub.retire(g, notify)
 	g.canceler.cancel(ErrGreenletDone)
+	g.releaseWaits()
 	if err != nil && !IsExit(err) {
 		g.hub.report(g, err)
 	}

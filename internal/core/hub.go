@@ -97,6 +97,7 @@ type Hub struct {
 	dueTimeouts []*timer
 	current     *G
 	free        []*coro
+	freeWB      []*waitBlock // wait blocks of ended greenlets, for reuse
 	idlers      WaitList
 	main        *G
 
@@ -253,7 +254,7 @@ func (h *Hub) scheduleLater(g *G, d int64) {
 		g.Kill(ErrGreenletExit)
 		return
 	}
-	t := &g.waits().t
+	t := &g.newWaits().t
 	t.kind = timerStart
 	h.addTimer(t, time.Duration(d))
 }
@@ -607,7 +608,7 @@ func (h *Hub) Yield(g *G) {
 // Idle parks g until an iteration of the loop has nothing else to do.
 func (h *Hub) Idle(ctx context.Context, g *G) error {
 	w := &g.waits().w
-	w.state.Store(int32(waitWaiting))
+	w.begin()
 	h.idlers.PushBack(w)
 	err := w.Block(ctx)
 	if err != nil {
@@ -620,7 +621,7 @@ func (h *Hub) Idle(ctx context.Context, g *G) error {
 func (h *Hub) Sleep(ctx context.Context, g *G, d time.Duration) error {
 	wb := g.waits()
 	w := &wb.w
-	w.state.Store(int32(waitWaiting))
+	w.begin()
 	wb.t.kind = timerWake
 	h.addTimer(&wb.t, d)
 	err := w.Block(ctx)
@@ -752,6 +753,10 @@ const (
 )
 
 func (h *Hub) trimCoros() {
+	if len(h.freeWB) > keepIdleCoros {
+		clear(h.freeWB[keepIdleCoros:])
+		h.freeWB = h.freeWB[:keepIdleCoros]
+	}
 	for i := 0; i < trimChunk && len(h.free) > keepIdleCoros; i++ {
 		n := len(h.free) - 1
 		c := h.free[n]

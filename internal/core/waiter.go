@@ -49,7 +49,12 @@ func (s waitState) String() string {
 // A greenlet owns one Waiter and reuses it for every wait; goroutine waiters
 // come from a pool.
 type Waiter struct {
-	state atomic.Int32
+	// state is gen<<2 | waitState. gen counts the waits (written only by
+	// the owner, in begin); it lets a canceller that found the waiter
+	// through a greenlet's own slot cancel exactly the wait it saw.
+	state atomic.Uint64
+	// regGen is the gen of the wait registered in its greenlet's own slot.
+	regGen atomic.Uint64
 	// nregs counts the cancellation registrations of the current Block
 	// (the first is embedded so that a wait does not allocate).
 	nregs int32
@@ -90,8 +95,28 @@ func Prepare(ctx context.Context) (*Waiter, error) {
 	} else {
 		w = waiterPool.Get().(*Waiter)
 	}
-	w.state.Store(int32(waitWaiting))
+	w.begin()
 	return w, nil
+}
+
+// begin starts a new wait: next generation, waiting. Owner only.
+func (w *Waiter) begin() {
+	gen := w.state.Load()>>2 + 1
+	w.state.Store(gen<<2 | uint64(waitWaiting))
+}
+
+// transition moves the current wait from waiting to st; gen 0 means any
+// generation. It reports whether it did.
+func (w *Waiter) transition(gen uint64, st waitState) bool {
+	for {
+		s := w.state.Load()
+		if waitState(s&3) != waitWaiting || (gen != 0 && s>>2 != gen) {
+			return false
+		}
+		if w.state.CompareAndSwap(s, s&^3|uint64(st)) {
+			return true
+		}
+	}
 }
 
 // Greenlet reports the greenlet this waiter parks, or nil.
@@ -101,7 +126,7 @@ func (w *Waiter) Greenlet() *G { return w.g }
 // longer waiting (it gave up or was already woken); the caller must then offer
 // what it had to someone else. Wake may be called from any goroutine.
 func (w *Waiter) Wake() bool {
-	if !w.state.CompareAndSwap(int32(waitWaiting), int32(waitWoken)) {
+	if !w.transition(0, waitWoken) {
 		return false
 	}
 	w.signal()
@@ -111,7 +136,12 @@ func (w *Waiter) Wake() bool {
 // Cancel ends the wait with cause. It reports false when the waiter had
 // already been woken or cancelled. Any goroutine.
 func (w *Waiter) Cancel(cause error) bool {
-	if !w.state.CompareAndSwap(int32(waitWaiting), int32(waitCancelled)) {
+	return w.cancelGen(0, cause)
+}
+
+// cancelGen cancels the wait of generation gen (any, when 0).
+func (w *Waiter) cancelGen(gen uint64, cause error) bool {
+	if !w.transition(gen, waitCancelled) {
 		return false
 	}
 	w.cause = cause
@@ -128,7 +158,7 @@ func (w *Waiter) signal() {
 }
 
 // Waiting reports whether the waiter is still waiting.
-func (w *Waiter) Waiting() bool { return waitState(w.state.Load()) == waitWaiting }
+func (w *Waiter) Waiting() bool { return waitState(w.state.Load()&3) == waitWaiting }
 
 // Block parks the caller until Wake or Cancel. It returns nil when woken and
 // the cancellation cause otherwise. Cancellation comes from ctx (our own
@@ -162,7 +192,9 @@ func (w *Waiter) blockGoroutine(ctx context.Context) error {
 }
 
 func (w *Waiter) finish() error {
-	st := waitState(w.state.Swap(int32(waitIdle)))
+	s := w.state.Load()
+	w.state.Store(s &^ 3) // idle, same generation
+	st := waitState(s & 3)
 	if st == waitCancelled {
 		err := w.cause
 		w.cause = nil
@@ -189,6 +221,16 @@ func (w *Waiter) register(ctx context.Context) (stop func() bool) {
 	for ctx != nil {
 		switch c := ctx.(type) {
 		case *G:
+			if c == w.g {
+				// The greenlet's own context: one slot instead of a
+				// listener, no lock (see canceler.own).
+				w.regGen.Store(w.state.Load() >> 2)
+				c.own.Store(w)
+				if c.cancelled.Load() {
+					w.Cancel(c.causeOf())
+				}
+				return nil
+			}
 			c.canceler.add(w.listener())
 			return nil
 		case *TimerCtx:
@@ -223,6 +265,9 @@ func (w *Waiter) listener() *listener {
 }
 
 func (w *Waiter) unregister(stop func() bool) {
+	if w.g != nil {
+		w.g.own.CompareAndSwap(w, nil)
+	}
 	if stop != nil {
 		stop()
 	}
