@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/core"
 )
 
 // AsyncResult holds one value or one error that greenlets and goroutines can
@@ -49,7 +50,7 @@ func (r *AsyncResult[T]) store(v T, err error) {
 	r.ready = true
 	links := r.n.notifyLocked()
 	r.n.mu.Unlock()
-	run(links)
+	core.RunCallbacks(links)
 }
 
 // Get waits until a result is set and returns it: the value and a nil

@@ -3,6 +3,8 @@ package event
 import (
 	"context"
 	"sync/atomic"
+
+	"github.com/gevent-go/gevent/internal/core"
 )
 
 // Event is a flag that greenlets and goroutines can wait for: gevent's
@@ -36,7 +38,7 @@ func (e *Event) Set() {
 	e.set.Store(true)
 	links := e.n.notifyLocked()
 	e.n.mu.Unlock()
-	run(links)
+	core.RunCallbacks(links)
 }
 
 // Clear clears the flag. It does not undo a Set: waiters that Set woke still

@@ -25,7 +25,7 @@ type notifier struct {
 	// they are woken when the last pending waiter resumes.
 	late core.WaitList
 	// links are the OnReady callbacks, FIFO.
-	links linkList
+	links core.CallbackList
 
 	// pending counts greenlet waiters that a notification woke and that have
 	// not resumed yet. It is incremented under mu, but a resuming waiter
@@ -47,13 +47,13 @@ type notifier struct {
 // callback. It returns the callbacks, which the caller must run with run
 // after unlocking mu: they may take other locks (Iwait's), and running them
 // outside mu keeps lock order one-way.
-func (n *notifier) notifyLocked() *link {
+func (n *notifier) notifyLocked() *core.Callback {
 	for w := n.waiters.PopFront(); w != nil; w = n.waiters.PopFront() {
 		if w.Wake() && w.Greenlet() != nil {
 			n.pending.Add(1)
 		}
 	}
-	return n.links.takeAll()
+	return n.links.TakeAll()
 }
 
 // waitLocked parks the caller until the next notification (ready false) or,
@@ -132,74 +132,12 @@ func (n *notifier) onReadyLocked(ready bool, f func()) (remove func() bool) {
 		f()
 		return func() bool { return false }
 	}
-	l := &link{f: f}
-	n.links.pushBack(l)
+	l := core.NewCallback(f)
+	n.links.PushBack(l)
 	n.mu.Unlock()
 	return func() bool {
 		n.mu.Lock()
 		defer n.mu.Unlock()
-		return n.links.remove(l)
-	}
-}
-
-// link is one OnReady callback.
-type link struct {
-	f          func()
-	prev, next *link
-	// on is the list the link is queued on; nil once it has been removed or
-	// detached for running. Guarded by the notifier's mu.
-	on *linkList
-}
-
-// linkList is a FIFO of links, guarded by the notifier's mu.
-type linkList struct{ head, tail *link }
-
-func (l *linkList) pushBack(x *link) {
-	x.on = l
-	x.prev = l.tail
-	if l.tail != nil {
-		l.tail.next = x
-	} else {
-		l.head = x
-	}
-	l.tail = x
-}
-
-func (l *linkList) remove(x *link) bool {
-	if x.on != l {
-		return false
-	}
-	if x.prev != nil {
-		x.prev.next = x.next
-	} else {
-		l.head = x.next
-	}
-	if x.next != nil {
-		x.next.prev = x.prev
-	} else {
-		l.tail = x.prev
-	}
-	x.prev, x.next, x.on = nil, nil, nil
-	return true
-}
-
-// takeAll detaches every link and returns the first; the chain stays linked
-// through next (nobody else touches a detached link: remove sees on == nil).
-func (l *linkList) takeAll() *link {
-	h := l.head
-	for x := h; x != nil; x = x.next {
-		x.on = nil
-	}
-	l.head, l.tail = nil, nil
-	return h
-}
-
-// run calls a detached chain of callbacks in order. Call without mu.
-func run(h *link) {
-	for x := h; x != nil; {
-		next := x.next
-		x.prev, x.next = nil, nil
-		x.f()
-		x = next
+		return n.links.Remove(l)
 	}
 }

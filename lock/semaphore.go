@@ -44,7 +44,7 @@ type Semaphore struct {
 	acquirers core.WaitList
 	watchers  core.WaitList
 	// links are the OnReady callbacks, FIFO.
-	links linkList
+	links core.CallbackList
 	// posted is set while a notification pass is queued on a hub and has
 	// not run yet; passFn is that pass, made once (a method value
 	// allocates).
@@ -124,7 +124,7 @@ func (s *Semaphore) Release() {
 // hub; or, with a plain goroutine first, the pass run here. It is entered
 // with mu held and returns with mu released.
 func (s *Semaphore) notifyLocked() {
-	if s.posted || (s.acquirers.Len() == 0 && s.watchers.Len() == 0 && s.links.empty()) {
+	if s.posted || (s.acquirers.Len() == 0 && s.watchers.Len() == 0 && s.links.Empty()) {
 		s.mu.Unlock()
 		return
 	}
@@ -144,7 +144,7 @@ func (s *Semaphore) notifyLocked() {
 	}
 	links := s.passLocked()
 	s.mu.Unlock()
-	runLinks(links)
+	core.RunCallbacks(links)
 }
 
 // pass is the notification pass queued on a hub by Release.
@@ -153,21 +153,21 @@ func (s *Semaphore) pass() {
 	s.posted = false
 	links := s.passLocked()
 	s.mu.Unlock()
-	runLinks(links)
+	core.RunCallbacks(links)
 }
 
 // passLocked wakes, while units are free, every watcher, and acquirers one at
 // a time FIFO, handing each its unit as part of the wake. A waiter whose
 // Wake fails has given up and gets nothing. It returns the OnReady callbacks
 // to run (without mu) when units were free.
-func (s *Semaphore) passLocked() *link {
+func (s *Semaphore) passLocked() *core.Callback {
 	if s.counter <= 0 {
 		return nil
 	}
 	for w := s.watchers.PopFront(); w != nil; w = s.watchers.PopFront() {
 		w.Wake()
 	}
-	links := s.links.takeAll()
+	links := s.links.TakeAll()
 	for s.counter > 0 {
 		w := s.acquirers.PopFront()
 		if w == nil {
@@ -227,12 +227,12 @@ func (s *Semaphore) OnReady(f func()) (remove func() bool) {
 		f()
 		return func() bool { return false }
 	}
-	l := &link{f: f}
-	s.links.pushBack(l)
+	l := core.NewCallback(f)
+	s.links.PushBack(l)
 	s.mu.Unlock()
 	return func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return s.links.remove(l)
+		return s.links.Remove(l)
 	}
 }
