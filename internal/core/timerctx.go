@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,6 +24,8 @@ type TimerCtx struct {
 
 	t  timer       // in hub's heap
 	rt *time.Timer // runtime timer when there is no hub
+	// rtArmed says rt is armed and has not fired.
+	rtArmed atomic.Bool
 	// parentStop stops the watch on the parent that Done started; guarded
 	// by mu.
 	parentStop func() bool
@@ -64,6 +67,7 @@ func (tc *TimerCtx) Start(parent context.Context, d time.Duration) bool {
 		return false
 	}
 	tc.deadline = time.Now().Add(d)
+	tc.rtArmed.Store(true)
 	if tc.rt == nil {
 		tc.rt = time.AfterFunc(d, tc.expire)
 	} else {
@@ -94,8 +98,9 @@ func (tc *TimerCtx) Stop() bool {
 	if tc.hub != nil {
 		return tc.hub.delTimer(&tc.t)
 	}
-	if tc.rt != nil {
-		return tc.rt.Stop()
+	if tc.rt != nil && tc.rt.Stop() {
+		tc.rtArmed.Store(false)
+		return true
 	}
 	return false
 }
@@ -107,8 +112,7 @@ func (tc *TimerCtx) Pending() bool {
 		defer h.tmu.Unlock()
 		return tc.t.idx != 0
 	}
-	// A runtime timer that has not fired leaves the context uncancelled.
-	return tc.rt != nil && !tc.cancelled.Load() && time.Now().Before(tc.deadline)
+	return tc.rtArmed.Load()
 }
 
 // CancelWith stops the timer and cancels the context with cause (the cancel
@@ -123,7 +127,10 @@ func (tc *TimerCtx) Expired() bool {
 	return tc.cancelled.Load() && tc.causeOf() == tc.self
 }
 
-func (tc *TimerCtx) expire() { tc.canceler.cancel(tc.self) }
+func (tc *TimerCtx) expire() {
+	tc.rtArmed.Store(false)
+	tc.canceler.cancel(tc.self)
+}
 
 // Deadline returns the timer's expiry, or the parent's when that is earlier.
 func (tc *TimerCtx) Deadline() (time.Time, bool) {

@@ -372,8 +372,17 @@ func (l *WaitList) WakeAll() {
 // watchForeign cancels w when a foreign context is cancelled. The callback
 // runs on its own goroutine; the returned stop also waits it out, so that it
 // can never cancel a later wait of the same (reused) waiter.
+//
+// A foreign context may be cancelled from anywhere (a std deadline fires on
+// a runtime timer), so while a greenlet waits on one its hub is held: it
+// does not declare ErrLoopExit.
 func watchForeign(ctx context.Context, w *Waiter) func() bool {
 	r := &foreignWatch{w: w}
+	var h *Hub
+	if w.g != nil {
+		h = w.g.hub
+		h.Hold()
+	}
 	stop := context.AfterFunc(ctx, func() {
 		r.mu.Lock()
 		if r.w != nil {
@@ -386,6 +395,9 @@ func watchForeign(ctx context.Context, w *Waiter) func() bool {
 		r.mu.Lock()
 		r.w = nil
 		r.mu.Unlock()
+		if h != nil {
+			h.Unhold()
+		}
 		return stopped
 	}
 }
