@@ -85,3 +85,40 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkPoolMapFloorSpawnJoin is what the hub alone costs for the same
+// work: greenlets spawned 100 at a time and joined, no pool. The gap to
+// BenchmarkPoolMap is the pool's bookkeeping.
+func BenchmarkPoolMapFloorSpawnJoin(b *testing.B) { floorSpawnJoin(b, false) }
+
+// BenchmarkPoolMapFloorSpawnJoinOnReady adds one OnReady callback per
+// greenlet, which every pool member needs (to leave the group): most of the
+// gap between the floor and BenchmarkPoolMap is this callback's cost in the
+// root package (two allocations and a queued notification per greenlet).
+func BenchmarkPoolMapFloorSpawnJoinOnReady(b *testing.B) { floorSpawnJoin(b, true) }
+
+func floorSpawnJoin(b *testing.B, onReady bool) {
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		ts := make([]gevent.Task, 0, 100)
+		n := 0
+		f := func() { n++ }
+		b.ResetTimer()
+		for i := 0; i < b.N; i += 100 {
+			ts = ts[:0]
+			for j := range min(100, b.N-i) {
+				g := gevent.New(ctx, func(ctx context.Context) (int, error) { return identity(ctx, j) })
+				if onReady {
+					g.OnReady(f)
+				}
+				g.Start()
+				ts = append(ts, g)
+			}
+			if _, err := gevent.JoinAll(ctx, ts); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return nil
+	})
+}
