@@ -122,6 +122,7 @@ func TestImapOrders(t *testing.T) {
 
 // Ported from test__pool.py test_imap_unordered_sleep: with a pool of one,
 // completion order is input order; with three, the shortest sleep first.
+// (The long sleep is long so that a stalled machine cannot reorder it.)
 func TestImapUnorderedCompletionOrderSleep(t *testing.T) {
 	sleep := func(ctx context.Context, x int) (string, error) {
 		return strconv.Itoa(x), gevent.Sleep(ctx, time.Duration(x)*time.Millisecond)
@@ -130,9 +131,9 @@ func TestImapUnorderedCompletionOrderSleep(t *testing.T) {
 		for _, tc := range []struct {
 			size int
 			want []string
-		}{{1, []string{"10", "1", "2"}}, {3, []string{"1", "2", "10"}}} {
+		}{{1, []string{"100", "1", "2"}}, {3, []string{"1", "2", "100"}}} {
 			var got []string
-			for v, err := range pool.ImapUnordered(ctx, pool.NewPool(tc.size), values(10, 1, 2), sleep) {
+			for v, err := range pool.ImapUnordered(ctx, pool.NewPool(tc.size), values(100, 1, 2), sleep) {
 				if err != nil {
 					return err
 				}
