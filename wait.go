@@ -139,27 +139,23 @@ func joinEach(ctx context.Context, tasks []Task) ([]Task, error) {
 			break
 		}
 	}
-	type ended struct {
-		seq uint64
-		t   Task
-	}
-	done := make([]ended, 0, len(tasks))
+	ready := make([]Task, 0, len(tasks))
 	sorted := true
+	var last uint64
 	for _, t := range tasks {
 		if g := t.core(); g.Dead() {
 			seq := g.EndSeq()
-			if n := len(done); n > 0 && done[n-1].seq > seq {
+			if seq < last {
 				sorted = false
 			}
-			done = append(done, ended{seq, t})
+			last = seq
+			ready = append(ready, t)
 		}
 	}
 	if !sorted {
-		slices.SortStableFunc(done, func(a, b ended) int { return cmp.Compare(a.seq, b.seq) })
-	}
-	ready := make([]Task, len(done))
-	for i, e := range done {
-		ready[i] = e.t
+		slices.SortStableFunc(ready, func(a, b Task) int {
+			return cmp.Compare(a.core().EndSeq(), b.core().EndSeq())
+		})
 	}
 	return ready, err
 }

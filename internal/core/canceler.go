@@ -224,6 +224,9 @@ func errOf(cause error) error {
 	if cause == nil {
 		return nil
 	}
+	if _, ok := cause.(*exitError); ok {
+		return cause // fast path: the library's own kill and end causes
+	}
 	if errors.Is(cause, context.Canceled) || errors.Is(cause, context.DeadlineExceeded) {
 		return cause
 	}

@@ -18,6 +18,13 @@ type (
 // the hub's running greenlet; see the package documentation for the rule
 // this imposes on other goroutines.
 func Current(ctx context.Context) *G {
+	if g, ok := ctx.(*G); ok { // fast path: a greenlet's own context
+		return g.hub.current
+	}
+	return currentSlow(ctx)
+}
+
+func currentSlow(ctx context.Context) *G {
 	var h *Hub
 	switch c := ctx.(type) {
 	case *G:
@@ -45,6 +52,9 @@ func Current(ctx context.Context) *G {
 // HubOf returns the hub ctx belongs to (through a greenlet's context, a
 // timeout derived from one, or a Hub's own context), or nil.
 func HubOf(ctx context.Context) *Hub {
+	if g, ok := ctx.(*G); ok { // fast path: a greenlet's own context
+		return g.hub
+	}
 	switch c := ctx.(type) {
 	case *G:
 		return c.hub
@@ -75,6 +85,16 @@ func GreenletOf(ctx context.Context) *G {
 // kill or timeout cause itself, for others context.Cause. Every switch point
 // checks it first, which makes cancellation level-triggered.
 func Cause(ctx context.Context) error {
+	if g, ok := ctx.(*G); ok { // fast path: a greenlet's own context
+		if !g.cancelled.Load() {
+			return nil
+		}
+		return g.causeOf()
+	}
+	return causeSlow(ctx)
+}
+
+func causeSlow(ctx context.Context) error {
 	for {
 		switch c := ctx.(type) {
 		case *G:

@@ -60,7 +60,7 @@ type G struct {
 	// function and records its typed result (it is also the typed handle).
 	values context.Context
 	body   Runner
-	ran    bool // the body started; guarded by mu
+	ran    atomic.Bool // the body started
 
 	// Parent is the greenlet that spawned this one, if any.
 	Parent *G
@@ -187,11 +187,7 @@ func (g *G) Init(h *Hub, spawnCtx context.Context, r Runner) {
 }
 
 // Ran reports whether the body started running.
-func (g *G) Ran() bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.ran
-}
+func (g *G) Ran() bool { return g.ran.Load() }
 
 // Hub returns the greenlet's hub.
 func (g *G) Hub() *Hub { return g.hub }
@@ -238,15 +234,15 @@ func (g *G) StartLater(d int64) bool {
 	return true
 }
 
+// transition moves the state from one value to another without the lock:
+// it races only with kill, which also uses compare-and-swap for the moves
+// out of New and Scheduled.
 func (g *G) transition(from, to State) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.State() != from {
+	if !g.state.CompareAndSwap(uint32(from), uint32(to)) {
 		return false
 	}
-	g.state.Store(uint32(to))
 	if to == StateRunning {
-		g.ran = true
+		g.ran.Store(true)
 	}
 	return true
 }
@@ -286,9 +282,18 @@ func (g *G) finish(err error) {
 	if notify {
 		g.notifyPending = true
 	}
+	// Cancel the context (ErrGreenletDone) in the same critical section
+	// when nobody listens, which is the common case.
+	quiet := g.cause != nil || (g.head == nil && g.own.Load() == nil && g.done == nil)
+	if quiet && g.cause == nil {
+		g.cause = ErrGreenletDone
+		g.cancelled.Store(true)
+	}
 	g.mu.Unlock()
 	g.hub.retire(g, notify)
-	g.canceler.cancel(ErrGreenletDone)
+	if !quiet {
+		g.canceler.cancel(ErrGreenletDone)
+	}
 	g.releaseWaits()
 	if err != nil && !IsExit(err) {
 		g.hub.report(g, err)
@@ -307,21 +312,29 @@ func (g *G) CancelStart(cause error) bool { return g.kill(cause, true) }
 // kill reports whether it killed the greenlet before its start.
 func (g *G) kill(cause error, onlyUnstarted bool) bool {
 	g.mu.Lock()
-	st := g.State()
-	switch st {
-	case StateDead:
-		g.mu.Unlock()
-		return false
-	case StateRunning:
-		g.mu.Unlock()
-		if !onlyUnstarted {
-			g.canceler.cancel(cause)
+	var st State
+	for {
+		st = g.State()
+		switch st {
+		case StateDead:
+			g.mu.Unlock()
+			return false
+		case StateRunning:
+			g.mu.Unlock()
+			if !onlyUnstarted {
+				g.canceler.cancel(cause)
+			}
+			return false
 		}
-		return false
+		// New or Scheduled: die before starting, unless Start or the
+		// hub's first switch moves the state first (then look again).
+		g.err = cause
+		g.endSeq = g.hub.endSeq.Add(1)
+		if g.state.CompareAndSwap(uint32(st), uint32(StateDead)) {
+			break
+		}
+		g.err = nil
 	}
-	g.err = cause
-	g.endSeq = g.hub.endSeq.Add(1)
-	g.state.Store(uint32(StateDead))
 	notify := g.links.head != nil && !g.notifyPending
 	if notify {
 		g.notifyPending = true

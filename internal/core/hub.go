@@ -538,8 +538,7 @@ func (h *Hub) drain() {
 	var start int64
 	for n := 1; ; n++ {
 		if h.bi >= len(h.batch) {
-			clear(h.batch)
-			h.batch = h.batch[:0]
+			h.batch = h.batch[:0] // (each slot was zeroed when popped)
 			h.bi = 0
 			h.mu.Lock()
 			h.batch, h.runq = h.runq, h.batch
@@ -549,6 +548,7 @@ func (h *Hub) drain() {
 			}
 		}
 		t := h.batch[h.bi]
+		h.batch[h.bi] = task{} // drop the references now; cheaper than clear per batch
 		h.bi++
 		switch t.kind {
 		case taskRun:
