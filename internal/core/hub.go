@@ -593,11 +593,6 @@ func (h *Hub) switchTo(g *G) {
 	}
 }
 
-// park suspends the running greenlet g until a task resumes it.
-func (h *Hub) park(g *G) {
-	g.co.yield(struct{}{})
-}
-
 // Yield puts the running greenlet g at the back of the callback queue and
 // switches to the hub (gevent's sleep(0)).
 func (h *Hub) Yield(g *G) {
@@ -624,7 +619,10 @@ func (h *Hub) Sleep(ctx context.Context, g *G, d time.Duration) error {
 	w.begin()
 	wb.t.kind = timerWake
 	h.addTimer(&wb.t, d)
-	err := w.Block(ctx)
+	stop := w.register(ctx) // Block, inlined by hand (see Block)
+	g.co.yield(struct{}{})
+	w.unregister(stop)
+	err := w.finish()
 	if err != nil {
 		h.delTimer(&wb.t)
 	}

@@ -164,17 +164,16 @@ func (w *Waiter) Waiting() bool { return waitState(w.state.Load()&3) == waitWait
 // the cancellation cause otherwise. Cancellation comes from ctx (our own
 // contexts are watched without goroutines; foreign ones through
 // context.AfterFunc), or from the hub (ErrLoopExit, shutdown).
+//
+// A parked greenlet's stack is scanned by every garbage collection, frame by
+// frame, so the park path is kept shallow: no helper frames between the
+// blocking call and the coroutine switch.
 func (w *Waiter) Block(ctx context.Context) error {
-	if w.g != nil {
-		return w.blockGreenlet(ctx)
+	if w.g == nil {
+		return w.blockGoroutine(ctx)
 	}
-	return w.blockGoroutine(ctx)
-}
-
-func (w *Waiter) blockGreenlet(ctx context.Context) error {
-	g := w.g
 	stop := w.register(ctx)
-	g.hub.park(g)
+	w.g.co.yield(struct{}{})
 	w.unregister(stop)
 	return w.finish()
 }
