@@ -141,6 +141,15 @@ func hubOf(ctx context.Context, what string) *core.Hub {
 	return h
 }
 
+func init() {
+	core.SetTaskCore(func(v any) *core.G {
+		if t, ok := v.(Task); ok {
+			return t.core()
+		}
+		return nil
+	})
+}
+
 // runner is the Greenlet as the hub sees it: a core.Runner. The conversion
 // keeps RunBody out of Greenlet's method set.
 type runner[T any] Greenlet[T]

@@ -70,6 +70,10 @@ type member struct {
 	in         bool // still a member (false once it left or was discarded)
 	dying      bool // killed through the group: never killed again by it
 	remove     func() bool
+	// link is the leave callback registered directly on a spawned
+	// member's core greenlet (linkedOn): no allocation per member.
+	link     core.Link
+	linkedOn *core.G
 	prev, next *member
 }
 
@@ -149,7 +153,7 @@ func (g *Group) recycleLocked(m *member) {
 		return
 	}
 	// removeLocked already cleared prev, next and in.
-	m.t, m.hook, m.remove, m.dying = nil, nil, nil, false
+	m.t, m.hook, m.remove, m.dying, m.linkedOn = nil, nil, nil, false, nil
 	g.free = append(g.free, m)
 }
 
@@ -218,6 +222,9 @@ func (g *Group) Discard(t gevent.Task) {
 		return
 	}
 	remove := m.remove
+	if on := m.linkedOn; on != nil {
+		remove = func() bool { return on.RemoveLink(&m.link) }
+	}
 	if m.hook != nil {
 		remove = nil // the hook still needs to hear of the end
 	}

@@ -71,7 +71,9 @@ func (g *Group) admitLocked(gl gevent.Task, hook memberHook, idx int) {
 	m.hook, m.idx = hook, idx
 	// Registering under g.mu is safe here, unlike in Add: gl has not
 	// started, so OnReady cannot run the callback now.
-	m.remove = gl.OnReady(m.leaveFn)
+	m.link.Fn = m.leaveFn
+	m.linkedOn = core.TaskCore(gl)
+	m.linkedOn.AddLink(&m.link)
 }
 
 func unitBody(fn func(context.Context) error) func(context.Context) (struct{}, error) {

@@ -363,6 +363,18 @@ func (g *G) Killed() error {
 	return g.causeOf()
 }
 
+// taskCore maps the root package's Task to its core greenlet; the root
+// package sets it at init (a plain assignment, nothing runs).
+var taskCore func(any) *G
+
+// SetTaskCore is called once by the root package.
+func SetTaskCore(f func(any) *G) { taskCore = f }
+
+// TaskCore returns the core greenlet of a root-package Task (nil for other
+// values), so that in-module packages can register caller-owned Links
+// without an allocation per registration.
+func TaskCore(t any) *G { return taskCore(t) }
+
 // Link is one link callback registration: a function or a waiter to wake.
 type Link struct {
 	Fn func()
