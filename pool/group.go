@@ -65,15 +65,15 @@ type member struct {
 	// hook, when set, is told when t ends, with idx: Map and Imap collect
 	// their results this way, without a second callback per item. It is
 	// set before t starts.
-	hook       memberHook
-	idx        int
-	in         bool // still a member (false once it left or was discarded)
-	dying      bool // killed through the group: never killed again by it
-	remove     func() bool
+	hook   memberHook
+	idx    int
+	in     bool // still a member (false once it left or was discarded)
+	dying  bool // killed through the group: never killed again by it
+	remove func() bool
 	// link is the leave callback registered directly on a spawned
 	// member's core greenlet (linkedOn): no allocation per member.
-	link     core.Link
-	linkedOn *core.G
+	link       core.Link
+	linkedOn   *core.G
 	prev, next *member
 }
 
