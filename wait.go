@@ -139,23 +139,28 @@ func joinEach(ctx context.Context, tasks []Task) ([]Task, error) {
 			break
 		}
 	}
-	ready := make([]Task, 0, len(tasks))
+	type ended struct {
+		seq uint64
+		t   Task
+	}
+	done := make([]ended, 0, len(tasks))
 	sorted := true
-	var last uint64
 	for _, t := range tasks {
 		if g := t.core(); g.Dead() {
 			seq := g.EndSeq()
-			if seq < last {
+			if n := len(done); n > 0 && seq < done[n-1].seq {
 				sorted = false
 			}
-			last = seq
-			ready = append(ready, t)
+			done = append(done, ended{seq, t})
 		}
 	}
 	if !sorted {
-		slices.SortStableFunc(ready, func(a, b Task) int {
-			return cmp.Compare(a.core().EndSeq(), b.core().EndSeq())
-		})
+		// End numbers are unique, so an unstable sort is exact.
+		slices.SortFunc(done, func(a, b ended) int { return cmp.Compare(a.seq, b.seq) })
+	}
+	ready := make([]Task, len(done))
+	for i, e := range done {
+		ready[i] = e.t
 	}
 	return ready, err
 }
