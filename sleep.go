@@ -21,6 +21,7 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	}
 	g := core.Current(ctx)
 	if g == nil {
+		core.CheckNotInCallback(ctx)
 		t := time.NewTimer(d)
 		defer t.Stop()
 		select {

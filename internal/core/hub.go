@@ -96,6 +96,7 @@ type Hub struct {
 	due         []*timer
 	dueTimeouts []*timer
 	current     *G
+	inCallback  bool // running a link callback, timer function or posted function
 	free        []*coro
 	freeWB      []*waitBlock // wait blocks of ended greenlets, for reuse
 	idlers      WaitList
@@ -638,6 +639,8 @@ func (h *Hub) AfterFunc(d time.Duration, f func()) (stop func() bool) {
 }
 
 func (h *Hub) runFunc(f func()) {
+	h.inCallback = true
+	defer func() { h.inCallback = false }()
 	if h.opts.CrashOnPanic {
 		f()
 		return

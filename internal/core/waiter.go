@@ -93,6 +93,7 @@ func Prepare(ctx context.Context) (*Waiter, error) {
 	if g := Current(ctx); g != nil {
 		w = &g.waits().w
 	} else {
+		CheckNotInCallback(ctx)
 		w = waiterPool.Get().(*Waiter)
 	}
 	w.begin()
@@ -116,6 +117,17 @@ func (w *Waiter) transition(gen uint64, st waitState) bool {
 		if w.state.CompareAndSwap(s, s&^3|uint64(st)) {
 			return true
 		}
+	}
+}
+
+// CheckNotInCallback panics when a blocking call is made with a greenlet's
+// context from inside a hub callback (a link callback, say): blocking the
+// hub's goroutine there would deadlock it (gevent raises
+// BlockingSwitchOutError).
+func CheckNotInCallback(ctx context.Context) {
+	if g := GreenletOf(ctx); g != nil && g.hub.inCallback && g.hub.current == nil {
+		panic("gevent: blocking call inside a hub callback (link callback, timer or posted function); " +
+			"spawn a greenlet for work that must wait")
 	}
 }
 
