@@ -7,6 +7,7 @@ package gevent_test
 
 import (
 	"context"
+	"iter"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -106,6 +107,28 @@ func BenchmarkSleep0SwitchRawGosched(b *testing.B) {
 		}()
 	}
 	wg.Wait()
+}
+
+// The floor of sleep0_switch on this machine (DESIGN.md §8): a minimal
+// loop resuming two bare iter.Pull coroutines alternately, each yielding
+// once per resume; no queue, timers or cancellation. Two coroutine switches
+// per op, like a Yield through the hub.
+func BenchmarkSleep0SwitchFloorPull(b *testing.B) {
+	mk := func() (func() (struct{}, bool), func()) {
+		return iter.Pull(func(yield func(struct{}) bool) {
+			for yield(struct{}{}) {
+			}
+		})
+	}
+	n1, s1 := mk()
+	n2, s2 := mk()
+	defer s1()
+	defer s2()
+	next := [2]func() (struct{}, bool){n1, n2}
+	b.ResetTimer()
+	for i := range b.N {
+		next[i&1]()
+	}
 }
 
 // timeout_start_cancel: Start + Cancel of one reused 60 s Timeout on the
