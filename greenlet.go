@@ -2,7 +2,6 @@ package gevent
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
 	"sync/atomic"
@@ -462,6 +461,3 @@ func runSpawnCallbacks(t Task) {
 		}
 	}
 }
-
-var _ error = (*PanicError)(nil)
-var _ = errors.Is

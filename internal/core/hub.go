@@ -337,7 +337,7 @@ func (h *Hub) Live() int {
 }
 
 // Hold records outside work that will post back to the hub (it keeps the
-// hub from declaring ErrLoopExit); the returned function releases it.
+// hub from declaring ErrLoopExit); Unhold releases it.
 func (h *Hub) Hold() { h.holds.Add(1) }
 
 // Unhold releases a Hold.
