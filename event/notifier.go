@@ -49,7 +49,7 @@ type notifier struct {
 // outside mu keeps lock order one-way.
 func (n *notifier) notifyLocked() *core.Callback {
 	for w := n.waiters.PopFront(); w != nil; w = n.waiters.PopFront() {
-		if w.Wake() && w.Greenlet() != nil {
+		if isG := w.Greenlet() != nil; w.Wake() && isG { // read before Wake: then w is its owner's
 			n.pending.Add(1)
 		}
 	}
@@ -111,7 +111,7 @@ func (n *notifier) resumed() {
 	if n.pending.Load() == 0 {
 		for w := n.late.PopFront(); w != nil; w = n.late.PopFront() {
 			n.nlate.Add(-1)
-			if w.Wake() && w.Greenlet() != nil {
+			if isG := w.Greenlet() != nil; w.Wake() && isG { // read before Wake: then w is its owner's
 				n.pending.Add(1)
 			}
 		}

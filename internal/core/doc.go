@@ -26,9 +26,12 @@
 //
 // The waker, holding p.mu, calls p.waiters.WakeOne() (skips waiters that
 // gave up) or WakeAll(), or pops a waiter and hands it something only if
-// w.Wake() returns true. Rule: call Wake only while holding the lock under
+// w.Wake() returns true. Rules: call Wake only while holding the lock under
 // which the waiter removes itself; a greenlet's Waiter is reused for its next
-// wait, and a late Wake would end that one instead.
+// wait, and a late Wake would end that one instead. And once Wake has
+// returned true, do not touch the waiter again (read what you need, such as
+// w.Greenlet(), before): its owner may already run on another hub, end, and
+// hand its waiter to another greenlet.
 //
 // Prepare returns the running greenlet's own Waiter when ctx belongs to a
 // running hub (core.Current(ctx) != nil), and a pooled goroutine Waiter
