@@ -458,14 +458,15 @@ func (g *G) notifyLinks() {
 			return
 		}
 		g.unlinkLocked(l)
+		fn := l.Fn // read now: the link's owner may reuse it once popped
 		if l.W != nil {
 			// Wake under the lock RemoveLink takes, so that a waiter that
 			// gave up and moved on is never woken by a stale link.
 			l.W.Wake()
 		}
 		g.mu.Unlock()
-		if l.Fn != nil {
-			g.hub.runFunc(l.Fn)
+		if fn != nil {
+			g.hub.runFunc(fn)
 		}
 	}
 }
