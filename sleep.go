@@ -40,16 +40,11 @@ func Sleep(ctx context.Context, d time.Duration) error {
 // a greenlet killed while it yields sees the kill at its next switch point.
 // From a plain goroutine it is runtime.Gosched.
 func Yield(ctx context.Context) error {
-	if err := core.Cause(ctx); err != nil {
-		return err
-	}
-	g := core.Current(ctx)
-	if g == nil {
+	switched, err := core.Yield(ctx)
+	if !switched && err == nil {
 		runtime.Gosched()
-		return nil
 	}
-	g.Hub().Yield(g)
-	return nil
+	return err
 }
 
 // Idle parks the calling greenlet until an iteration of the hub's loop has

@@ -594,11 +594,29 @@ func (h *Hub) switchTo(g *G) {
 	}
 }
 
-// Yield puts the running greenlet g at the back of the callback queue and
-// switches to the hub (gevent's sleep(0)).
-func (h *Hub) Yield(g *G) {
-	h.ready(task{g: g})
-	g.co.yield(struct{}{})
+// Yield is gevent's sleep(0) for ctx: ctx's cause when it is cancelled,
+// otherwise the running greenlet goes to the back of the queue (reported
+// true), or nothing happens when ctx has no running greenlet (false). One
+// type check serves the common case of a greenlet's own context.
+func Yield(ctx context.Context) (bool, error) {
+	var cur *G
+	if g, ok := ctx.(*G); ok {
+		if g.cancelled.Load() {
+			return false, g.causeOf()
+		}
+		cur = g.hub.current
+	} else {
+		if err := causeSlow(ctx); err != nil {
+			return false, err
+		}
+		cur = currentSlow(ctx)
+	}
+	if cur == nil {
+		return false, nil
+	}
+	cur.hub.ready(task{g: cur})
+	cur.co.yield(struct{}{})
+	return true, nil
 }
 
 // Idle parks g until an iteration of the loop has nothing else to do.
