@@ -237,6 +237,7 @@ func errOf(cause error) error {
 // neither context.Canceled nor context.DeadlineExceeded: it is both.
 type CanceledError struct{ Cause error }
 
+// Error returns the cause's message.
 func (e *CanceledError) Error() string { return e.Cause.Error() }
 
 // Unwrap returns the cause and context.Canceled.

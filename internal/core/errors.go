@@ -33,6 +33,7 @@ type PanicError struct {
 	Stack []byte
 }
 
+// Error describes the panic value.
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("gevent: greenlet panicked: %v", e.Value)
 }

@@ -24,6 +24,7 @@ const (
 	StateDead                   // finished, or killed before it started
 )
 
+// String names the state.
 func (s State) String() string {
 	switch s {
 	case StateNew:
