@@ -1,15 +1,22 @@
 // Command demo shows the core of gevent-go: spawning greenlets, links,
-// timeouts, kill and joinall, all on one hub. It exits by itself.
+// timeouts, kill and joinall, then a cooperative echo server and its
+// clients, all on one hub. It exits by itself.
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/server"
+	"github.com/gevent-go/gevent/socket"
 )
 
 func main() {
@@ -72,10 +79,49 @@ func main() {
 		})
 		_, err = gevent.JoinAll(ctx, []gevent.Task{slow, fast}, gevent.RaiseError())
 		fmt.Println("joinall:", err)
-		return nil
+
+		return echo(ctx)
 	}, gevent.WithErrorHandler(func(t gevent.Task, err error) {})) // failures are expected here
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("done")
+}
+
+// echo serves an echo server on loopback and talks to it from three client
+// greenlets of the same hub: every socket read and write parks only its own
+// greenlet. Shutdown then stops the server and its handlers.
+func echo(ctx context.Context) error {
+	l, err := socket.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &server.StreamServer{Handler: func(ctx context.Context, c net.Conn) {
+		io.Copy(c, c)
+	}}
+	gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, srv.Serve(ctx, l)
+	})
+	var clients []gevent.Task
+	for _, who := range []string{"ann", "bob", "cid"} {
+		clients = append(clients, gevent.Spawn(ctx, func(ctx context.Context) (string, error) {
+			c, err := socket.Dial(ctx, "tcp", l.Addr().String())
+			if err != nil {
+				return "", err
+			}
+			defer c.Close()
+			if _, err := fmt.Fprintf(c, "hello from %s\n", who); err != nil {
+				return "", err
+			}
+			line, err := bufio.NewReader(c).ReadString('\n')
+			return strings.TrimSpace(line), err
+		}))
+	}
+	if _, err := gevent.JoinAll(ctx, clients, gevent.RaiseError()); err != nil {
+		return err
+	}
+	for _, c := range clients {
+		fmt.Println("echoed:", c.(*gevent.Greenlet[string]).Value())
+	}
+	return srv.Shutdown(ctx)
 }
