@@ -68,6 +68,11 @@
 // for network I/O, and Blocking to run any other blocking code on a worker
 // goroutine while the greenlet parks.
 //
+// Link callbacks run on the hub itself, between greenlets: a blocking call
+// made there with a greenlet's context panics with a "gevent: blocking call
+// inside a hub callback" message (gevent raises BlockingSwitchOutError); spawn
+// a greenlet for work that must wait.
+//
 // # Goroutines, hubs and contexts
 //
 // Every exported function and method is safe from any goroutine and from
