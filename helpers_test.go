@@ -89,22 +89,6 @@ func yieldUntil(ctx context.Context, n int, cond func() bool) bool {
 	return cond()
 }
 
-// sleepUntil sleeps the calling greenlet in small steps until cond holds or
-// d has passed, and reports whether it held (for events that come from
-// outside the hub: signals, other goroutines).
-func sleepUntil(ctx context.Context, d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		if err := gevent.Sleep(ctx, time.Millisecond); err != nil {
-			return false
-		}
-	}
-	return true
-}
-
 // mustPanic calls f and checks that it panics with a message that starts
 // with "gevent:" and contains every word of want.
 func mustPanic(t *testing.T, name string, f func(), want ...string) {

@@ -58,7 +58,7 @@ func rawMap(n, limit int) []int {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i], _ = identity(nil, i)
+			out[i], _ = identity(context.Background(), i)
 			<-sem
 		}()
 	}

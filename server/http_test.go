@@ -66,7 +66,6 @@ func get(t *testing.T, url string) string {
 
 func TestHTTPHandlerRunsInGreenlet(t *testing.T) {
 	hub := startHub(t, nil)
-	type key struct{}
 	ts := startHTTP(t, hub, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		g := gevent.Current(ctx)

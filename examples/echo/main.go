@@ -54,7 +54,7 @@ func main() {
 			return err
 		}
 		if err, _ := serving.Get(ctx); err != server.ErrServerClosed {
-			return fmt.Errorf("Serve: %v", err)
+			return fmt.Errorf("serve: %v", err)
 		}
 		total := *clients * *requests
 		fmt.Printf("echo: %d clients x %d requests = %d round trips in %v (%.0f req/s)\n",

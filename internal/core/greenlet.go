@@ -351,17 +351,9 @@ func (g *G) kill(cause error, onlyUnstarted bool) bool {
 	}
 	g.canceler.cancel(cause)
 	if !IsExit(cause) {
-		g.hub.post(func() { g.hub.report(g, cause) })
+		g.hub.Post(func() { g.hub.report(g, cause) })
 	}
 	return true
-}
-
-// Killed reports whether the greenlet's context has been cancelled, and why.
-func (g *G) Killed() error {
-	if !g.cancelled.Load() {
-		return nil
-	}
-	return g.causeOf()
 }
 
 // taskCore maps the root package's Task to its core greenlet; the root
@@ -433,17 +425,6 @@ func (g *G) unlinkLocked(l *Link) {
 		g.links.tail = l.prev
 	}
 	l.prev, l.next, l.g = nil, nil, nil
-}
-
-// HasLinks reports how many links are registered.
-func (g *G) HasLinks() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	n := 0
-	for l := g.links.head; l != nil; l = l.next {
-		n++
-	}
-	return n
 }
 
 // notifyLinks runs the links one at a time, popping each before calling it,

@@ -158,19 +158,9 @@ func NewHub(ctx context.Context, opts Options) *Hub {
 // with it.
 func (h *Hub) Context() context.Context { return h.ctx }
 
-// Options returns the hub's options.
-func (h *Hub) Options() *Options { return &h.opts }
-
 // Current returns the greenlet the hub is running, or nil. Hub goroutine or
 // its greenlets only.
 func (h *Hub) Current() *G { return h.current }
-
-// Closed reports whether the hub has stopped.
-func (h *Hub) Closed() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.phase == phaseClosed
-}
 
 // ready appends t to the callback queue and wakes the hub if it sleeps. Any
 // goroutine. On a closed hub, notifications and functions run at once in the
@@ -215,10 +205,7 @@ func (h *Hub) kick() {
 
 // Post queues f to run on the hub, in FIFO order with everything else. Any
 // goroutine.
-func (h *Hub) post(f func()) { h.ready(task{f: f, kind: taskFunc}) }
-
-// Post queues f to run on the hub. Any goroutine.
-func (h *Hub) Post(f func()) { h.post(f) }
+func (h *Hub) Post(f func()) { h.ready(task{f: f, kind: taskFunc}) }
 
 // schedule makes a Scheduled greenlet live and queues its start.
 func (h *Hub) schedule(g *G) {
@@ -374,7 +361,7 @@ func (h *Hub) Poller() Poller {
 }
 
 // Stop asks Serve to kill every greenlet and return. Any goroutine.
-func (h *Hub) Stop() { h.post(h.beginStop) }
+func (h *Hub) Stop() { h.Post(h.beginStop) }
 
 func (h *Hub) beginStop() {
 	h.mu.Lock()
@@ -412,7 +399,7 @@ func (h *Hub) Serve(ctx context.Context, main *G) {
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() {
 			cause := context.Cause(ctx)
-			h.post(func() {
+			h.Post(func() {
 				if h.main != nil {
 					h.main.Kill(cause)
 				} else {

@@ -120,9 +120,6 @@ func (h timerHeap) swap(i, j int) {
 	h[j].idx = int32(j + 1)
 }
 
-// Now returns the hub clock's current reading.
-func (h *Hub) Now() int64 { return h.clock.Now() }
-
 // addTimer arms t to fire d from now. Safe from any goroutine: the heap has
 // its own lock, and a hub asleep past the new deadline is woken.
 func (h *Hub) addTimer(t *timer, d time.Duration) {
