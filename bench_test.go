@@ -3,7 +3,7 @@ package gevent_test
 // Benchmarks named after the rows of bench/gevent/README.md, each measuring
 // exactly that row's op, with a raw-Go baseline of the same shape beside it
 // (suffix Raw...). Quote them with GOMAXPROCS=1 (-cpu 1), like gevent's one
-// thread; cmd/benchcmp prints them next to gevent's numbers.
+// thread; cmd/geventbench runs them next to gevent's scripts.
 
 import (
 	"context"

@@ -5,7 +5,9 @@ go 1.26.0
 replace github.com/gevent-go/gevent => ../..
 
 require (
+	github.com/alitto/pond/v2 v2.7.1
 	github.com/gevent-go/gevent v0.0.0-00010101000000-000000000000
+	github.com/panjf2000/ants/v2 v2.12.1
 	github.com/sourcegraph/conc v0.3.0
 	golang.org/x/sync v0.24.0
 )

@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alitto/pond/v2"
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/pool"
+	"github.com/panjf2000/ants/v2"
 	concpool "github.com/sourcegraph/conc/pool"
 	"golang.org/x/sync/errgroup"
 )
@@ -98,6 +100,53 @@ func BenchmarkPoolMapConc(b *testing.B) {
 			})
 		}
 		if err := p.Wait(); err != nil {
+			b.Fatal(err)
+		}
+		return out
+	})
+}
+
+// BenchmarkPoolMapAnts uses github.com/panjf2000/ants/v2: a Pool of 100
+// reused workers (Submit blocks while all are busy), each task writing its
+// slot of the result slice, a WaitGroup for the end. ants has no result or
+// error API of its own.
+func BenchmarkPoolMapAnts(b *testing.B) {
+	batches(b, func(n int) []int {
+		p, err := ants.NewPool(limit)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer p.Release()
+		out := make([]int, n)
+		var wg sync.WaitGroup
+		wg.Add(n)
+		for i := range n {
+			if err := p.Submit(func() {
+				defer wg.Done()
+				out[i], _ = identity(nil, i)
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		wg.Wait()
+		return out
+	})
+}
+
+// BenchmarkPoolMapPond uses github.com/alitto/pond/v2: a ResultPool of at
+// most 100 workers and one task group, whose Wait returns the results in
+// submission order, as gevent's map does.
+func BenchmarkPoolMapPond(b *testing.B) {
+	ctx := context.Background()
+	batches(b, func(n int) []int {
+		p := pond.NewResultPool[int](limit)
+		defer p.StopAndWait()
+		g := p.NewGroup()
+		for i := range n {
+			g.SubmitErr(func() (int, error) { return identity(ctx, i) })
+		}
+		out, err := g.Wait()
+		if err != nil {
 			b.Fatal(err)
 		}
 		return out

@@ -1,0 +1,301 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// result is one implementation's figures on one row.
+type result struct {
+	Impl   string    `json:"impl"`
+	Label  string    `json:"label"`
+	Kind   string    `json:"kind"`
+	Source string    `json:"source"`         // the Go benchmark or the gevent script
+	Runs   []float64 `json:"runs,omitempty"` // one per fresh process, in run order
+	Median float64   `json:"median,omitempty"`
+	Min    float64   `json:"min,omitempty"`
+	Max    float64   `json:"max,omitempty"`
+	Error  string    `json:"error,omitempty"`   // a run that failed
+	Skip   string    `json:"skipped,omitempty"` // why it was not run (gevent missing)
+}
+
+func (r *result) ok() bool { return len(r.Runs) > 0 }
+
+// summarize computes the median, min and max of the runs.
+func (r *result) summarize() {
+	if !r.ok() {
+		return
+	}
+	s := slices.Sorted(slices.Values(r.Runs))
+	r.Min, r.Max = s[0], s[len(s)-1]
+	if n := len(s); n%2 == 1 {
+		r.Median = s[n/2]
+	} else {
+		r.Median = (s[n/2-1] + s[n/2]) / 2
+	}
+}
+
+// rowResult is one row of the report.
+type rowResult struct {
+	Bench    string    `json:"bench"`
+	Op       string    `json:"op"`
+	Unit     string    `json:"unit"`
+	RawShape string    `json:"raw_shape"`
+	Results  []*result `json:"results"` // gevent, ours, raw, then peers
+	// Cost ratios of the medians (1/rate for req/s): above 1, the first is
+	// slower. Absent when a side has no figure.
+	GeventOverOurs *float64 `json:"gevent_over_ours,omitempty"`
+	OursOverRaw    *float64 `json:"ours_over_raw,omitempty"`
+	Budget         string   `json:"budget,omitempty"`
+	BudgetMet      *bool    `json:"budget_met,omitempty"`
+
+	row *row
+}
+
+func (rr *rowResult) get(id string) *result {
+	for _, r := range rr.Results {
+		if r.Impl == id {
+			return r
+		}
+	}
+	return nil
+}
+
+// costRatio is cost(a)/cost(b) of the medians, or nil.
+func (rr *rowResult) costRatio(a, b string) *float64 {
+	ra, rb := rr.get(a), rr.get(b)
+	if ra == nil || rb == nil || !ra.ok() || !rb.ok() || ra.Median <= 0 || rb.Median <= 0 {
+		return nil
+	}
+	q := rr.row.cost(ra.Median) / rr.row.cost(rb.Median)
+	return &q
+}
+
+// finish summarizes the runs and computes the ratios and the budget check.
+func (rr *rowResult) finish() {
+	for _, r := range rr.Results {
+		r.summarize()
+	}
+	rr.GeventOverOurs = rr.costRatio(kindGevent, kindOurs)
+	rr.OursOverRaw = rr.costRatio(kindOurs, kindRaw)
+	rr.Budget = rr.row.budget.text
+	ours, raw := rr.get(kindOurs), rr.get(kindRaw)
+	if rr.row.budget.met != nil && ours.ok() && raw.ok() {
+		met := rr.row.budget.met(ours.Median, raw.Median)
+		rr.BudgetMet = &met
+	}
+}
+
+// report is everything one run of the command measured.
+type report struct {
+	Generated time.Time    `json:"generated"`
+	Mode      string       `json:"mode"` // full or quick
+	Count     int          `json:"count"`
+	Benchtime string       `json:"benchtime"`
+	Machine   machine      `json:"machine"`
+	Notes     []string     `json:"notes,omitempty"`
+	Rows      []*rowResult `json:"rows"`
+}
+
+func newReport(rs []row, mode string, count int, benchtime string, m machine) *report {
+	rep := &report{Generated: time.Now().UTC().Truncate(time.Second), Mode: mode, Count: count, Benchtime: benchtime, Machine: m}
+	for i := range rs {
+		rw := &rs[i]
+		rr := &rowResult{Bench: rw.name, Op: rw.op, Unit: rw.unit, RawShape: rw.rawShape, row: rw}
+		rr.Results = append(rr.Results, &result{Impl: geventImpl.id, Label: geventImpl.label, Kind: kindGevent,
+			Source: "bench/gevent/" + rw.script + strings.Join(append([]string{""}, rw.args...), " ")})
+		for _, im := range rw.impls {
+			rr.Results = append(rr.Results, &result{Impl: im.id, Label: im.label, Kind: im.kind, Source: im.bench.String()})
+		}
+		rep.Rows = append(rep.Rows, rr)
+	}
+	return rep
+}
+
+// failures lists the implementations that were due to run and failed.
+func (rep *report) failures() []string {
+	var fs []string
+	for _, rr := range rep.Rows {
+		for _, r := range rr.Results {
+			if r.Error != "" {
+				fs = append(fs, rr.Bench+" "+r.Label+": "+r.Error)
+			}
+		}
+	}
+	return fs
+}
+
+func (rep *report) json() ([]byte, error) {
+	return json.MarshalIndent(rep, "", "  ")
+}
+
+// markdown renders the tables, the chart and how they were made; chart is
+// the image's path relative to the document ("" for none).
+func (rep *report) markdown(chart string) string {
+	var b bytes.Buffer
+	m := rep.Machine
+	geventLabel := "gevent"
+	if m.Gevent != "" {
+		geventLabel = "gevent " + m.Gevent
+	}
+	fmt.Fprintf(&b, "| operation | unit | %s | gevent-go | raw Go | gevent ÷ ours | ours ÷ raw Go | budget (DESIGN §8) |\n", geventLabel)
+	b.WriteString("|---|---|--:|--:|--:|--:|--:|---|\n")
+	for _, rr := range rep.Rows {
+		fmt.Fprintf(&b, "| `%s` %s | %s | %s | %s | %s | %s | %s | %s |\n", rr.Bench, rr.Op, rr.Unit,
+			figure(rr.get(kindGevent)), figure(rr.get(kindOurs)), figure(rr.get(kindRaw)),
+			ratio(rr.GeventOverOurs), ratio(rr.OursOverRaw), budgetCell(rr))
+	}
+	for _, rr := range rep.Rows {
+		if len(rr.Results) <= 3 {
+			continue
+		}
+		fmt.Fprintf(&b, "\nGo peers on `%s` (%s, %s):\n\n", rr.Bench, rr.Op, rr.Unit)
+		b.WriteString("| implementation | " + rr.Unit + " | ÷ raw Go | ÷ gevent-go |\n|---|--:|--:|--:|\n")
+		for _, r := range rr.Results[1:] {
+			name := r.Label
+			if v := m.Peers[r.Impl]; v != "" {
+				name += " (" + v + ")"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", name, figure(r),
+				ratio(rr.costRatio(r.Impl, kindRaw)), ratio(rr.costRatio(r.Impl, kindOurs)))
+		}
+	}
+	if chart != "" {
+		fmt.Fprintf(&b, "\n![Cost of each operation relative to raw Go, log scale](%s)\n", chart)
+	}
+	b.WriteString("\n")
+	if rep.Count == 1 {
+		b.WriteString("Each figure is one run, in a fresh process. ")
+	} else {
+		fmt.Fprintf(&b, "Each figure is the median of %d runs, each in a fresh process, with [min–max]; "+
+			"the runs of all implementations are interleaved. ", rep.Count)
+	}
+	b.WriteString("Ratios compare the medians' cost (time or bytes per op; 1/rate for req/s): " +
+		"gevent ÷ ours above 1 means gevent-go is faster, ours ÷ raw Go below 1 means gevent-go beats the raw-Go shape. ")
+	fmt.Fprintf(&b, "Go at GOMAXPROCS=%d (gevent runs on one thread). ", m.GOMAXPROCS)
+	if rep.Mode == "quick" {
+		b.WriteString("Quick mode: every benchmark on a small workload (gevent's --n and Go's -benchtime Nx), " +
+			"to check that all still run; not numbers to quote. ")
+	} else {
+		fmt.Fprintf(&b, "Go -benchtime %s (memory_parked: 100000x, one measurement per process; echo_server: 5s). ", rep.Benchtime)
+	}
+	b.WriteString("Raw Go shapes: ")
+	for i, rr := range rep.Rows {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "`%s` %s", rr.Bench, rr.RawShape)
+	}
+	b.WriteString(".\n\n")
+	vm := ""
+	if m.VM {
+		vm = ", virtual machine"
+	}
+	fmt.Fprintf(&b, "Machine: %s (%d cores%s), %s; %s", m.CPU, m.Cores, vm, m.Kernel, m.Go)
+	if m.Gevent != "" {
+		fmt.Fprintf(&b, "; gevent %s with greenlet %s on CPython %s", m.Gevent, m.Greenlet, m.Python)
+	}
+	if len(m.Peers) > 0 {
+		b.WriteString("; ")
+		ids := make([]string, 0, len(m.Peers))
+		for _, im := range poolPeers {
+			if v := m.Peers[im.id]; v != "" {
+				ids = append(ids, v)
+			}
+		}
+		b.WriteString(strings.Join(ids, ", "))
+	}
+	fmt.Fprintf(&b, ". Measured %s (%s mode).\n", rep.Generated.Format("2006-01-02 15:04 UTC"), rep.Mode)
+	for _, n := range rep.Notes {
+		fmt.Fprintf(&b, "\n%s\n", n)
+	}
+	return b.String()
+}
+
+// figure is "median [min–max]", or why there is none.
+func figure(r *result) string {
+	switch {
+	case r == nil:
+		return "—"
+	case !r.ok():
+		return "not run"
+	case len(r.Runs) == 1:
+		return number(r.Median)
+	}
+	return fmt.Sprintf("%s [%s–%s]", number(r.Median), number(r.Min), number(r.Max))
+}
+
+// number prints v with thousands separators, and one decimal below 100.
+func number(v float64) string {
+	if math.Abs(v) < 100 {
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return group(v)
+}
+
+// group prints v rounded to an integer, with thousands separators.
+func group(v float64) string {
+	s := strconv.FormatFloat(math.Round(math.Abs(v)), 'f', 0, 64)
+	var b strings.Builder
+	if v < 0 {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func ratio(q *float64) string {
+	if q == nil {
+		return "—"
+	}
+	return ratioText(*q)
+}
+
+func ratioText(q float64) string {
+	switch {
+	case q >= 10:
+		return strconv.FormatFloat(q, 'f', 0, 64) + "x"
+	case q >= 1:
+		return strconv.FormatFloat(q, 'f', 1, 64) + "x"
+	}
+	return strconv.FormatFloat(q, 'f', 2, 64) + "x"
+}
+
+func budgetCell(rr *rowResult) string {
+	switch {
+	case rr.Budget == "":
+		return "—"
+	case rr.BudgetMet == nil:
+		return rr.Budget
+	case *rr.BudgetMet:
+		return rr.Budget + " ✓"
+	}
+	return rr.Budget + " ✗"
+}
+
+// README markers around the section this command rewrites.
+const (
+	readmeBegin = "<!-- geventbench:begin -->"
+	readmeEnd   = "<!-- geventbench:end -->"
+)
+
+// replaceSection puts body between the markers of doc.
+func replaceSection(doc, body string) (string, error) {
+	i := strings.Index(doc, readmeBegin)
+	j := strings.Index(doc, readmeEnd)
+	if i < 0 || j < i {
+		return "", fmt.Errorf("no %s ... %s section", readmeBegin, readmeEnd)
+	}
+	return doc[:i+len(readmeBegin)] + "\n" + body + doc[j:], nil
+}

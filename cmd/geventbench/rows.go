@@ -1,0 +1,172 @@
+package main
+
+import "fmt"
+
+// Kinds of implementation measured in a row.
+const (
+	kindGevent = "gevent" // gevent's Python script
+	kindOurs   = "ours"   // this library's Go benchmark
+	kindRaw    = "raw"    // the raw-Go floor of the same shape
+	kindPeer   = "peer"   // a Go library users would pick instead
+)
+
+// goBench names one Go benchmark: the test binary it lives in (a package of
+// the library's module, or the bench/peers module) and its function name.
+type goBench struct {
+	pkg  string // key of testBinaries
+	name string // without the "Benchmark" prefix
+}
+
+func (g goBench) String() string { return g.pkg + ".Benchmark" + g.name }
+
+// impl is one column of a row: who runs the op, and how.
+type impl struct {
+	id    string // stable key in the JSON: gevent, ours, raw, errgroup, ...
+	label string // column or legend label
+	kind  string
+	bench goBench // Go benchmark; zero for gevent
+}
+
+// budget is DESIGN.md §8's target for this library on a row.
+type budget struct {
+	text string
+	// met reports whether ours meets it, from the medians. Nil: no budget.
+	met func(ours, raw float64) bool
+}
+
+func atMost(limit float64, unit string) budget {
+	return budget{
+		text: fmt.Sprintf("≤ %s %s", group(limit), unit),
+		met:  func(ours, _ float64) bool { return ours <= limit },
+	}
+}
+
+// row is one line of bench/gevent/README.md: one op, measured by gevent's
+// script, by this library's Go benchmark, by its raw-Go floor and, for
+// pool-shaped rows, by Go peers.
+type row struct {
+	name     string // gevent's JSON "bench" name
+	op       string // what one op is, short
+	unit     string // ns/op, bytes/greenlet or req/s (the Go metric has the same name)
+	script   string // gevent script that emits it
+	args     []string
+	quickN   int // gevent's --n and the Go -benchtime Nx in quick mode
+	rawShape string
+	impls    []impl // ours and raw first, then peers
+	budget   budget
+	// fullBenchtime overrides -benchtime for the Go benchmarks of this row
+	// in full mode.
+	fullBenchtime string
+}
+
+// higherIsBetter reports whether the unit is a rate.
+func (r *row) higherIsBetter() bool { return r.unit == "req/s" }
+
+// cost turns a figure into a cost (time or bytes per op), so that ratios
+// read the same way on every row: above 1, the numerator is slower.
+func (r *row) cost(v float64) float64 {
+	if r.higherIsBetter() {
+		return 1 / v
+	}
+	return v
+}
+
+func oursRaw(pkg, ours, raw string) []impl {
+	return []impl{
+		{id: kindOurs, label: "gevent-go", kind: kindOurs, bench: goBench{pkg, ours}},
+		{id: kindRaw, label: "raw Go", kind: kindRaw, bench: goBench{pkg, raw}},
+	}
+}
+
+// poolPeers are the Go libraries users pick for a bounded worker pool; their
+// benchmarks live in the bench/peers module so the library keeps no
+// dependencies.
+var poolPeers = []impl{
+	{id: "errgroup", label: "errgroup", kind: kindPeer, bench: goBench{peersPkg, "PoolMapErrgroup"}},
+	{id: "conc", label: "conc", kind: kindPeer, bench: goBench{peersPkg, "PoolMapConc"}},
+	{id: "ants", label: "ants", kind: kindPeer, bench: goBench{peersPkg, "PoolMapAnts"}},
+	{id: "pond", label: "pond", kind: kindPeer, bench: goBench{peersPkg, "PoolMapPond"}},
+}
+
+// peerModules are the modules of poolPeers, for the versions in the report.
+var peerModules = map[string]string{
+	"errgroup": "golang.org/x/sync",
+	"conc":     "github.com/sourcegraph/conc",
+	"ants":     "github.com/panjf2000/ants/v2",
+	"pond":     "github.com/alitto/pond/v2",
+}
+
+// rows are bench/gevent/README.md's rows, in its order, with DESIGN.md §8's
+// budgets.
+var rows = []row{
+	{
+		name: "spawn_join", op: "spawn + run + join, 100k spawned then joined", unit: "ns/op",
+		script: "spawn_join.py", quickN: 10_000, rawShape: "`go` + `sync.WaitGroup`",
+		impls: oursRaw(".", "SpawnJoin", "SpawnJoinRawGo"), budget: atMost(300, "ns"),
+	},
+	{
+		name: "sleep0_switch", op: "`Sleep(0)`/`Yield` switch", unit: "ns/op",
+		script: "sleep0_switch.py", quickN: 20_000, rawShape: "`runtime.Gosched`",
+		impls: oursRaw(".", "Sleep0Switch", "Sleep0SwitchRawGosched"), budget: atMost(100, "ns"),
+	},
+	{
+		name: "event_pingpong", op: "Event ping-pong round trip", unit: "ns/op",
+		script: "event_pingpong.py", quickN: 10_000, rawShape: "unbuffered channel round trip",
+		impls: oursRaw("event", "EventPingpong", "EventPingpongRawChan"), budget: atMost(250, "ns"),
+	},
+	{
+		name: "queue_pingpong", op: "Queue(1) ping-pong round trip", unit: "ns/op",
+		script: "queue_pingpong.py", args: []string{"--only", "queue_pingpong"}, quickN: 10_000,
+		rawShape: "capacity-1 channel round trip",
+		impls:    oursRaw("queue", "QueuePingpong", "QueuePingpongRawChan"), budget: atMost(250, "ns"),
+	},
+	{
+		name: "channel_pingpong", op: "Channel ping-pong round trip", unit: "ns/op",
+		script: "queue_pingpong.py", args: []string{"--only", "channel_pingpong"}, quickN: 10_000,
+		rawShape: "unbuffered channel round trip",
+		impls:    oursRaw("queue", "ChannelPingpong", "ChannelPingpongRawChan"), budget: atMost(250, "ns"),
+	},
+	{
+		name: "timeout_start_cancel", op: "Timeout start + cancel (reused)", unit: "ns/op",
+		script: "timeout_start_cancel.py", args: []string{"--only", "timeout_start_cancel"}, quickN: 50_000,
+		rawShape: "`Timer.Reset` + `Stop`",
+		impls:    oursRaw(".", "TimeoutStartCancel", "TimeoutStartCancelRawTimer"), budget: atMost(60, "ns"),
+	},
+	{
+		name: "timeout_with_block", op: "new Timeout, start, cancel (`with Timeout`)", unit: "ns/op",
+		script: "timeout_start_cancel.py", args: []string{"--only", "timeout_with_block"}, quickN: 50_000,
+		rawShape: "`time.AfterFunc` + `Stop`",
+		impls:    oursRaw(".", "TimeoutWithBlock", "TimeoutWithBlockRawAfterFunc"),
+		// DESIGN.md §8 sets no budget for this row.
+	},
+	{
+		name: "sleep_timers", op: "100k distinct short sleeps", unit: "ns/op",
+		script: "sleep_timers.py", quickN: 10_000, rawShape: "a goroutine per op in `time.Sleep`",
+		impls: oursRaw(".", "SleepTimers", "SleepTimersRawGo"), budget: atMost(1600, "ns"),
+	},
+	{
+		name: "pool_map", op: "`Pool(100).map`, per item", unit: "ns/op",
+		script: "pool_map.py", quickN: 10_000, rawShape: "a goroutine per item, semaphore channel of 100",
+		impls: append(oursRaw("pool", "PoolMap", "PoolMapRawGo"), poolPeers...), budget: atMost(500, "ns"),
+	},
+	{
+		name: "memory_parked", op: "memory per parked greenlet (VmRSS)", unit: "bytes/greenlet",
+		script: "memory_parked.py", quickN: 10_000, rawShape: "a goroutine parked on a channel",
+		impls:  oursRaw("event", "MemoryParked", "MemoryParkedRawGo"), budget: atMost(3200, "B"),
+		// One measurement per fresh process, with gevent's N.
+		fullBenchtime: "100000x",
+	},
+	{
+		name: "echo_server", op: "echo server, 50 clients in-process, 64 B", unit: "req/s",
+		script: "echo_server.py", quickN: 2_000, rawShape: "goroutine per connection on both ends, `net`",
+		impls: oursRaw("server", "EchoServerStream", "EchoServerStreamRawGo"),
+		budget: budget{
+			text: "≥ 0.9x raw Go",
+			met:  func(ours, raw float64) bool { return ours >= 0.9*raw },
+		},
+		fullBenchtime: "5s", // gevent's window
+	},
+}
+
+// geventImpl is the gevent column of every row.
+var geventImpl = impl{id: kindGevent, label: "gevent", kind: kindGevent}
