@@ -183,7 +183,13 @@ func (rep *report) markdown(chart string) string {
 		b.WriteString("Quick mode: every benchmark on a small workload (gevent's --n and Go's -benchtime Nx), " +
 			"to check that all still run; not numbers to quote. ")
 	} else {
-		fmt.Fprintf(&b, "Go -benchtime %s (memory_parked: 100000x, one measurement per process; echo_server: 5s). ", rep.Benchtime)
+		fmt.Fprintf(&b, "Go -benchtime %s", rep.Benchtime)
+		for _, rr := range rep.Rows {
+			if bt := rr.row.fullBenchtime; bt != "" {
+				fmt.Fprintf(&b, ", `%s` %s", rr.Bench, bt)
+			}
+		}
+		b.WriteString(" (100000x: gevent's N in one timed run, after its untimed N/10 warm-up). ")
 	}
 	b.WriteString("Raw Go shapes: ")
 	for i, rr := range rep.Rows {
