@@ -65,6 +65,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		procs     = fs.Int("gomaxprocs", 1, "GOMAXPROCS of the Go benchmarks (1 is like-for-like with gevent)")
 		out       = fs.String("out", "", "folder for benchmarks.{md,json,png} (default: ROOT/docs in a full run of all rows, none otherwise)")
 		verbose   = fs.Bool("v", false, "print every command and its output")
+		render    = fs.String("render", "", "measure nothing: render the outputs (and the README, with the default -out) from this benchmarks.json")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -84,6 +85,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if root, err = findRoot(); err != nil {
 			return err
 		}
+	}
+	if *render != "" {
+		return rerender(*render, root, *out, stdout, stderr)
 	}
 	selected, err := selectRows(*only)
 	if err != nil {
@@ -265,6 +269,33 @@ func writeOutputs(rep *report, dir string) error {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// rerender writes the outputs of a saved report again: after a change to the
+// tables or the chart, without measuring again. With no -out it publishes to
+// docs/ and the README, like the full run that saved it.
+func rerender(path, root, out string, stdout, stderr io.Writer) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	rep, err := loadReport(data)
+	if err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	fmt.Fprint(stdout, rep.markdown(""))
+	publish := out == ""
+	if publish {
+		out = filepath.Join(root, "docs")
+	}
+	if err := writeOutputs(rep, out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "geventbench: wrote %s\n", filepath.Join(out, "benchmarks.{md,json,png}"))
+	if publish {
+		return updateReadme(filepath.Join(root, "README.md"), rep)
 	}
 	return nil
 }

@@ -94,6 +94,11 @@ func TestRatiosAndBudget(t *testing.T) {
 	if sj.BudgetMet == nil || *sj.BudgetMet {
 		t.Errorf("600 ns must miss the 300 ns budget: %v", sj.BudgetMet)
 	}
+	// Raw Go at 800 ns here against 867 on the budget's machine: the
+	// 300 ns budget is 276.8 ns here.
+	if sj.ScaledBudget == nil || *sj.ScaledBudget != 300*800/867.0 || *sj.ScaledMet {
+		t.Errorf("spawn_join scaled budget = %v, %v", sj.ScaledBudget, sj.ScaledMet)
+	}
 	echo := rep.Rows[1]
 	// Cost is 1/rate: gevent at 20k req/s costs 2.25x ours at 45k.
 	if *echo.GeventOverOurs != 45000.0/20000 || *echo.OursOverRaw != 50000.0/45000 {
@@ -150,6 +155,14 @@ func TestMarkdownAndJSON(t *testing.T) {
 	}
 	if len(back.Rows) != len(rows) || back.Rows[0].Results[1].Median != 1501 || back.Machine.Gevent != "22.10.2" {
 		t.Errorf("JSON round trip lost data: %s", js[:200])
+	}
+	// -render's path: the saved report renders the same markdown.
+	loaded, err := loadReport(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := loaded.markdown("chart.png"); got != md {
+		t.Errorf("re-rendered markdown differs:\n%s\nwant:\n%s", got, md)
 	}
 }
 

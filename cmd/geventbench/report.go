@@ -54,6 +54,11 @@ type rowResult struct {
 	OursOverRaw    *float64 `json:"ours_over_raw,omitempty"`
 	Budget         string   `json:"budget,omitempty"`
 	BudgetMet      *bool    `json:"budget_met,omitempty"`
+	// For time budgets: raw Go's median here ÷ on the machine the budget
+	// was set on, the budget scaled by it, and whether ours meets that.
+	MachineFactor *float64 `json:"machine_factor,omitempty"`
+	ScaledBudget  *float64 `json:"scaled_budget,omitempty"`
+	ScaledMet     *bool    `json:"scaled_budget_met,omitempty"`
 
 	row *row
 }
@@ -90,6 +95,12 @@ func (rr *rowResult) finish() {
 		met := rr.row.budget.met(ours.Median, raw.Median)
 		rr.BudgetMet = &met
 	}
+	if bg := rr.row.budget; bg.refRaw > 0 && ours.ok() && raw.ok() {
+		f := raw.Median / bg.refRaw
+		limit := bg.limit * f
+		met := ours.Median <= limit
+		rr.MachineFactor, rr.ScaledBudget, rr.ScaledMet = &f, &limit, &met
+	}
 }
 
 // report is everything one run of the command measured.
@@ -118,6 +129,25 @@ func newReport(rs []row, mode string, count int, benchtime string, m machine) *r
 	return rep
 }
 
+// loadReport reads a report written by json, reattaching each row to its
+// definition and recomputing what derives from the runs.
+func loadReport(data []byte) (*report, error) {
+	var rep report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		return nil, err
+	}
+	for _, rr := range rep.Rows {
+		i := slices.IndexFunc(rows, func(r row) bool { return r.name == rr.Bench })
+		if i < 0 {
+			return nil, fmt.Errorf("unknown row %q", rr.Bench)
+		}
+		rr.row = &rows[i]
+		rr.Op, rr.Unit, rr.RawShape = rr.row.op, rr.row.unit, rr.row.rawShape
+		rr.finish()
+	}
+	return &rep, nil
+}
+
 // failures lists the implementations that were due to run and failed.
 func (rep *report) failures() []string {
 	var fs []string
@@ -144,12 +174,12 @@ func (rep *report) markdown(chart string) string {
 	if m.Gevent != "" {
 		geventLabel = "gevent " + m.Gevent
 	}
-	fmt.Fprintf(&b, "| operation | unit | %s | gevent-go | raw Go | gevent ÷ ours | ours ÷ raw Go | budget (DESIGN §8) |\n", geventLabel)
-	b.WriteString("|---|---|--:|--:|--:|--:|--:|---|\n")
+	fmt.Fprintf(&b, "| operation | unit | %s | gevent-go | raw Go | gevent ÷ ours | ours ÷ raw Go | budget (DESIGN §8) | budget × machine |\n", geventLabel)
+	b.WriteString("|---|---|--:|--:|--:|--:|--:|---|---|\n")
 	for _, rr := range rep.Rows {
-		fmt.Fprintf(&b, "| `%s` %s | %s | %s | %s | %s | %s | %s | %s |\n", rr.Bench, rr.Op, rr.Unit,
+		fmt.Fprintf(&b, "| `%s` %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", rr.Bench, rr.Op, rr.Unit,
 			figure(rr.get(kindGevent)), figure(rr.get(kindOurs)), figure(rr.get(kindRaw)),
-			ratio(rr.GeventOverOurs), ratio(rr.OursOverRaw), budgetCell(rr))
+			ratio(rr.GeventOverOurs), ratio(rr.OursOverRaw), budgetCell(rr), scaledBudgetCell(rr))
 	}
 	for _, rr := range rep.Rows {
 		if len(rr.Results) <= 3 {
@@ -176,6 +206,8 @@ func (rep *report) markdown(chart string) string {
 		fmt.Fprintf(&b, "Each figure is the median of %d runs, each in a fresh process, with [min–max]; "+
 			"the runs of all implementations are interleaved. ", rep.Count)
 	}
+	b.WriteString("Budget × machine: a time budget scaled by raw Go's median here ÷ its median on the machine " +
+		"DESIGN §8's budgets were set on (the same kind of 2-core VM, measured faster), a rough guide to what the budget means on this run's machine. ")
 	b.WriteString("Ratios compare the medians' cost (time or bytes per op; 1/rate for req/s): " +
 		"gevent ÷ ours above 1 means gevent-go is faster, ours ÷ raw Go below 1 means gevent-go beats the raw-Go shape. ")
 	fmt.Fprintf(&b, "Go at GOMAXPROCS=%d (gevent runs on one thread). ", m.GOMAXPROCS)
@@ -183,13 +215,7 @@ func (rep *report) markdown(chart string) string {
 		b.WriteString("Quick mode: every benchmark on a small workload (gevent's --n and Go's -benchtime Nx), " +
 			"to check that all still run; not numbers to quote. ")
 	} else {
-		fmt.Fprintf(&b, "Go -benchtime %s", rep.Benchtime)
-		for _, rr := range rep.Rows {
-			if bt := rr.row.fullBenchtime; bt != "" {
-				fmt.Fprintf(&b, ", `%s` %s", rr.Bench, bt)
-			}
-		}
-		b.WriteString(" (100000x: gevent's N in one timed run, after its untimed N/10 warm-up). ")
+		fmt.Fprintf(&b, "Go -benchtime %s, except: %s. ", rep.Benchtime, benchtimeExceptions)
 	}
 	b.WriteString("Raw Go shapes: ")
 	for i, rr := range rep.Rows {
@@ -288,6 +314,19 @@ func budgetCell(rr *rowResult) string {
 		return rr.Budget + " ✓"
 	}
 	return rr.Budget + " ✗"
+}
+
+// scaledBudgetCell is the time budget scaled by how much slower raw Go runs
+// here than where the budget was set.
+func scaledBudgetCell(rr *rowResult) string {
+	if rr.ScaledBudget == nil {
+		return "—"
+	}
+	mark := "✓"
+	if !*rr.ScaledMet {
+		mark = "✗"
+	}
+	return fmt.Sprintf("≤ %s %s %s (×%.2f)", number(*rr.ScaledBudget), rr.row.budget.unit, mark, *rr.MachineFactor)
 }
 
 // README markers around the section this command rewrites.
