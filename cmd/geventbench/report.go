@@ -200,50 +200,49 @@ func (rep *report) markdown(chart string) string {
 		fmt.Fprintf(&b, "\n![Cost of each operation relative to raw Go, log scale](%s)\n", chart)
 	}
 	b.WriteString("\n")
+	vm := ""
+	if m.VM {
+		vm = ", virtual machine"
+	}
+	fmt.Fprintf(&b, "- **Machine**: %s (%d cores%s), %s; %s", m.CPU, m.Cores, vm, m.Kernel, m.Go)
+	if m.Gevent != "" {
+		fmt.Fprintf(&b, "; gevent %s with greenlet %s on CPython %s", m.Gevent, m.Greenlet, m.Python)
+	}
+	var peers []string
+	for _, im := range poolPeers {
+		if v := m.Peers[im.id]; v != "" {
+			peers = append(peers, v)
+		}
+	}
+	if len(peers) > 0 {
+		b.WriteString("; " + strings.Join(peers, ", "))
+	}
+	fmt.Fprintf(&b, ". Measured %s (%s mode).\n", rep.Generated.Format("2006-01-02 15:04 UTC"), rep.Mode)
 	if rep.Count == 1 {
-		b.WriteString("Each figure is one run, in a fresh process. ")
+		b.WriteString("- **Figures**: one run each, in a fresh process.\n")
 	} else {
-		fmt.Fprintf(&b, "Each figure is the median of %d runs, each in a fresh process, with [min–max]; "+
-			"the runs of all implementations are interleaved. ", rep.Count)
+		fmt.Fprintf(&b, "- **Figures**: median of %d runs with [min–max], each run a fresh process; "+
+			"each round runs every implementation once, so noise hits them alike.\n", rep.Count)
 	}
-	b.WriteString("Budget × machine: a time budget scaled by raw Go's median here ÷ its median on the machine " +
-		"DESIGN §8's budgets were set on (the same kind of 2-core VM, measured faster), a rough guide to what the budget means on this run's machine. ")
-	b.WriteString("Ratios compare the medians' cost (time or bytes per op; 1/rate for req/s): " +
-		"gevent ÷ ours above 1 means gevent-go is faster, ours ÷ raw Go below 1 means gevent-go beats the raw-Go shape. ")
-	fmt.Fprintf(&b, "Go at GOMAXPROCS=%d (gevent runs on one thread). ", m.GOMAXPROCS)
+	b.WriteString("- **Ratios** compare the medians' cost (time or bytes per op; 1/rate for req/s): " +
+		"gevent ÷ ours above 1 means gevent-go is faster; ours ÷ raw Go below 1 means gevent-go beats the raw-Go shape.\n")
+	b.WriteString("- **Budget × machine** scales a time budget by raw Go's median here ÷ raw Go's median on the machine " +
+		"DESIGN §8's budgets were set on: a rough guide to what the budget means on this machine.\n")
+	fmt.Fprintf(&b, "- **Go settings**: GOMAXPROCS=%d (gevent runs on one thread); ", m.GOMAXPROCS)
 	if rep.Mode == "quick" {
-		b.WriteString("Quick mode: every benchmark on a small workload (gevent's --n and Go's -benchtime Nx), " +
-			"to check that all still run; not numbers to quote. ")
+		b.WriteString("quick mode: every benchmark on a small workload (gevent's --n and Go's -benchtime Nx), " +
+			"to check that all still run; not numbers to quote.\n")
 	} else {
-		fmt.Fprintf(&b, "Go -benchtime %s, except: %s. ", rep.Benchtime, benchtimeExceptions)
+		fmt.Fprintf(&b, "-benchtime %s, except: %s.\n", rep.Benchtime, benchtimeExceptions)
 	}
-	b.WriteString("Raw Go shapes: ")
+	b.WriteString("- **Raw Go shapes**: ")
 	for i, rr := range rep.Rows {
 		if i > 0 {
 			b.WriteString("; ")
 		}
 		fmt.Fprintf(&b, "`%s` %s", rr.Bench, rr.RawShape)
 	}
-	b.WriteString(".\n\n")
-	vm := ""
-	if m.VM {
-		vm = ", virtual machine"
-	}
-	fmt.Fprintf(&b, "Machine: %s (%d cores%s), %s; %s", m.CPU, m.Cores, vm, m.Kernel, m.Go)
-	if m.Gevent != "" {
-		fmt.Fprintf(&b, "; gevent %s with greenlet %s on CPython %s", m.Gevent, m.Greenlet, m.Python)
-	}
-	if len(m.Peers) > 0 {
-		b.WriteString("; ")
-		ids := make([]string, 0, len(m.Peers))
-		for _, im := range poolPeers {
-			if v := m.Peers[im.id]; v != "" {
-				ids = append(ids, v)
-			}
-		}
-		b.WriteString(strings.Join(ids, ", "))
-	}
-	fmt.Fprintf(&b, ". Measured %s (%s mode).\n", rep.Generated.Format("2006-01-02 15:04 UTC"), rep.Mode)
+	b.WriteString(".\n")
 	for _, n := range rep.Notes {
 		fmt.Fprintf(&b, "\n%s\n", n)
 	}
