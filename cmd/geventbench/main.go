@@ -121,6 +121,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	// gevent's column: run it if the interpreter has gevent; otherwise say
 	// how to install it and report the other columns.
 	runGevent := !*noGevent
+	if _, err := os.Stat(r.geventDir); runGevent && err != nil {
+		runGevent = false
+		fmt.Fprintf(stderr, "geventbench: gevent's scripts: %v (use -gevent DIR)\n", err)
+		rep.Notes = append(rep.Notes, "gevent column not run: its scripts were not found at "+r.geventDir+".")
+	}
 	if runGevent {
 		py, gv, gl, err := probeGevent(r.python)
 		if err != nil {
