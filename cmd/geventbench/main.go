@@ -35,6 +35,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -63,6 +64,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		python    = fs.String("python", "/usr/bin/python3", "interpreter with python3-gevent")
 		noGevent  = fs.Bool("nogevent", false, "skip gevent's scripts")
 		procs     = fs.Int("gomaxprocs", 1, "GOMAXPROCS of the Go benchmarks (1 is like-for-like with gevent)")
+		alsoProcs = fs.Int("also-gomaxprocs", runtime.NumCPU(), "also run gevent-go and raw Go at this GOMAXPROCS, as extra information (0: don't)")
 		out       = fs.String("out", "", "folder for benchmarks.{md,json,png} (default: ROOT/docs in a full run of all rows, none otherwise)")
 		verbose   = fs.Bool("v", false, "print every command and its output")
 		render    = fs.String("render", "", "measure nothing: render the outputs (and the README, with the default -out) from this benchmarks.json")
@@ -106,7 +108,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer os.RemoveAll(binDir)
 	r := &runner{
 		root: root, geventDir: *geventDir, python: *python, binDir: binDir, quick: *quick,
-		benchtime: *benchtime, procs: *procs, timeout: 10 * time.Minute, verbose: *verbose, log: stderr,
+		benchtime: *benchtime, timeout: 10 * time.Minute, verbose: *verbose, log: stderr,
 	}
 	if r.geventDir == "" {
 		r.geventDir = filepath.Join(root, "..", "shared", "bench", "gevent")
@@ -116,7 +118,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		mode = "quick"
 		r.timeout = 2 * time.Minute
 	}
-	rep := newReport(selected, mode, *count, *benchtime, describeMachine(root, *procs))
+	if *alsoProcs == *procs {
+		*alsoProcs = 0
+	}
+	rep := newReport(selected, mode, *count, *benchtime, describeMachine(root, *procs), *alsoProcs)
 
 	// gevent's column: run it if the interpreter has gevent; otherwise say
 	// how to install it and report the other columns.
@@ -177,33 +182,40 @@ func measure(r *runner, rep *report, runGevent bool, count int) {
 	for round := 1; round <= count; round++ {
 		for _, rr := range rep.Rows {
 			for _, res := range rr.Results {
-				if res.Skip != "" || res.Error != "" {
+				if res.Kind == kindGevent && !runGevent {
 					continue
 				}
-				var (
-					v   float64
-					err error
-				)
-				if res.Kind == kindGevent {
-					if !runGevent {
-						continue
-					}
-					v, _, err = r.runGevent(rr.row)
-				} else {
-					v, err = r.runGo(rr.row, benchOf(rr.row, res.Impl))
-				}
-				if err != nil {
-					// A failed implementation stops for this row; the others
-					// go on, and the command fails at the end.
-					res.Error = err.Error()
-					r.logf("round %d/%d %-20s %-10s FAILED: %v", round, count, rr.Bench, res.Label, err)
-					continue
-				}
-				res.Runs = append(res.Runs, v)
-				r.logf("round %d/%d %-20s %-10s %12s %s", round, count, rr.Bench, res.Label, number(v), rr.Unit)
+				measureOnce(r, rr, res, rep.Machine.GOMAXPROCS, res.Label, round, count)
+			}
+			for _, res := range rr.Extra {
+				measureOnce(r, rr, res, rep.ExtraProcs, fmt.Sprintf("%s P=%d", res.Label, rep.ExtraProcs), round, count)
 			}
 		}
 	}
+}
+
+// measureOnce adds one run to res. A failed implementation stops for this
+// row; the others go on, and the command fails at the end.
+func measureOnce(r *runner, rr *rowResult, res *result, procs int, label string, round, count int) {
+	if res.Skip != "" || res.Error != "" {
+		return
+	}
+	var (
+		v   float64
+		err error
+	)
+	if res.Kind == kindGevent {
+		v, _, err = r.runGevent(rr.row)
+	} else {
+		v, err = r.runGo(rr.row, benchOf(rr.row, res.Impl), procs)
+	}
+	if err != nil {
+		res.Error = err.Error()
+		r.logf("round %d/%d %-20s %-14s FAILED: %v", round, count, rr.Bench, label, err)
+		return
+	}
+	res.Runs = append(res.Runs, v)
+	r.logf("round %d/%d %-20s %-14s %12s %s", round, count, rr.Bench, label, number(v), rr.Unit)
 }
 
 func benchOf(rw *row, id string) goBench {

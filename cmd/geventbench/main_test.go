@@ -60,7 +60,7 @@ func fakeReport(t *testing.T, names []string, fill func(rr *rowResult)) *report 
 		t.Fatal(err)
 	}
 	rep := newReport(rs, "full", 3, "1s", machine{CPU: "test CPU", Cores: 2, Go: "go1.26", GOMAXPROCS: 1, Gevent: "22.10.2",
-		Peers: map[string]string{"ants": "github.com/panjf2000/ants/v2@v2.12.1"}})
+		Peers: map[string]string{"ants": "github.com/panjf2000/ants/v2@v2.12.1"}}, 2)
 	for _, rr := range rep.Rows {
 		fill(rr)
 		rr.finish()
@@ -128,6 +128,9 @@ func TestMarkdownAndJSON(t *testing.T) {
 			}
 		}
 		rr.get(kindGevent).Skip = "gevent not run"
+		for i, r := range rr.Extra {
+			r.Runs = []float64{float64(700 + i)}
+		}
 	})
 	md := rep.markdown("chart.png")
 	for _, r := range rows {
@@ -140,7 +143,8 @@ func TestMarkdownAndJSON(t *testing.T) {
 			t.Errorf("%s line = %q, want gevent not run and ours median [min–max]", r.name, line)
 		}
 	}
-	for _, want := range []string{"Go peers on `pool_map`", "| ants (github.com/panjf2000/ants/v2@v2.12.1) |", "![", "(chart.png)", "median of 3 runs", "test CPU"} {
+	for _, want := range []string{"Go peers on `pool_map`", "| ants (github.com/panjf2000/ants/v2@v2.12.1) |", "![", "(chart.png)", "median of 3 runs", "test CPU",
+		"at GOMAXPROCS=2", "| `pool_map` | ns/op | 700 | 701 | 1.00x |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
@@ -273,7 +277,7 @@ func TestQuickRunWritesReport(t *testing.T) {
 	}
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	err := run([]string{"-quick", "-nogevent", "-rows", "timeout_start_cancel", "-out", out}, &stdout, &stderr)
+	err := run([]string{"-quick", "-nogevent", "-rows", "timeout_start_cancel", "-also-gomaxprocs", "2", "-out", out}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
 	}
@@ -291,6 +295,9 @@ func TestQuickRunWritesReport(t *testing.T) {
 	r := rep.Rows[0]
 	if r.Bench != "timeout_start_cancel" || len(r.Results[1].Runs) != 1 || r.Results[1].Median <= 0 || len(r.Results[2].Runs) != 1 {
 		t.Errorf("report row = %+v", r)
+	}
+	if len(r.Extra) != 2 || len(r.Extra[0].Runs) != 1 || len(r.Extra[1].Runs) != 1 {
+		t.Errorf("extra GOMAXPROCS results = %+v", r.Extra)
 	}
 	if r.Results[0].Skip == "" || len(r.Results[0].Runs) != 0 {
 		t.Errorf("gevent must be skipped with -nogevent: %+v", r.Results[0])

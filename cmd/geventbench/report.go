@@ -48,6 +48,8 @@ type rowResult struct {
 	Unit     string    `json:"unit"`
 	RawShape string    `json:"raw_shape"`
 	Results  []*result `json:"results"` // gevent, ours, raw, then peers
+	// Extra are ours and raw Go at the report's ExtraProcs.
+	Extra []*result `json:"extra,omitempty"`
 	// Cost ratios of the medians (1/rate for req/s): above 1, the first is
 	// slower. Absent when a side has no figure.
 	GeventOverOurs *float64 `json:"gevent_over_ours,omitempty"`
@@ -84,7 +86,7 @@ func (rr *rowResult) costRatio(a, b string) *float64 {
 
 // finish summarizes the runs and computes the ratios and the budget check.
 func (rr *rowResult) finish() {
-	for _, r := range rr.Results {
+	for _, r := range slices.Concat(rr.Results, rr.Extra) {
 		r.summarize()
 	}
 	rr.GeventOverOurs = rr.costRatio(kindGevent, kindOurs)
@@ -105,24 +107,32 @@ func (rr *rowResult) finish() {
 
 // report is everything one run of the command measured.
 type report struct {
-	Generated time.Time    `json:"generated"`
-	Mode      string       `json:"mode"` // full or quick
-	Count     int          `json:"count"`
-	Benchtime string       `json:"benchtime"`
-	Machine   machine      `json:"machine"`
-	Notes     []string     `json:"notes,omitempty"`
-	Rows      []*rowResult `json:"rows"`
+	Generated time.Time `json:"generated"`
+	Mode      string    `json:"mode"` // full or quick
+	Count     int       `json:"count"`
+	Benchtime string    `json:"benchtime"`
+	Machine   machine   `json:"machine"`
+	// ExtraProcs is the GOMAXPROCS of the rows' Extra results (0: none).
+	ExtraProcs int          `json:"extra_gomaxprocs,omitempty"`
+	Notes      []string     `json:"notes,omitempty"`
+	Rows       []*rowResult `json:"rows"`
 }
 
-func newReport(rs []row, mode string, count int, benchtime string, m machine) *report {
-	rep := &report{Generated: time.Now().UTC().Truncate(time.Second), Mode: mode, Count: count, Benchtime: benchtime, Machine: m}
+func newReport(rs []row, mode string, count int, benchtime string, m machine, extraProcs int) *report {
+	rep := &report{Generated: time.Now().UTC().Truncate(time.Second), Mode: mode, Count: count, Benchtime: benchtime,
+		Machine: m, ExtraProcs: extraProcs}
 	for i := range rs {
 		rw := &rs[i]
 		rr := &rowResult{Bench: rw.name, Op: rw.op, Unit: rw.unit, RawShape: rw.rawShape, row: rw}
 		rr.Results = append(rr.Results, &result{Impl: geventImpl.id, Label: geventImpl.label, Kind: kindGevent,
 			Source: "bench/gevent/" + rw.script + strings.Join(append([]string{""}, rw.args...), " ")})
 		for _, im := range rw.impls {
-			rr.Results = append(rr.Results, &result{Impl: im.id, Label: im.label, Kind: im.kind, Source: im.bench.String()})
+			r := &result{Impl: im.id, Label: im.label, Kind: im.kind, Source: im.bench.String()}
+			rr.Results = append(rr.Results, r)
+			if extraProcs > 0 && (im.kind == kindOurs || im.kind == kindRaw) {
+				x := *r
+				rr.Extra = append(rr.Extra, &x)
+			}
 		}
 		rep.Rows = append(rep.Rows, rr)
 	}
@@ -155,6 +165,11 @@ func (rep *report) failures() []string {
 		for _, r := range rr.Results {
 			if r.Error != "" {
 				fs = append(fs, rr.Bench+" "+r.Label+": "+r.Error)
+			}
+		}
+		for _, r := range rr.Extra {
+			if r.Error != "" {
+				fs = append(fs, fmt.Sprintf("%s %s at GOMAXPROCS=%d: %s", rr.Bench, r.Label, rep.ExtraProcs, r.Error))
 			}
 		}
 	}
@@ -194,6 +209,23 @@ func (rep *report) markdown(chart string) string {
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", name, figure(r),
 				ratio(rr.costRatio(r.Impl, kindRaw)), ratio(rr.costRatio(r.Impl, kindOurs)))
+		}
+	}
+	if rep.ExtraProcs > 0 {
+		fmt.Fprintf(&b, "\nExtra information: gevent-go and raw Go at GOMAXPROCS=%d (the hub still runs its greenlets on one goroutine; "+
+			"the runtime, the garbage collector and raw Go's goroutines may use the other cores):\n\n", rep.ExtraProcs)
+		b.WriteString("| operation | unit | gevent-go | raw Go | ours ÷ raw Go |\n|---|---|--:|--:|--:|\n")
+		for _, rr := range rep.Rows {
+			if len(rr.Extra) < 2 {
+				continue
+			}
+			ours, raw := rr.Extra[0], rr.Extra[1]
+			var q *float64
+			if ours.ok() && raw.ok() {
+				v := rr.row.cost(ours.Median) / rr.row.cost(raw.Median)
+				q = &v
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", rr.Bench, rr.Unit, figure(ours), figure(raw), ratio(q))
 		}
 	}
 	if chart != "" {

@@ -29,7 +29,6 @@ type runner struct {
 	binDir    string // test binaries
 	quick     bool
 	benchtime string // Go -benchtime in full mode
-	procs     int    // GOMAXPROCS for the Go benchmarks
 	timeout   time.Duration
 	verbose   bool
 	log       io.Writer
@@ -83,19 +82,19 @@ func (r *runner) goBenchtime(rw *row) string {
 	}
 }
 
-// runGo runs one Go benchmark once in a fresh process and returns its figure
-// in the row's unit.
-func (r *runner) runGo(rw *row, b goBench) (float64, error) {
+// runGo runs one Go benchmark once in a fresh process with GOMAXPROCS=procs
+// and returns its figure in the row's unit.
+func (r *runner) runGo(rw *row, b goBench, procs int) (float64, error) {
 	args := []string{"-test.run", "^$", "-test.bench", "^Benchmark" + regexp.QuoteMeta(b.name) + "$",
 		"-test.benchtime", r.goBenchtime(rw), "-test.count", "1"}
 	ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, r.binary(b.pkg), args...)
 	cmd.Dir = r.pkgDir(b.pkg)
-	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(r.procs))
+	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(procs))
 	out, err := cmd.CombinedOutput()
 	if r.verbose {
-		r.logf("$ GOMAXPROCS=%d %s %s\n%s", r.procs, cmd.Path, strings.Join(args, " "), out)
+		r.logf("$ GOMAXPROCS=%d %s %s\n%s", procs, cmd.Path, strings.Join(args, " "), out)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("%s: %v\n%s", b, err, out)
