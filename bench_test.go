@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/benchbatch"
 )
 
 // batch is the number of greenlets alive at once in the spawn benchmarks,
@@ -39,7 +40,7 @@ func BenchmarkSpawnJoin(b *testing.B) {
 	b.ReportAllocs()
 	runBench(b, func(ctx context.Context) {
 		tasks := make([]gevent.Task, 0, min(b.N, batch))
-		inBatches(b, func(n int) {
+		benchbatch.Run(b, batch, func(n int) {
 			tasks = tasks[:0]
 			for range n {
 				tasks = append(tasks, gevent.Spawn(ctx, noop))
@@ -56,29 +57,13 @@ func BenchmarkSpawnJoin(b *testing.B) {
 func BenchmarkSpawnJoinRawGo(b *testing.B) {
 	b.ReportAllocs()
 	var wg sync.WaitGroup
-	inBatches(b, func(n int) {
+	benchbatch.Run(b, batch, func(n int) {
 		wg.Add(n)
 		for range n {
 			go wg.Done()
 		}
 		wg.Wait()
 	})
-}
-
-// inBatches runs b.N ops as do(n) calls of at most 100,000 ops each (the
-// live-object count of gevent's scripts), after an untimed warm-up of b.N/10
-// ops (at most 10,000) and a garbage collection, as those scripts do.
-func inBatches(b *testing.B, do func(n int)) {
-	if warm := min(b.N/10, 10_000); warm > 0 {
-		do(warm)
-	}
-	runtime.GC()
-	b.ResetTimer()
-	for done := 0; done < b.N; {
-		n := min(batch, b.N-done)
-		do(n)
-		done += n
-	}
 }
 
 // sleep0_switch: two greenlets each Yield b.N/2 times, alternating through
@@ -207,7 +192,7 @@ func BenchmarkSleepTimers(b *testing.B) {
 	ds := sleepDurations()
 	runBench(b, func(ctx context.Context) {
 		tasks := make([]gevent.Task, 0, min(b.N, batch))
-		inBatches(b, func(n int) {
+		benchbatch.Run(b, batch, func(n int) {
 			tasks = tasks[:0]
 			for k := range n {
 				d := ds[k]
@@ -227,7 +212,7 @@ func BenchmarkSleepTimersRawGo(b *testing.B) {
 	b.ReportAllocs()
 	ds := sleepDurations()
 	var wg sync.WaitGroup
-	inBatches(b, func(n int) {
+	benchbatch.Run(b, batch, func(n int) {
 		wg.Add(n)
 		for k := range n {
 			go func() {

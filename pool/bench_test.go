@@ -2,13 +2,11 @@ package pool_test
 
 import (
 	"context"
-	"runtime"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/benchbatch"
 	"github.com/gevent-go/gevent/pool"
 )
 
@@ -23,7 +21,7 @@ func identity(_ context.Context, x int) (int, error) { return x, nil }
 func BenchmarkPoolMap(b *testing.B) {
 	b.ReportAllocs()
 	gevent.Run(context.Background(), func(ctx context.Context) error {
-		mapBatches(b, func(n int) {
+		benchbatch.Run(b, mapBatch, func(n int) {
 			out, err := pool.Map(ctx, pool.NewPool(100), count(n), identity)
 			if err != nil || len(out) != n {
 				b.Fatalf("Map = %d results, %v", len(out), err)
@@ -33,26 +31,11 @@ func BenchmarkPoolMap(b *testing.B) {
 	})
 }
 
-// mapBatches runs b.N items as do(n) calls of at most 100,000 items each,
-// after an untimed warm-up of b.N/10 items (at most 10,000) and a garbage
-// collection, as gevent's pool_map.py does; it reports CPU time beside.
-func mapBatches(b *testing.B, do func(n int)) {
-	if warm := min(b.N/10, 10_000); warm > 0 {
-		do(warm)
-	}
-	runtime.GC()
-	b.ResetTimer()
-	defer reportCPU(b)()
-	for done := 0; done < b.N; done += mapBatch {
-		do(min(mapBatch, b.N-done))
-	}
-}
-
 // BenchmarkPoolMapRawGo is the raw-Go baseline for pool_map: a goroutine per
 // item, at most 100 at once (a semaphore channel), results in input order.
 func BenchmarkPoolMapRawGo(b *testing.B) {
 	b.ReportAllocs()
-	mapBatches(b, func(n int) {
+	benchbatch.Run(b, mapBatch, func(n int) {
 		if out := rawMap(n, 100); len(out) != n {
 			b.Fatal("short result")
 		}
@@ -76,26 +59,6 @@ func rawMap(n, limit int) []int {
 	return out
 }
 
-// reportCPU reports the process's CPU time per op as cpu-ns/op, beside the
-// wall-clock ns/op: on a machine shared with other work it is the steadier
-// figure (with GOMAXPROCS=1 it also counts the GC's background work).
-func reportCPU(b *testing.B) (stop func()) {
-	start := cpuTime()
-	return func() {
-		if b.N > 0 {
-			b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
-		}
-	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // BenchmarkPoolMapFloorSpawnJoin is what the hub alone costs for the same
 // work: greenlets spawned 100 at a time and joined, no pool. The gap to
 // BenchmarkPoolMap is the pool's bookkeeping.
@@ -109,15 +72,13 @@ func BenchmarkPoolMapFloorSpawnJoinOnReady(b *testing.B) { floorSpawnJoin(b, tru
 
 func floorSpawnJoin(b *testing.B, onReady bool) {
 	b.ReportAllocs()
-	defer reportCPU(b)()
 	gevent.Run(context.Background(), func(ctx context.Context) error {
 		ts := make([]gevent.Task, 0, 100)
 		n := 0
 		f := func() { n++ }
-		b.ResetTimer()
-		for i := 0; i < b.N; i += 100 {
+		benchbatch.Run(b, 100, func(batch int) {
 			ts = ts[:0]
-			for j := range min(100, b.N-i) {
+			for j := range batch {
 				g := gevent.New(ctx, func(ctx context.Context) (int, error) { return identity(ctx, j) })
 				if onReady {
 					g.OnReady(f)
@@ -128,7 +89,7 @@ func floorSpawnJoin(b *testing.B, onReady bool) {
 			if _, err := gevent.JoinAll(ctx, ts); err != nil {
 				b.Fatal(err)
 			}
-		}
+		})
 		return nil
 	})
 }

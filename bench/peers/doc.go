@@ -5,5 +5,8 @@
 // It is a separate module so that the library itself depends only on the
 // standard library.
 //
-// Run with: GOMAXPROCS=1 go test -bench . -benchmem
+// gevent-go's own figure and the raw-Go baseline are the library's
+// pool.BenchmarkPoolMap and pool.BenchmarkPoolMapRawGo, measured the same way
+// (internal/benchbatch); cmd/geventbench runs them and these side by side.
+// Alone: GOMAXPROCS=1 go test -bench . -benchmem
 package peers

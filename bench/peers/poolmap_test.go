@@ -2,15 +2,11 @@ package peers
 
 import (
 	"context"
-	"runtime"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/alitto/pond/v2"
-	"github.com/gevent-go/gevent"
-	"github.com/gevent-go/gevent/pool"
+	"github.com/gevent-go/gevent/internal/benchbatch"
 	"github.com/panjf2000/ants/v2"
 	concpool "github.com/sourcegraph/conc/pool"
 	"golang.org/x/sync/errgroup"
@@ -24,25 +20,16 @@ const (
 
 func identity(_ context.Context, x int) (int, error) { return x, nil }
 
-// batches runs f over b.N items in batches of at most 100,000, after an
-// untimed warm-up of b.N/10 items (at most 10,000) and a garbage collection,
-// as gevent's pool_map.py does.
+// batches runs f over b.N items like the library's pool_map benchmark
+// (benchbatch.Run: batches of 100,000 after gevent's warm-up), checking the
+// results.
 func batches(b *testing.B, f func(n int) []int) {
 	b.ReportAllocs()
-	run := func(n int) {
+	benchbatch.Run(b, batch, func(n int) {
 		if out := f(n); len(out) != n || (n > 1 && out[n-1] != n-1) {
 			b.Fatalf("got %d results", len(out))
 		}
-	}
-	if warm := min(b.N/10, 10_000); warm > 0 {
-		run(warm)
-	}
-	runtime.GC()
-	b.ResetTimer()
-	defer reportCPU(b)()
-	for done := 0; done < b.N; done += batch {
-		run(min(batch, b.N-done))
-	}
+	})
 }
 
 func count(n int) func(func(int) bool) {
@@ -53,21 +40,6 @@ func count(n int) func(func(int) bool) {
 			}
 		}
 	}
-}
-
-// BenchmarkPoolMapGevent is gevent-go's pool.Map on a Pool(100), run by the
-// hub's main greenlet.
-func BenchmarkPoolMapGevent(b *testing.B) {
-	gevent.Run(context.Background(), func(ctx context.Context) error {
-		batches(b, func(n int) []int {
-			out, err := pool.Map(ctx, pool.NewPool(limit), count(n), identity)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return out
-		})
-		return nil
-	})
 }
 
 // BenchmarkPoolMapErrgroup uses golang.org/x/sync/errgroup with SetLimit(100):
@@ -160,45 +132,4 @@ func BenchmarkPoolMapPond(b *testing.B) {
 		}
 		return out
 	})
-}
-
-// BenchmarkPoolMapRawGo is the raw-Go baseline: a goroutine per item, a
-// semaphore channel of 100, results in input order.
-func BenchmarkPoolMapRawGo(b *testing.B) {
-	batches(b, func(n int) []int {
-		sem := make(chan struct{}, limit)
-		out := make([]int, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			sem <- struct{}{}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				out[i], _ = identity(nil, i)
-				<-sem
-			}()
-		}
-		wg.Wait()
-		return out
-	})
-}
-
-// reportCPU reports the process's CPU time per op as cpu-ns/op, beside the
-// wall-clock ns/op: on a machine shared with other work it is the steadier
-// figure.
-func reportCPU(b *testing.B) (stop func()) {
-	start := cpuTime()
-	return func() {
-		if b.N > 0 {
-			b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
-		}
-	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
