@@ -2,7 +2,6 @@ package event_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"runtime"
 	"strconv"
@@ -100,6 +99,6 @@ func rss(b *testing.B) int64 {
 			return kb << 10
 		}
 	}
-	b.Fatal(errors.New("no VmRSS line in /proc/self/status"))
+	b.Fatal("no VmRSS line in /proc/self/status")
 	return 0
 }

@@ -121,7 +121,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *alsoProcs == *procs {
 		*alsoProcs = 0
 	}
-	rep := newReport(selected, mode, *count, *benchtime, describeMachine(root, *procs), *alsoProcs)
+	bt := *benchtime
+	if *quick {
+		bt = "each row's quick N (Nx)"
+	}
+	rep := newReport(selected, mode, *count, bt, describeMachine(root, *procs), *alsoProcs)
 
 	// gevent's column: run it if the interpreter has gevent; otherwise say
 	// how to install it and report the other columns.
@@ -158,16 +162,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	md := rep.markdown("")
 	fmt.Fprint(stdout, "\n"+md)
 	if *out != "" {
-		if err := writeOutputs(rep, *out); err != nil {
+		if err := save(rep, *out, root, publish, stderr); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "geventbench: wrote %s\n", filepath.Join(*out, "benchmarks.{md,json,png}"))
-	}
-	if publish {
-		if err := updateReadme(filepath.Join(root, "README.md"), rep); err != nil {
-			return err
-		}
-		fmt.Fprintln(stderr, "geventbench: updated README.md")
 	}
 	if fails := rep.failures(); len(fails) > 0 {
 		return fmt.Errorf("%d benchmark runs failed:\n%s", len(fails), strings.Join(fails, "\n"))
@@ -307,13 +304,22 @@ func rerender(path, root, out string, stdout, stderr io.Writer) error {
 	if publish {
 		out = filepath.Join(root, "docs")
 	}
-	if err := writeOutputs(rep, out); err != nil {
+	return save(rep, out, root, publish, stderr)
+}
+
+// save writes the outputs to dir and, when publishing, the README section.
+func save(rep *report, dir, root string, publish bool, stderr io.Writer) error {
+	if err := writeOutputs(rep, dir); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "geventbench: wrote %s\n", filepath.Join(out, "benchmarks.{md,json,png}"))
-	if publish {
-		return updateReadme(filepath.Join(root, "README.md"), rep)
+	fmt.Fprintf(stderr, "geventbench: wrote %s\n", filepath.Join(dir, "benchmarks.{md,json,png}"))
+	if !publish {
+		return nil
 	}
+	if err := updateReadme(filepath.Join(root, "README.md"), rep); err != nil {
+		return err
+	}
+	fmt.Fprintln(stderr, "geventbench: updated README.md")
 	return nil
 }
 

@@ -76,7 +76,11 @@ func (rr *rowResult) get(id string) *result {
 
 // costRatio is cost(a)/cost(b) of the medians, or nil.
 func (rr *rowResult) costRatio(a, b string) *float64 {
-	ra, rb := rr.get(a), rr.get(b)
+	return rr.ratioOf(rr.get(a), rr.get(b))
+}
+
+// ratioOf is cost(ra)/cost(rb) of the medians, or nil.
+func (rr *rowResult) ratioOf(ra, rb *result) *float64 {
 	if ra == nil || rb == nil || !ra.ok() || !rb.ok() || ra.Median <= 0 || rb.Median <= 0 {
 		return nil
 	}
@@ -220,12 +224,7 @@ func (rep *report) markdown(chart string) string {
 				continue
 			}
 			ours, raw := rr.Extra[0], rr.Extra[1]
-			var q *float64
-			if ours.ok() && raw.ok() {
-				v := rr.row.cost(ours.Median) / rr.row.cost(raw.Median)
-				q = &v
-			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", rr.Bench, rr.Unit, figure(ours), figure(raw), ratio(q))
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", rr.Bench, rr.Unit, figure(ours), figure(raw), ratio(rr.ratioOf(ours, raw)))
 		}
 	}
 	if chart != "" {

@@ -67,13 +67,10 @@ type row struct {
 	fullBenchtime string
 }
 
-// higherIsBetter reports whether the unit is a rate.
-func (r *row) higherIsBetter() bool { return r.unit == "req/s" }
-
 // cost turns a figure into a cost (time or bytes per op), so that ratios
 // read the same way on every row: above 1, the numerator is slower.
 func (r *row) cost(v float64) float64 {
-	if r.higherIsBetter() {
+	if r.unit == "req/s" { // a rate: higher is better
 		return 1 / v
 	}
 	return v

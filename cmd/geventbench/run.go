@@ -90,7 +90,7 @@ func (r *runner) runGo(rw *row, b goBench, procs int) (float64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, r.binary(b.pkg), args...)
-	cmd.Dir = r.pkgDir(b.pkg)
+	cmd.Dir = filepath.Join(r.root, b.pkg) // where go test would run it
 	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(procs))
 	out, err := cmd.CombinedOutput()
 	if r.verbose {
@@ -104,10 +104,6 @@ func (r *runner) runGo(rw *row, b goBench, procs int) (float64, error) {
 		return 0, fmt.Errorf("%s: no %s in its output:\n%s", b, rw.unit, out)
 	}
 	return v, nil
-}
-
-func (r *runner) pkgDir(pkg string) string {
-	return filepath.Join(r.root, pkg)
 }
 
 // benchLine matches a result line of go test -bench: the name (with a -N
