@@ -153,6 +153,19 @@ func (b *base) serve(ctx context.Context, c io.Closer, name string, body func(ct
 	return err
 }
 
+// listenAddr does ListenAndServe's checks and returns the address to listen
+// on (addr, or ":0" for an ephemeral port).
+func (b *base) listenAddr(ctx context.Context, addr string) (string, error) {
+	needHub(ctx, "ListenAndServe")
+	if b.closed() {
+		return "", ErrServerClosed
+	}
+	if addr == "" {
+		addr = ":0"
+	}
+	return addr, nil
+}
+
 func (b *base) closed() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -57,13 +57,9 @@ type packetConnKey struct{}
 // ListenAndServe listens on s.Addr with socket.ListenPacket and calls
 // Serve.
 func (s *DatagramServer) ListenAndServe(ctx context.Context) error {
-	needHub(ctx, "ListenAndServe")
-	if s.base.closed() {
-		return ErrServerClosed
-	}
-	addr := s.Addr
-	if addr == "" {
-		addr = ":0"
+	addr, err := s.base.listenAddr(ctx, s.Addr)
+	if err != nil {
+		return err
 	}
 	pc, err := socket.ListenPacket(ctx, "udp", addr)
 	if err != nil {

@@ -57,13 +57,9 @@ type StreamServer struct {
 
 // ListenAndServe listens on s.Addr with socket.Listen and calls Serve.
 func (s *StreamServer) ListenAndServe(ctx context.Context) error {
-	needHub(ctx, "ListenAndServe")
-	if s.base.closed() {
-		return ErrServerClosed
-	}
-	addr := s.Addr
-	if addr == "" {
-		addr = ":0"
+	addr, err := s.base.listenAddr(ctx, s.Addr)
+	if err != nil {
+		return err
 	}
 	l, err := socket.Listen(ctx, "tcp", addr)
 	if err != nil {
