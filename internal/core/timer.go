@@ -1,6 +1,7 @@
 package core
 
 import (
+	"math"
 	"time"
 )
 
@@ -120,13 +121,24 @@ func (h timerHeap) swap(i, j int) {
 	h[j].idx = int32(j + 1)
 }
 
+// deadlineAfter is now+d on the hub clock, with d < 0 counted as zero and
+// the sum saturated at math.MaxInt64: a duration near the maximum makes a
+// timer that never fires, instead of one whose deadline wraps into the past
+// and sorts before every other (context.WithTimeout behaves the same way).
+func deadlineAfter(now int64, d time.Duration) int64 {
+	if d <= 0 {
+		return now
+	}
+	if int64(d) > math.MaxInt64-now {
+		return math.MaxInt64
+	}
+	return now + int64(d)
+}
+
 // addTimer arms t to fire d from now. Safe from any goroutine: the heap has
 // its own lock, and a hub asleep past the new deadline is woken.
 func (h *Hub) addTimer(t *timer, d time.Duration) {
-	if d < 0 {
-		d = 0
-	}
-	t.when = h.clock.Now() + int64(d)
+	t.when = deadlineAfter(h.clock.Now(), d)
 	h.tmu.Lock()
 	if t.idx > 0 {
 		h.timers.remove(t)
@@ -144,10 +156,7 @@ func (h *Hub) addTimer(t *timer, d time.Duration) {
 // armTimer is addTimer for a timer that must not be armed already; it
 // reports false, doing nothing, if it is.
 func (h *Hub) armTimer(t *timer, d time.Duration) bool {
-	if d < 0 {
-		d = 0
-	}
-	when := h.clock.Now() + int64(d)
+	when := deadlineAfter(h.clock.Now(), d)
 	h.tmu.Lock()
 	if t.idx != 0 {
 		h.tmu.Unlock()
