@@ -22,9 +22,13 @@ import (
 // Start, Cancel and Pending may be called from any goroutine, but Start must
 // not race with itself.
 type Timeout struct {
-	tc  core.TimerCtx
-	d   time.Duration
-	err error
+	// tc is the context of the current (or last) start: first, and a
+	// fresh one for each start after a context was cancelled or its Done
+	// channel handed out, so that a context once cancelled stays cancelled.
+	tc    *core.TimerCtx
+	first core.TimerCtx
+	d     time.Duration
+	err   error
 }
 
 // NewTimeout returns a Timeout of d that is not started. On expiry its
@@ -32,27 +36,47 @@ type Timeout struct {
 // nil. Negative d counts as zero.
 func NewTimeout(d time.Duration, err error) *Timeout {
 	t := &Timeout{d: max(d, 0), err: err}
-	if err == nil {
-		t.tc.Init(t)
-	} else {
-		t.tc.Init(err)
+	t.tc = &t.first
+	t.tc.Init(t.cause())
+	return t
+}
+
+// cause is what the Timeout's contexts are cancelled with.
+func (t *Timeout) cause() error {
+	if t.err != nil {
+		return t.err
 	}
 	return t
 }
 
 // Start arms the timer and returns a context derived from ctx that is
 // cancelled when it expires. Starting a pending Timeout panics. A fired or
-// cancelled Timeout may be started again; the context of an earlier start
-// must no longer be in use then.
+// cancelled Timeout may be started again: it then hands out a new context
+// (one that was cancelled stays cancelled); a Timeout stopped with Cancel
+// before anything observed its context reuses it, which costs nothing.
+//
+// Started by a greenlet with its own context (or one derived from it), the
+// Timeout is also a scope of that greenlet: until Cancel, its expiry ends
+// whichever wait the greenlet is in, even one made with another context or
+// none (a socket Read): gevent's `with Timeout(s): sock.recv(n)`. Such an
+// expiry is delivered to the greenlet once; waits made with the returned
+// context keep failing, as any cancelled context does.
 func (t *Timeout) Start(ctx context.Context) context.Context {
+	if !t.tc.Reusable() {
+		if t.tc.Pending() {
+			panic("gevent: Timeout started while pending")
+		}
+		t.tc = new(core.TimerCtx)
+		t.tc.Init(t.cause())
+	}
 	if !t.tc.Start(ctx, t.d) {
 		panic("gevent: Timeout started while pending")
 	}
-	return &t.tc
+	return t.tc
 }
 
-// Cancel stops the timer if it is pending; the context stays uncancelled.
-// The Timeout may be started again.
+// Cancel stops the timer if it is pending and ends its scope; the context
+// stays uncancelled. The Timeout may be started again.
 func (t *Timeout) Cancel() { t.tc.Stop() }
 
 // Pending reports whether the timer is armed.

@@ -45,11 +45,12 @@ type Semaphore struct {
 	watchers  core.WaitList
 	// links are the OnReady callbacks, FIFO.
 	links core.CallbackList
-	// posted is set while a notification pass is queued on a hub and has
+	// posted is set while a notification pass is queued on passHub and has
 	// not run yet; passFn is that pass, made once (a method value
 	// allocates).
-	posted bool
-	passFn func()
+	posted  bool
+	passHub *core.Hub
+	passFn  func()
 }
 
 // NewSemaphore returns a semaphore with n free units. n < 0 panics.
@@ -138,20 +139,25 @@ func (s *Semaphore) notifyLocked() {
 		}
 		s.posted = true
 		f, h := s.passFn, w.Greenlet().Hub()
+		s.passHub = h
 		s.mu.Unlock()
 		h.Post(f) // on a closed hub, f runs here at once
 		return
 	}
-	links := s.passLocked()
+	links := s.passLocked(nil)
 	s.mu.Unlock()
 	core.RunCallbacks(links)
 }
 
-// pass is the notification pass queued on a hub by Release.
+// pass is the notification pass queued on a hub by Release. The greenlets of
+// that hub it wakes resume as soon as it returns, before anything queued
+// after the Release (gevent's notifier switches to each waiter in turn).
 func (s *Semaphore) pass() {
 	s.mu.Lock()
 	s.posted = false
-	links := s.passLocked()
+	h := s.passHub
+	s.passHub = nil
+	links := s.passLocked(h)
 	s.mu.Unlock()
 	core.RunCallbacks(links)
 }
@@ -159,13 +165,14 @@ func (s *Semaphore) pass() {
 // passLocked wakes, while units are free, every watcher, and acquirers one at
 // a time FIFO, handing each its unit as part of the wake. A waiter whose
 // Wake fails has given up and gets nothing. It returns the OnReady callbacks
-// to run (without mu) when units were free.
-func (s *Semaphore) passLocked() *core.Callback {
+// to run (without mu) when units were free. from is the hub running the pass
+// (see core.Waiter.WakeFrom), or nil.
+func (s *Semaphore) passLocked(from *core.Hub) *core.Callback {
 	if s.counter <= 0 {
 		return nil
 	}
 	for w := s.watchers.PopFront(); w != nil; w = s.watchers.PopFront() {
-		w.Wake()
+		w.WakeFrom(from)
 	}
 	links := s.links.TakeAll()
 	for s.counter > 0 {
@@ -173,7 +180,7 @@ func (s *Semaphore) passLocked() *core.Callback {
 		if w == nil {
 			break
 		}
-		if w.Wake() {
+		if w.WakeFrom(from) {
 			s.counter--
 		}
 	}

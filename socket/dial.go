@@ -45,7 +45,7 @@ func Dial(ctx context.Context, network, address string) (net.Conn, error) {
 		if c != nil {
 			c.Close()
 		}
-		return nil, &net.OpError{Op: "dial", Net: network, Err: cause}
+		return nil, &net.OpError{Op: "dial", Net: network, Err: asTimeout(cause)}
 	}
 	if err != nil {
 		return nil, err

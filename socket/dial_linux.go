@@ -58,7 +58,7 @@ func dialFast(ctx context.Context, h *core.Hub, g *core.G, network, address stri
 	raddr := net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(pn)))
 	c, err = connect(ctx, p, family, sa)
 	if err != nil {
-		return nil, &net.OpError{Op: "dial", Net: network, Addr: raddr, Err: err}, true
+		return nil, &net.OpError{Op: "dial", Net: network, Addr: raddr, Err: asTimeout(err)}, true
 	}
 	return newConn(h, c), nil, true
 }

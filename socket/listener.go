@@ -86,6 +86,7 @@ func (l *Listener) opError(err error) error {
 	if oe, ok := err.(*net.OpError); ok {
 		err = oe.Err
 	}
+	err = asTimeout(err)
 	return &net.OpError{Op: "accept", Net: l.net, Source: nil, Addr: l.addr, Err: err}
 }
 

@@ -147,7 +147,12 @@ func (l *listener) fire(cause error) {
 
 // cancel records cause (the first cause wins) and fires every listener. It
 // reports whether this call cancelled.
-func (c *canceler) cancel(cause error) bool {
+func (c *canceler) cancel(cause error) bool { return c.cancelFrom(cause, nil) }
+
+// cancelFrom is cancel run by a callback of hub from (see Waiter.WakeFrom):
+// the parked greenlets of from that it cancels resume right after that
+// callback.
+func (c *canceler) cancelFrom(cause error, from *Hub) bool {
 	c.mu.Lock()
 	if c.cause != nil {
 		c.mu.Unlock()
@@ -164,14 +169,14 @@ func (c *canceler) cancel(cause error) bool {
 		close(c.done)
 	}
 	if w := c.own.Load(); w != nil {
-		w.cancelGen(w.regGen.Load(), cause)
+		w.cancelGen(w.regGen.Load(), cause, from)
 	}
 	// Fire under the lock so that a listener's owner, which removes it under
 	// the same lock before reusing it, never sees a stale cancellation.
 	for l := c.head; l != nil; l = c.head {
 		c.unlinkLocked(l)
 		if l.w != nil {
-			l.w.Cancel(cause)
+			l.w.cancelGen(0, cause, from)
 		} else {
 			// AfterFunc callbacks run without the lock: they may be
 			// arbitrary code (a derived context cancelling its children).

@@ -97,6 +97,8 @@ type waitBlock struct {
 	w Waiter // reused for every wait
 	// t is the greenlet's own timer: its delayed start, then its sleeps.
 	t timer
+	// scopes are the timeouts the greenlet entered (scope.go).
+	scopes []scopeRef
 }
 
 // waits returns g's wait block, taking one from the hub's free list or
@@ -138,6 +140,8 @@ func (g *G) releaseWaits() {
 	}
 	g.wb = nil
 	wb.w.g, wb.t.g = nil, nil
+	clear(wb.scopes)
+	wb.scopes = wb.scopes[:0]
 	g.hub.freeWB = append(g.hub.freeWB, wb)
 }
 
@@ -429,8 +433,10 @@ func (g *G) unlinkLocked(l *Link) {
 
 // notifyLinks runs the links one at a time, popping each before calling it,
 // so that a link may unlink later ones or add new ones (which run in this
-// same pass).
-func (g *G) notifyLinks() {
+// same pass). from is the hub running the pass (nil when there is no loop
+// left): a joiner of that hub resumes right there, before the next link, as
+// gevent's notifier switches to each waiter in turn.
+func (g *G) notifyLinks(from *Hub) {
 	for {
 		g.mu.Lock()
 		l := g.links.head
@@ -441,14 +447,28 @@ func (g *G) notifyLinks() {
 		}
 		g.unlinkLocked(l)
 		fn := l.Fn // read now: the link's owner may reuse it once popped
-		if l.W != nil {
-			// Wake under the lock RemoveLink takes, so that a waiter that
+		var resume *G
+		if w := l.W; w != nil {
+			// Claim under the lock RemoveLink takes, so that a waiter that
 			// gave up and moved on is never woken by a stale link.
-			l.W.Wake()
+			if w.transition(0, waitWoken) {
+				if wg := w.g; wg != nil && from != nil && wg.hub == from && from.current == nil {
+					resume = wg
+				} else {
+					w.signal()
+				}
+			}
 		}
 		g.mu.Unlock()
+		if resume != nil {
+			from.switchTo(resume)
+		}
 		if fn != nil {
-			g.hub.runFunc(fn)
+			if from != nil {
+				from.runPass(fn)
+			} else {
+				g.hub.runFunc(fn)
+			}
 		}
 	}
 }

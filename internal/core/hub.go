@@ -97,6 +97,15 @@ type Hub struct {
 	dueTimeouts []*timer
 	current     *G
 	inCallback  bool // running a link callback, timer function or posted function
+	// inPass is set while the hub runs a callback between greenlets (a
+	// timer, the poller, a notification, a posted function): wake-ups it
+	// makes with WakeFrom collect the greenlets of this hub in direct, and
+	// the hub resumes them, in order, as soon as that callback returns.
+	inPass bool
+	direct []*G
+	// ioWoken holds the greenlets the poller woke, resumed after the timers
+	// of the same iteration (libev: timers before I/O).
+	ioWoken []*G
 	free        []*coro
 	freeWB      []*waitBlock // wait blocks of ended greenlets, for reuse
 	idlers      WaitList
@@ -171,7 +180,7 @@ func (h *Hub) ready(t task) {
 		h.mu.Unlock()
 		switch t.kind {
 		case taskNotify:
-			t.g.notifyLinks()
+			t.g.notifyLinks(nil)
 		case taskFunc:
 			h.runFunc(t.f)
 		}
@@ -247,13 +256,6 @@ func (h *Hub) scheduleLater(g *G, d int64) {
 	h.addTimer(t, time.Duration(d))
 }
 
-// startScheduled queues the start of a greenlet whose delay has passed.
-func (h *Hub) startScheduled(g *G) {
-	if g.State() == StateScheduled {
-		h.ready(task{g: g})
-	}
-}
-
 func (h *Hub) addLiveLocked(g *G) {
 	g.live = true
 	g.livePrev = nil
@@ -289,7 +291,7 @@ func (h *Hub) retire(g *G, notify bool) {
 	if notify {
 		if h.phase == phaseClosed {
 			h.mu.Unlock()
-			g.notifyLinks()
+			g.notifyLinks(nil)
 			return
 		}
 		h.runq = append(h.runq, task{g: g, kind: taskNotify})
@@ -418,12 +420,55 @@ func (h *Hub) Serve(ctx context.Context, main *G) {
 		if h.phase == phaseStopping && h.quiescent() {
 			return
 		}
-		events := h.poll()
-		fired := h.fireTimers()
-		if !events && !fired && h.idlers.Len() > 0 && h.runqEmpty() {
-			h.idlers.WakeAll()
-		}
+		h.iterate()
 	}
+}
+
+// iterate is the rest of one loop iteration after the callback drain, in
+// libev's order (reference §2.1): poll I/O; then, when neither a timer nor
+// I/O is due and no callback is queued, the idle waiters; then due timers in
+// deadline order; then the greenlets I/O woke; then the timeouts due, which
+// have the lower priority. Each woken greenlet resumes inside the step that
+// woke it.
+func (h *Hub) iterate() {
+	events := h.poll()
+	h.collectDue()
+	if !events && len(h.due) == 0 && len(h.ioWoken) == 0 && h.idlers.Len() > 0 && h.runqEmpty() {
+		h.inPass = true
+		h.idlers.WakeAllFrom(h)
+		h.inPass = false
+		h.resumeDirect()
+	}
+	h.fireDue(h.due)
+	h.due = h.due[:0]
+	for i, g := range h.ioWoken {
+		h.ioWoken[i] = nil
+		h.switchTo(g)
+	}
+	h.ioWoken = h.ioWoken[:0]
+	h.fireDue(h.dueTimeouts)
+	h.dueTimeouts = h.dueTimeouts[:0]
+}
+
+// runPass runs f as a hub callback and then resumes the greenlets it woke
+// with WakeFrom.
+func (h *Hub) runPass(f func()) {
+	h.inPass = true
+	h.runFunc(f)
+	h.inPass = false
+	h.resumeDirect()
+}
+
+// resumeDirect resumes, in wake-up order, the greenlets a callback woke with
+// WakeFrom. A resumed greenlet cannot add to the list (current is set while
+// it runs), so the list is stable.
+func (h *Hub) resumeDirect() {
+	for i := 0; i < len(h.direct); i++ {
+		g := h.direct[i]
+		h.direct[i] = nil
+		h.switchTo(g)
+	}
+	h.direct = h.direct[:0]
 }
 
 func (h *Hub) runqEmpty() bool {
@@ -467,7 +512,14 @@ func (h *Hub) poll() bool {
 	if timeout < 0 || timeout >= time.Millisecond {
 		h.trimCoros()
 	}
+	h.inPass = true
 	events := p.Poll(timeout)
+	h.inPass = false
+	if len(h.direct) > 0 {
+		h.ioWoken = append(h.ioWoken, h.direct...)
+		clear(h.direct)
+		h.direct = h.direct[:0]
+	}
 	if timeout != 0 {
 		h.mu.Lock()
 		h.sleeping.Store(false)
@@ -541,14 +593,10 @@ func (h *Hub) drain() {
 		switch t.kind {
 		case taskRun:
 			h.switchTo(t.g)
-			if t.g == h.main && h.phase == phaseRunning && t.g.Dead() {
-				// Main has returned: nothing queued after it may start.
-				h.beginStop()
-			}
 		case taskNotify:
-			t.g.notifyLinks()
+			t.g.notifyLinks(h)
 		case taskFunc:
-			h.runFunc(t.f)
+			h.runPass(t.f)
 		}
 		if n&63 == 0 {
 			now := h.clock.Now()
@@ -578,6 +626,10 @@ func (h *Hub) switchTo(g *G) {
 	if c := g.co; c.g == nil {
 		g.co = nil
 		h.putCoro(c)
+		if g == h.main && h.phase == phaseRunning {
+			// Main has returned: nothing queued after it may start.
+			h.beginStop()
+		}
 	}
 }
 
@@ -702,7 +754,7 @@ func (h *Hub) close() {
 	for _, t := range rest {
 		switch t.kind {
 		case taskNotify:
-			t.g.notifyLinks()
+			t.g.notifyLinks(nil)
 		case taskFunc:
 			h.runFunc(t.f)
 		}

@@ -196,13 +196,13 @@ func (h *Hub) nextTimer() (int64, bool) {
 	return h.timers[0].when, true
 }
 
-// fireTimers runs every timer due at the hub clock's current reading:
-// normal-priority timers first, in deadline order, then (after the work they
-// made runnable has run) the timeouts, as libev orders priority 0 before -1.
-// A due timer is marked pending (idx -1) until it fires, so that a greenlet
-// that runs in between can still disarm it: a timeout cancelled by the
-// greenlet its sleep woke is never delivered, as in gevent.
-func (h *Hub) fireTimers() bool {
+// collectDue moves every timer due at the hub clock's current reading to
+// h.due (sleeps, delayed starts, functions) or h.dueTimeouts (timeouts, which
+// libev runs after everything of priority 0). A due timer is marked pending
+// (idx -1) until it fires, so that a greenlet that runs in between can still
+// disarm it: a timeout cancelled by the greenlet its sleep woke is never
+// delivered, as in gevent.
+func (h *Hub) collectDue() {
 	now := h.clock.Now()
 	h.tmu.Lock()
 	for len(h.timers) > 0 && h.timers[0].when <= now {
@@ -216,15 +216,6 @@ func (h *Hub) fireTimers() bool {
 		}
 	}
 	h.tmu.Unlock()
-	fired := len(h.due) > 0 || len(h.dueTimeouts) > 0
-	h.fireDue(h.due)
-	h.due = h.due[:0]
-	if len(h.dueTimeouts) > 0 {
-		h.drain()
-		h.fireDue(h.dueTimeouts)
-		h.dueTimeouts = h.dueTimeouts[:0]
-	}
-	return fired
 }
 
 func (h *Hub) fireDue(due []*timer) {
@@ -242,15 +233,24 @@ func (h *Hub) fireDue(due []*timer) {
 	}
 }
 
+// fire runs one due timer. The greenlet it wakes or starts runs right here,
+// inside the timer's callback, as in gevent.
 func (h *Hub) fire(t *timer) {
 	switch t.kind {
 	case timerWake:
-		t.g.wb.w.Wake()
+		if g := t.g; g.wb.w.transition(0, waitWoken) {
+			h.switchTo(g)
+		}
 	case timerExpire:
-		t.tc.expire()
+		h.inPass = true
+		t.tc.expireFrom(h)
+		h.inPass = false
+		h.resumeDirect()
 	case timerStart:
-		h.startScheduled(t.g)
+		if g := t.g; g.State() == StateScheduled {
+			h.switchTo(g)
+		}
 	case timerFunc:
-		h.runFunc(t.f)
+		h.runPass(t.f)
 	}
 }

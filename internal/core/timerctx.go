@@ -31,6 +31,8 @@ type TimerCtx struct {
 	parentStop func() bool
 	// deadline is the wall-clock expiry of a runtime timer.
 	deadline time.Time
+	// scope is gen<<1 | active: tc as a timeout scope of g (scope.go).
+	scope atomic.Uint64
 }
 
 // Init prepares tc to deliver cause on expiry. It must be called once, before
@@ -43,12 +45,11 @@ func (tc *TimerCtx) Init(cause error) {
 }
 
 // Start (re)arms tc to expire d from now, with parent as its parent context,
-// and reports false (doing nothing) if tc is already pending. A previous
-// run's cancellation is forgotten: contexts returned by earlier starts must
-// no longer be in use.
+// and reports false (doing nothing) if tc is already pending. tc must be
+// Reusable.
 func (tc *TimerCtx) Start(parent context.Context, d time.Duration) bool {
-	if tc.cancelled.Load() || tc.hasDone.Load() {
-		tc.reset()
+	if !tc.Reusable() {
+		panic("gevent: internal error: TimerCtx restarted after it was cancelled or observed")
 	}
 	tc.parent = parent
 	if tc.values == nil || tc.values != parent {
@@ -58,7 +59,14 @@ func (tc *TimerCtx) Start(parent context.Context, d time.Duration) bool {
 	tc.hub = h
 	tc.g = GreenletOf(parent)
 	if h != nil {
-		return h.armTimer(&tc.t, d)
+		if !h.armTimer(&tc.t, d) {
+			return false
+		}
+		if g := tc.g; g != nil && h.current == g {
+			// Started by the greenlet itself: a scope of all its waits.
+			g.enterScope(tc)
+		}
+		return true
 	}
 	if d < 0 {
 		d = 0
@@ -76,25 +84,15 @@ func (tc *TimerCtx) Start(parent context.Context, d time.Duration) bool {
 	return true
 }
 
-// reset forgets a previous run's cancellation (slow path of Start).
-func (tc *TimerCtx) reset() {
-	tc.mu.Lock()
-	tc.cause = nil
-	tc.cancelled.Store(false)
-	tc.done = nil
-	tc.hasDone.Store(false)
-	tc.std.Store(nil)
-	stop := tc.parentStop
-	tc.parentStop = nil
-	tc.mu.Unlock()
-	if stop != nil {
-		stop()
-	}
-}
+// Reusable reports whether Start may arm tc again: it was never cancelled
+// and nobody holds its Done channel (a context must never become
+// un-cancelled, and a watcher of an old run must not see a new one).
+func (tc *TimerCtx) Reusable() bool { return !tc.cancelled.Load() && !tc.hasDone.Load() }
 
-// Stop disarms the timer without cancelling the context and reports whether
-// it was pending.
+// Stop disarms the timer without cancelling the context, ends its scope, and
+// reports whether it was pending.
 func (tc *TimerCtx) Stop() bool {
+	tc.leaveScope()
 	if tc.hub != nil {
 		return tc.hub.delTimer(&tc.t)
 	}
@@ -120,6 +118,7 @@ func (tc *TimerCtx) Pending() bool {
 func (tc *TimerCtx) CancelWith(cause error) {
 	tc.Stop()
 	tc.canceler.cancel(cause)
+	tc.dropParentWatch()
 }
 
 // Expired reports whether the context was cancelled by its own timer.
@@ -127,9 +126,27 @@ func (tc *TimerCtx) Expired() bool {
 	return tc.cancelled.Load() && tc.causeOf() == tc.self
 }
 
-func (tc *TimerCtx) expire() {
+func (tc *TimerCtx) expire() { tc.expireFrom(nil) }
+
+// expireFrom cancels tc with its own cause; from is the hub whose timer
+// fired (see Waiter.WakeFrom), or nil for a runtime timer.
+func (tc *TimerCtx) expireFrom(from *Hub) {
 	tc.rtArmed.Store(false)
-	tc.canceler.cancel(tc.self)
+	tc.canceler.cancelFrom(tc.self, from)
+	tc.dropParentWatch()
+}
+
+// dropParentWatch stops watching the parent once tc is cancelled: a
+// cancelled TimerCtx is never started again, and the watch would keep it
+// reachable from a long-lived parent.
+func (tc *TimerCtx) dropParentWatch() {
+	tc.mu.Lock()
+	stop := tc.parentStop
+	tc.parentStop = nil
+	tc.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 }
 
 // Deadline returns the timer's expiry, or the parent's when that is earlier.

@@ -58,6 +58,9 @@ type Waiter struct {
 	// nregs counts the cancellation registrations of the current Block
 	// (the first is embedded so that a wait does not allocate).
 	nregs int32
+	// scoped says the current Block also registered with its greenlet's
+	// timeout scopes (owner only).
+	scoped bool
 
 	// g is the parked greenlet; nil for a goroutine waiter.
 	g *G
@@ -136,7 +139,9 @@ func (w *Waiter) Greenlet() *G { return w.g }
 
 // Wake ends the wait successfully. It reports false when the waiter was no
 // longer waiting (it gave up or was already woken); the caller must then offer
-// what it had to someone else. Wake may be called from any goroutine.
+// what it had to someone else. Wake may be called from any goroutine. A woken
+// greenlet is queued at the back of its hub's callback queue; see WakeFrom for
+// wake-ups made by the hub itself.
 func (w *Waiter) Wake() bool {
 	if !w.transition(0, waitWoken) {
 		return false
@@ -145,19 +150,34 @@ func (w *Waiter) Wake() bool {
 	return true
 }
 
+// WakeFrom is Wake for code that hub h runs on its own goroutine between two
+// greenlets: a timer, a poller event, a link notification, a function posted
+// with Post. When w parks a greenlet of h, that greenlet resumes as soon as
+// the calling callback returns, before anything queued after it: gevent
+// resumes a waiter inside the callback that woke it (DESIGN §2). Anywhere
+// else it is Wake; h may be nil.
+func (w *Waiter) WakeFrom(h *Hub) bool {
+	if !w.transition(0, waitWoken) {
+		return false
+	}
+	w.signalFrom(h)
+	return true
+}
+
 // Cancel ends the wait with cause. It reports false when the waiter had
 // already been woken or cancelled. Any goroutine.
 func (w *Waiter) Cancel(cause error) bool {
-	return w.cancelGen(0, cause)
+	return w.cancelGen(0, cause, nil)
 }
 
-// cancelGen cancels the wait of generation gen (any, when 0).
-func (w *Waiter) cancelGen(gen uint64, cause error) bool {
+// cancelGen cancels the wait of generation gen (any, when 0); from is the
+// hub whose callback cancels, as for WakeFrom, or nil.
+func (w *Waiter) cancelGen(gen uint64, cause error, from *Hub) bool {
 	if !w.transition(gen, waitCancelled) {
 		return false
 	}
 	w.cause = cause
-	w.signal()
+	w.signalFrom(from)
 	return true
 }
 
@@ -167,6 +187,18 @@ func (w *Waiter) signal() {
 		return
 	}
 	w.ch <- struct{}{}
+}
+
+// signalFrom resumes w's greenlet right after the current callback of hub
+// from when it belongs to from and from is running a callback (inPass and
+// current are loop-only, and only from's own loop passes from), and
+// signals it the usual way otherwise.
+func (w *Waiter) signalFrom(from *Hub) {
+	if g := w.g; g != nil && from != nil && g.hub == from && from.inPass && from.current == nil {
+		from.direct = append(from.direct, g)
+		return
+	}
+	w.signal()
 }
 
 // Waiting reports whether the waiter is still waiting.
@@ -229,6 +261,14 @@ func (w *Waiter) Release() {
 // list, and stops at the first greenlet context (whose parent never cancels)
 // or at a foreign context, which is watched with context.AfterFunc.
 func (w *Waiter) register(ctx context.Context) (stop func() bool) {
+	stop = w.registerCtx(ctx)
+	if g := w.g; g != nil && g.wb != nil && len(g.wb.scopes) > 0 {
+		w.registerScopes(g.wb)
+	}
+	return stop
+}
+
+func (w *Waiter) registerCtx(ctx context.Context) (stop func() bool) {
 	for ctx != nil {
 		switch c := ctx.(type) {
 		case *G:
@@ -278,6 +318,12 @@ func (w *Waiter) listener() *listener {
 func (w *Waiter) unregister(stop func() bool) {
 	if w.g != nil {
 		w.g.own.CompareAndSwap(w, nil)
+		if w.scoped {
+			w.scoped = false
+			if waitState(w.state.Load()&3) == waitCancelled {
+				w.g.wb.scopeDelivered(w.cause)
+			}
+		}
 	}
 	if stop != nil {
 		stop()
@@ -374,9 +420,12 @@ func (l *WaitList) WakeOne() *Waiter {
 }
 
 // WakeAll wakes every waiter in FIFO order.
-func (l *WaitList) WakeAll() {
+func (l *WaitList) WakeAll() { l.WakeAllFrom(nil) }
+
+// WakeAllFrom is WakeAll with WakeFrom(h).
+func (l *WaitList) WakeAllFrom(h *Hub) {
 	for w := l.PopFront(); w != nil; w = l.PopFront() {
-		w.Wake()
+		w.WakeFrom(h)
 	}
 }
 

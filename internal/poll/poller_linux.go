@@ -28,6 +28,7 @@ const evfdIndex = -1
 type Poller struct {
 	epfd int
 	evfd int
+	hub  *core.Hub // the hub whose loop calls Poll
 
 	// notified is set by Wakeup and cleared when a Poll returns; waiting is
 	// set while Poll is (about to be) in a blocking epoll wait. Together they
@@ -68,6 +69,7 @@ func For(h *core.Hub) *Poller {
 	if err != nil {
 		return nil
 	}
+	p.hub = h
 	h.SetPoller(p)
 	return p
 }
@@ -132,7 +134,7 @@ func (p *Poller) Poll(timeout time.Duration) bool {
 	p.mu.Unlock()
 	io := len(p.ready) > 0
 	for i, r := range p.ready {
-		r.d.notify(r.events)
+		r.d.notify(r.events, p.hub)
 		p.ready[i] = readyDesc{}
 	}
 	p.ready = p.ready[:0]
@@ -377,14 +379,16 @@ func (d *Desc) Wait(ctx context.Context, mode Mode, deadline time.Time) error {
 	return err
 }
 
-// notify wakes the callers waiting for what events reports.
-func (d *Desc) notify(events uint32) {
+// notify wakes the callers waiting for what events reports. It runs in
+// Poll, on hub's loop: the greenlets it wakes resume in that iteration's I/O
+// step (core.Waiter.WakeFrom).
+func (d *Desc) notify(events uint32, hub *core.Hub) {
 	d.mu.Lock()
 	if events&(syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
-		d.readers.WakeAll()
+		d.readers.WakeAllFrom(hub)
 	}
 	if events&(syscall.EPOLLOUT|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
-		d.writers.WakeAll()
+		d.writers.WakeAllFrom(hub)
 	}
 	d.mu.Unlock()
 }
