@@ -34,6 +34,14 @@ func silentPeer(ctx context.Context, t *testing.T) (c net.Conn, peer net.Conn) {
 	if peer == nil {
 		t.Fatal("accept failed")
 	}
+	// A Read that the scope fails to interrupt would wait for ever: the
+	// watchdog closes both ends, so such a regression fails the test.
+	watchdog := time.AfterFunc(10*time.Second, func() {
+		t.Error("watchdog: a socket call was not interrupted; closing the connection")
+		c.Close()
+		peer.Close()
+	})
+	t.Cleanup(func() { watchdog.Stop() })
 	return c, peer
 }
 
@@ -158,6 +166,11 @@ func TestTimeoutScopeReachesAcceptAndWrite(t *testing.T) {
 			return err
 		}
 		defer ln.Close()
+		watchdog := time.AfterFunc(10*time.Second, func() {
+			t.Error("watchdog: Accept was not interrupted; closing the listener")
+			ln.Close()
+		})
+		defer watchdog.Stop()
 		_, err = gevent.WithTimeoutFunc(ctx, 20*time.Millisecond, func(ctx context.Context) (net.Conn, error) {
 			return ln.Accept()
 		})
