@@ -325,7 +325,7 @@ func TestConcurrentKillJoinRace(t *testing.T) {
 	for range 20 {
 		g := gevent.Spawn(a.Context(), sleeper)
 		var links atomic.Int32
-		g.Link(func(*gevent.Greenlet[struct{}]) { links.Add(1) })
+		g.RawLink(func(*gevent.Greenlet[struct{}]) { links.Add(1) })
 		var wg sync.WaitGroup
 		for k := range 4 {
 			wg.Add(1)

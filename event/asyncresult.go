@@ -137,7 +137,7 @@ func (r *AsyncResult[T]) OnReady(f func()) (remove func() bool) {
 // it was still pending. To copy only successes or only failures, use g's
 // LinkValue or LinkException with Set or SetError.
 func (r *AsyncResult[T]) SetFrom(g *gevent.Greenlet[T]) (unlink func() bool) {
-	return g.Link(func(g *gevent.Greenlet[T]) {
+	return g.RawLink(func(g *gevent.Greenlet[T]) {
 		v, err, _ := g.TryGet()
 		if err != nil {
 			r.SetError(err)

@@ -335,7 +335,7 @@ func TestSemaphoreOnReadyAndWaitables(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		// gevent's issue 1287: waiting on a ready semaphore returns at once.
 		free := lock.NewSemaphore(1)
-		if got, err := gevent.Wait(ctx, []gevent.Waitable{free}, 0); err != nil || len(got) != 1 {
+		if got, err := gevent.Wait(ctx, []gevent.Waitable{free}); err != nil || len(got) != 1 {
 			return fmt.Errorf("Wait(ready semaphore) = %v, %v", got, err)
 		}
 		// Iwait over an Event and a Semaphore, made ready in turn by
@@ -349,7 +349,7 @@ func TestSemaphoreOnReadyAndWaitables(t *testing.T) {
 			return nil
 		})
 		var order []gevent.Waitable
-		for w := range gevent.Iwait(ctx, &ev, &s) {
+		for w := range gevent.Iwait(ctx, []gevent.Waitable{&ev, &s}) {
 			order = append(order, w)
 		}
 		if len(order) != 2 || order[0] != gevent.Waitable(&s) || order[1] != gevent.Waitable(&ev) {

@@ -436,7 +436,8 @@ func (g *Group) kill(t gevent.Task, opts []gevent.KillOption) {
 	if testHookKill != nil {
 		testHookKill(t)
 	}
-	gevent.Kill(t, opts...)
+	// Kill without yielding (KillNoWait): the caller decides how to wait.
+	gevent.Kill(context.Background(), t, append(opts[:len(opts):len(opts)], gevent.KillNoWait())...)
 }
 
 // settle waits until the OnReady callbacks already registered on the dead
@@ -450,7 +451,7 @@ func settle(ctx context.Context, dead []gevent.Task) {
 	for i, t := range dead {
 		objs[i] = t
 	}
-	_, _ = gevent.Wait(context.WithoutCancel(ctx), objs, 0)
+	_, _ = gevent.Wait(context.WithoutCancel(ctx), objs)
 }
 
 // limiter is a Pool's slot accounting, guarded by its Group's mu. Its zero

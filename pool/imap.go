@@ -148,7 +148,7 @@ func (st *imap[In, Out]) produce(ctx context.Context) (struct{}, error) {
 			// The loop ended while we spawned, perhaps after stop looked
 			// for work to kill: gl has not run yet (it is queued behind
 			// us on our hub), so this kill means it never will.
-			gevent.Kill(gl)
+			gevent.Kill(ctx, gl, gevent.KillNoWait())
 			return struct{}{}, core.Cause(ctx)
 		}
 	}
@@ -288,7 +288,7 @@ func (st *imap[In, Out]) stop(ctx context.Context, prod *gevent.Greenlet[struct{
 	st.stopped = true
 	st.done, st.pending = nil, nil
 	st.mu.Unlock()
-	gevent.Kill(prod)
+	gevent.Kill(ctx, prod, gevent.KillNoWait())
 	var ts []gevent.Task
 	for _, t := range st.g.hooked(st) {
 		if !t.Dead() {

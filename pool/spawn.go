@@ -107,7 +107,7 @@ func Apply[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, e
 	}
 	v, err := gl.Get(ctx)
 	if err != nil && !gl.Dead() {
-		gevent.Kill(gl)
+		gevent.Kill(ctx, gl, gevent.KillNoWait())
 	}
 	return v, err
 }
