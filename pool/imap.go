@@ -48,8 +48,19 @@ func ImapUnordered[In, Out any](ctx context.Context, s Spawner, items iter.Seq[I
 }
 
 func imapSeq[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn func(context.Context, In) (Out, error), ordered bool, opts []MapOption) iter.Seq2[Out, error] {
+	what := "ImapUnordered"
+	if ordered {
+		what = "Imap"
+	}
+	if ctx == nil {
+		panic("gevent: pool: " + what + ": nil ctx")
+	}
+	checkSpawner(s, what)
+	if items == nil {
+		panic("gevent: pool: " + what + ": nil items")
+	}
 	if fn == nil {
-		panic("gevent: pool: Imap with a nil function")
+		panic("gevent: pool: " + what + ": nil fn")
 	}
 	var c mapConfig
 	for _, o := range opts {

@@ -45,10 +45,14 @@ func funcName(g *G) string {
 	if v.Kind() != reflect.Func || v.IsNil() {
 		return ""
 	}
-	if f := runtime.FuncForPC(v.Pointer()); f != nil {
-		return f.Name()
+	f := runtime.FuncForPC(v.Pointer())
+	if f == nil {
+		return ""
 	}
-	return ""
+	// The package's import path up to its last element says little that
+	// the package name does not: "pkg.Func.func1".
+	name := f.Name()
+	return name[strings.LastIndex(name, "/")+1:]
 }
 
 // failureAttrs describes a failed greenlet (nil: a callback) and its error
