@@ -20,8 +20,10 @@ type HubOption func(*core.Options)
 
 // WithErrorHandler replaces the default error report (log/slog): f is called
 // on the hub once for each greenlet that fails (an error other than
-// ErrGreenletExit) and once for each link callback that panics (t is nil
-// then). f must not block.
+// ErrGreenletExit), except Run's main, whose error Run returns, and once for
+// each RawLink or OnReady callback that panics. t is nil for a callback and
+// for a greenlet without a handle (SpawnRaw's, a Link callback's). f must
+// not block.
 func WithErrorHandler(f func(t Task, err error)) HubOption {
 	if f == nil {
 		panic("gevent: WithErrorHandler: nil f")
