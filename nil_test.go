@@ -75,6 +75,14 @@ func TestNilArgumentsPanicAtTheCall(t *testing.T) {
 		{"gevent: Greenlet.RawLink: nil fn", func() { g.RawLink(nil) }},
 		{"gevent: Greenlet.OnReady: nil f", func() { g.OnReady(nil) }},
 		{"gevent: AddSpawnCallback: nil f", func() { gevent.AddSpawnCallback(nil) }},
+		{"gevent: WithTimeout: nil ctx", func() { gevent.WithTimeout(nilCtx, time.Second) }},
+		{"gevent: Timeout.Start: nil ctx", func() { gevent.NewTimeout(time.Second, nil).Start(nilCtx) }},
+		{"gevent: WithTimeoutFunc: nil ctx", func() { gevent.WithTimeoutFunc(nilCtx, time.Second, body) }},
+		{"gevent: WithTimeoutFunc: nil fn", func() { gevent.WithTimeoutFunc[int](ctx, time.Second, nil) }},
+		{"gevent: Blocking: nil ctx", func() { gevent.Blocking(nilCtx, body) }},
+		{"gevent: Blocking: nil fn", func() { gevent.Blocking[int](ctx, nil) }},
+		{"gevent: SignalHandler: nil ctx", func() { gevent.SignalHandler(nilCtx, nil, func(context.Context) {}) }},
+		{"gevent: SignalHandler: nil fn", func() { gevent.SignalHandler(ctx, nil, nil) }},
 		{"gevent: WithErrorHandler: nil f", func() { gevent.WithErrorHandler(nil) }},
 	} {
 		if got := panicMessage(c.f); got != c.want {
