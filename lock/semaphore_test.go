@@ -54,7 +54,7 @@ func TestNewSemaphoreNegative(t *testing.T) {
 	wantPanic(t, "gevent: NewSemaphore with a negative count", func() { lock.NewSemaphore(-1) })
 	wantPanic(t, "gevent: NewBoundedSemaphore with a negative count", func() { lock.NewBoundedSemaphore(-1) })
 	var s lock.Semaphore
-	wantPanic(t, "gevent: OnReady with a nil function", func() { s.OnReady(nil) })
+	wantPanic(t, "gevent: lock: OnReady: nil f", func() { s.OnReady(nil) })
 }
 
 func TestSemaphoreZeroValue(t *testing.T) {
