@@ -17,9 +17,9 @@ func TestSpawnRunsInFIFOOrderThenSpawner(t *testing.T) {
 	var log logger
 	run(t, func(ctx context.Context) error {
 		for _, name := range []string{"a", "b", "c"} {
-			gevent.Spawn(ctx, func(context.Context) (struct{}, error) {
+			gevent.Go(ctx, func(context.Context) error {
 				log.add("%s", name)
-				return struct{}{}, nil
+				return nil
 			})
 		}
 		log.add("spawned")
@@ -38,13 +38,13 @@ func TestYieldInterleaves(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var tasks []gevent.Task
 		for _, name := range []string{"1", "2"} {
-			tasks = append(tasks, gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			tasks = append(tasks, gevent.Go(ctx, func(ctx context.Context) error {
 				log.add("%sA", name)
 				if err := gevent.Yield(ctx); err != nil {
-					return struct{}{}, err
+					return err
 				}
 				log.add("%sB", name)
-				return struct{}{}, nil
+				return nil
 			}))
 		}
 		_, err := gevent.JoinAll(ctx, tasks)
@@ -153,11 +153,11 @@ func TestKillSleepingGreenlet(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var sleepErr error
 		started, deferred := false, false
-		g := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		g := gevent.Go(ctx, func(ctx context.Context) error {
 			started = true
 			defer func() { deferred = true }()
 			sleepErr = gevent.Sleep(ctx, time.Hour)
-			return struct{}{}, sleepErr
+			return sleepErr
 		})
 		gevent.Yield(ctx) // g starts and parks
 		if !started {
@@ -216,14 +216,14 @@ func TestKillIsLevelTriggered(t *testing.T) {
 		var errs []error
 		var cleanupErr error
 		var cleanupTook time.Duration
-		g := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		g := gevent.Go(ctx, func(ctx context.Context) error {
 			errs = append(errs, gevent.Sleep(ctx, time.Hour))
 			errs = append(errs, gevent.Sleep(ctx, time.Hour)) // ignored the kill
 			errs = append(errs, gevent.Yield(ctx))
 			start := time.Now()
 			cleanupErr = gevent.Sleep(context.WithoutCancel(ctx), 3*time.Millisecond)
 			cleanupTook = time.Since(start)
-			return struct{}{}, nil
+			return nil
 		})
 		gevent.Yield(ctx)
 		g.Kill(ctx)
@@ -297,10 +297,10 @@ func TestKillSelfDoesNotWait(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var self *gevent.Greenlet[struct{}]
 		var err error
-		self = gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		self = gevent.Go(ctx, func(ctx context.Context) error {
 			self.Kill(ctx) // must not deadlock waiting for itself
 			err = gevent.Yield(ctx)
-			return struct{}{}, err
+			return err
 		})
 		if e := self.Join(ctx); e != nil {
 			return e
@@ -316,11 +316,11 @@ func TestKillSelfDoesNotWait(t *testing.T) {
 func TestKillTimeoutReturnsWithGreenletAlive(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		release := false
-		g := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		g := gevent.Go(ctx, func(ctx context.Context) error {
 			for !release {
 				gevent.Sleep(context.WithoutCancel(ctx), time.Millisecond)
 			}
-			return struct{}{}, nil
+			return nil
 		})
 		gevent.Yield(ctx)
 		g.Kill(ctx, gevent.KillTimeout(5*time.Millisecond))
@@ -767,9 +767,9 @@ func TestParent(t *testing.T) {
 			t.Fatal("Current(main ctx) = nil")
 		}
 		var child *gevent.Greenlet[struct{}]
-		parent := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		parent := gevent.Go(ctx, func(ctx context.Context) error {
 			child = gevent.Spawn(ctx, noop)
-			return struct{}{}, child.Join(ctx)
+			return child.Join(ctx)
 		})
 		parent.Join(ctx)
 		if parent.Parent() != main {
@@ -899,7 +899,7 @@ func TestStartLater(t *testing.T) {
 func TestNegativeDurationsCountAsZero(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var log logger
-		gevent.Spawn(ctx, func(context.Context) (struct{}, error) { log.add("other"); return struct{}{}, nil })
+		gevent.Go(ctx, func(context.Context) error { log.add("other"); return nil })
 		if err := gevent.Sleep(ctx, -1); err != nil {
 			t.Errorf("Sleep(-1) = %v", err)
 		}
@@ -957,7 +957,7 @@ func TestMisusePanics(t *testing.T) {
 func TestKillUnstartedDoesNotSwitch(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		ran := false
-		gevent.Spawn(ctx, func(context.Context) (struct{}, error) { ran = true; return struct{}{}, nil })
+		gevent.Go(ctx, func(context.Context) error { ran = true; return nil })
 		g := gevent.Spawn(ctx, noop)
 		g.Kill(ctx)
 		if ran {
@@ -966,7 +966,7 @@ func TestKillUnstartedDoesNotSwitch(t *testing.T) {
 		dead := gevent.Spawn(ctx, noop)
 		dead.Join(ctx)
 		ran = false
-		gevent.Spawn(ctx, func(context.Context) (struct{}, error) { ran = true; return struct{}{}, nil })
+		gevent.Go(ctx, func(context.Context) error { ran = true; return nil })
 		dead.Kill(ctx)
 		if ran {
 			t.Error("Kill of a dead greenlet switched to the hub")
@@ -980,10 +980,10 @@ func TestKillUnstartedDoesNotSwitch(t *testing.T) {
 func TestKillDuringYieldSeenAtNextSwitchPoint(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var yieldErr, sleepErr error
-		g := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		g := gevent.Go(ctx, func(ctx context.Context) error {
 			yieldErr = gevent.Yield(ctx)
 			sleepErr = gevent.Sleep(ctx, time.Hour)
-			return struct{}{}, sleepErr
+			return sleepErr
 		})
 		gevent.Yield(ctx) // g starts and yields: its resumption is queued
 		g.Kill(ctx)

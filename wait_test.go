@@ -64,9 +64,9 @@ func TestJoinAllRaiseErrorFirstToFail(t *testing.T) {
 func TestJoinAllRaiseErrorIgnoresGreenletExit(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		killed := gevent.Spawn(ctx, sleeper)
-		ok := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		ok := gevent.Go(ctx, func(ctx context.Context) error {
 			gevent.Yield(ctx)
-			return struct{}{}, nil
+			return nil
 		})
 		unstarted := gevent.Spawn(ctx, noop)
 		unstarted.Kill(ctx)
@@ -220,7 +220,7 @@ func TestIwaitReadyObjectsInListOrder(t *testing.T) {
 func TestIwaitBreakRemovesCallbacks(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		f1, f2, f3 := &flag{}, &flag{}, &flag{}
-		gevent.Spawn(ctx, func(context.Context) (struct{}, error) { f1.Set(); return struct{}{}, nil })
+		gevent.Go(ctx, func(context.Context) error { f1.Set(); return nil })
 		n := 0
 		for w := range gevent.Iwait(ctx, []*flag{f1, f2, f3}) {
 			n++
@@ -275,7 +275,7 @@ func TestIwaitBuffersReadyDuringBody(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		fs := []*flag{{}, {}, {}}
 		objs := []gevent.Waitable{fs[0], fs[1], fs[2]}
-		gevent.Spawn(ctx, func(context.Context) (struct{}, error) { fs[1].Set(); return struct{}{}, nil })
+		gevent.Go(ctx, func(context.Context) error { fs[1].Set(); return nil })
 		var got []gevent.Waitable
 		for w := range gevent.Iwait(ctx, objs) {
 			got = append(got, w)
@@ -361,10 +361,10 @@ func TestWaitFromGoroutine(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- h.Serve(context.Background()) }()
 	f := &flag{}
-	gevent.Spawn(h.Context(), func(ctx context.Context) (struct{}, error) {
+	gevent.Go(h.Context(), func(ctx context.Context) error {
 		gevent.Yield(ctx)
 		f.Set()
-		return struct{}{}, nil
+		return nil
 	})
 	got, err := gevent.Wait(context.Background(), []gevent.Waitable{f})
 	if err != nil || len(got) != 1 {
@@ -387,7 +387,7 @@ func TestKillAll(t *testing.T) {
 		b := gevent.Spawn(ctx, body)
 		gevent.Yield(ctx)
 		ran := false
-		unstarted := gevent.Spawn(ctx, func(context.Context) (struct{}, error) { ran = true; return struct{}{}, nil })
+		unstarted := gevent.Go(ctx, func(context.Context) error { ran = true; return nil })
 		tasks := []gevent.Task{a, unstarted, b}
 		if err := gevent.KillAll(ctx, tasks); err != nil {
 			t.Errorf("KillAll = %v", err)
@@ -428,11 +428,11 @@ func TestKillAllCustomErrorNoWait(t *testing.T) {
 func TestKillAllTimeoutReturnsError(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		release := false
-		stubborn := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		stubborn := gevent.Go(ctx, func(ctx context.Context) error {
 			for !release {
 				gevent.Sleep(context.WithoutCancel(ctx), time.Millisecond)
 			}
-			return struct{}{}, nil
+			return nil
 		})
 		gevent.Yield(ctx)
 		err := gevent.KillAll(ctx, []gevent.Task{stubborn}, gevent.KillTimeout(3*time.Millisecond))
