@@ -806,6 +806,30 @@ func spawnHere(ctx context.Context) *gevent.Greenlet[struct{}] {
 	return gevent.Spawn(ctx, noop, gevent.WithSpawnStack())
 }
 
+func goHere(ctx context.Context) *gevent.Greenlet[struct{}] {
+	return gevent.Go(ctx, func(context.Context) error { return nil }, gevent.WithSpawnStack())
+}
+
+// The recorded stack starts at the caller of the spawn function, whichever
+// it is, with the hub option too.
+func TestSpawnStackStartsAtTheCaller(t *testing.T) {
+	check := func(what string, g *gevent.Greenlet[struct{}], want string) {
+		if s := g.SpawnStack(); len(s) == 0 || !strings.HasSuffix(s[0].Function, want) {
+			t.Errorf("%s: SpawnStack() = %v, want it to start at %s", what, s, want)
+		}
+	}
+	run(t, func(ctx context.Context) error {
+		check("Spawn", spawnHere(ctx), ".spawnHere")
+		check("Go", goHere(ctx), ".goHere")
+		return nil
+	})
+	run(t, func(ctx context.Context) error {
+		check("hub option, Spawn", gevent.Spawn(ctx, noop), ".TestSpawnStackStartsAtTheCaller.func3")
+		check("hub option, Go", gevent.Go(ctx, func(context.Context) error { return nil }), ".TestSpawnStackStartsAtTheCaller.func3")
+		return nil
+	}, gevent.WithSpawnStacks())
+}
+
 func TestSpawnStack(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		g := spawnHere(ctx)
