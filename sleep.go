@@ -71,7 +71,8 @@ func Idle(ctx context.Context) error {
 }
 
 // Current returns the greenlet running on ctx's hub (gevent's getcurrent),
-// or nil from a plain goroutine or a greenlet started by SpawnRaw.
+// or nil from a plain goroutine or a greenlet without a handle (started by
+// SpawnRaw, or running a Link callback).
 func Current(ctx context.Context) Task {
 	if ctx == nil {
 		panic("gevent: Current: nil ctx")
