@@ -138,7 +138,7 @@ func (r *AsyncResult[T]) OnReady(f func()) (remove func() bool) {
 // SetFrom makes g's outcome the result once g has ended (gevent's
 // g.link(async_result)): its value through Set when it returns a nil error,
 // its error through SetError otherwise (gevent.ErrGreenletExit after a
-// default kill). The result is set from g's link callback, on g's hub, after
+// default kill). The result is set from g's RawLink callback, on g's hub, after
 // the greenlets already queued there. unlink cancels that and reports whether
 // it was still pending. To copy only successes or only failures, use g's
 // LinkValue or LinkException with Set or SetError.
