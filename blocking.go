@@ -23,8 +23,11 @@ const maxBlockingWorkers = 64
 // dropped. The hub does not finish stopping until running workers return.
 // From a plain goroutine, Blocking simply calls fn.
 func Blocking[T any](ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
+	if ctx == nil {
+		panic("gevent: Blocking: nil ctx")
+	}
 	if fn == nil {
-		panic("gevent: Blocking with a nil function")
+		panic("gevent: Blocking: nil fn")
 	}
 	var zero T
 	if err := core.Cause(ctx); err != nil {

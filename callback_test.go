@@ -9,7 +9,7 @@ import (
 	"github.com/gevent-go/gevent"
 )
 
-// A link callback runs on the hub, not in a greenlet: a blocking call made
+// A RawLink callback runs on the hub, not in a greenlet: a blocking call made
 // there with a greenlet's context would block the hub's goroutine forever, so
 // it panics with a clear message instead (gevent raises
 // BlockingSwitchOutError), which the hub reports, and the hub keeps running.
@@ -20,10 +20,10 @@ func TestBlockingCallInLinkCallbackPanics(t *testing.T) {
 			return 0, gevent.Sleep(ctx, time.Hour)
 		})
 		done := gevent.Spawn(ctx, func(context.Context) (int, error) { return 1, nil })
-		done.Link(func(*gevent.Greenlet[int]) {
+		done.RawLink(func(*gevent.Greenlet[int]) {
 			other.Join(ctx) // would wait on the hub's own goroutine
 		})
-		done.Link(func(*gevent.Greenlet[int]) {
+		done.RawLink(func(*gevent.Greenlet[int]) {
 			gevent.Sleep(ctx, time.Second)
 		})
 		if err := done.Join(ctx); err != nil {

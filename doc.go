@@ -3,7 +3,7 @@
 // kill, join, get and link callbacks, run by a hub; with gevent's spawn
 // helpers, Timeout, JoinAll, KillAll, Wait and Iwait, and eventlet/guv's
 // greenthread API (SpawnRaw is spawn_n, SpawnLater is spawn_after, Cancel is
-// cancel). Subpackages hold events, queues, locks, pools, cooperative
+// cancel, Kill is kill, Link with a closure is link(func, *curried)). Subpackages hold events, queues, locks, pools, cooperative
 // sockets and servers.
 //
 // # The model
@@ -17,10 +17,16 @@
 // Run starts a hub on the calling goroutine with a main greenlet:
 //
 //	err := gevent.Run(ctx, func(ctx context.Context) error {
-//		g := gevent.Spawn(ctx, work)
+//		g := gevent.Spawn(ctx, work) // work returns (T, error): g.Get gives both
+//		gevent.Go(ctx, job)          // job returns only an error
 //		v, err := g.Get(ctx)
 //		...
 //	})
+//
+// Run must be called from a plain goroutine: called from a greenlet (or a
+// hub callback) it panics, because a second loop on the first hub's
+// goroutine would stop that hub until it returned. Run a second hub on a
+// goroutine of its own.
 //
 // A greenlet's function receives a context that identifies it; every call
 // that may switch takes that context first (Sleep, Yield, Join, Get, Wait,
@@ -49,8 +55,18 @@
 // context.WithTimeout and WithCancel contexts are honoured at every switch
 // point too. A panic ends the greenlet with a *PanicError (WithPanicCrash
 // crashes instead); each failure is reported once to the hub's error
-// handler (log/slog by default). A wait of the main greenlet that nothing
-// can complete returns ErrLoopExit instead of hanging.
+// handler, except the main greenlet's, which Run returns. The default
+// handler logs with log/slog: the greenlet's name (its function's name when
+// it has none of its own), its function, its ID, a number never reused in
+// the process (uid), the error and, for a panic, the stack as one attribute
+// per frame. A wait of the main greenlet that nothing can complete returns
+// ErrLoopExit instead of hanging.
+//
+// A duration of zero or less means no time at all, everywhere: Sleep(0) is
+// Yield, WithTimeout(ctx, 0) expires at once, and KillTimeout(0) does not
+// wait. nil where a value is required (a context, a function, a *Greenlet,
+// an element of JoinAll, KillAll, Wait or Iwait) panics at the call with a
+// message of the form "gevent: <function>: nil <argument>".
 //
 // Errors satisfy the standard sentinels: ErrGreenletExit and a killed
 // greenlet's ctx.Err() satisfy errors.Is(err, context.Canceled); a *Timeout
@@ -68,10 +84,13 @@
 // for network I/O, and Blocking to run any other blocking code on a worker
 // goroutine while the greenlet parks.
 //
-// Link callbacks run on the hub itself, between greenlets: a blocking call
-// made there with a greenlet's context panics with a "gevent: blocking call
-// inside a hub callback" message (gevent raises BlockingSwitchOutError); spawn
-// a greenlet for work that must wait.
+// Link, LinkValue and LinkException callbacks run in new greenlets and may
+// block, as gevent's links do. RawLink callbacks (gevent's rawlink), the
+// OnReady callbacks of Waitables and the error handler run on the hub
+// itself, between greenlets: a blocking call made there with a greenlet's
+// context panics with a "gevent: blocking call inside a hub callback"
+// message (gevent raises BlockingSwitchOutError); use Link, or spawn a
+// greenlet, for work that must wait.
 //
 // # Goroutines, hubs and contexts
 //
@@ -111,9 +130,18 @@
 //   - Greenlets carry a typed result: Greenlet[T].
 //   - Run kills and joins every greenlet still alive before it returns
 //     (their deferred calls run); gevent abandons them when main exits.
-//   - Link callbacks run on the hub and must not block (gevent runs link
-//     callbacks in new greenlets; ours are its rawlinks).
+//   - A Link callback's greenlet is spawned by the link notification and
+//     starts after the RawLink callbacks of that notification; gevent
+//     switches to it at once. Link greenlets still start in registration
+//     order. A link greenlet spawned while the hub stops (after Run's main
+//     returned) is killed before it starts, like any greenlet spawned then.
+//   - The module-level Kill yields once after the kill, as guv's kill does
+//     (gevent's kill, which never switches, is Kill with KillNoWait).
 //   - IDs are freed when the greenlet ends, not when it is garbage-collected.
+//   - A greenlet's value is the zero value unless it succeeded (gevent's is
+//     None), and Get returns the value and the error together.
+//   - Alive is gevent's bool(g) and its deprecated started; there is no
+//     Started method.
 //   - A greenlet's context carries its spawner's values but not its
 //     cancellation or deadline: a greenlet outlives its spawner, as in gevent.
 //     Its context is cancelled (ErrGreenletDone) when its function returns.

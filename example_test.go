@@ -7,17 +7,18 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/event"
 )
 
 // Greenlets start in spawn order, each running until its next switch point.
 func ExampleSpawn() {
 	gevent.Run(context.Background(), func(ctx context.Context) error {
 		for _, name := range []string{"a", "b"} {
-			gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			gevent.Go(ctx, func(ctx context.Context) error {
 				fmt.Println(name, "step 1")
 				gevent.Yield(ctx)
 				fmt.Println(name, "step 2")
-				return struct{}{}, nil
+				return nil
 			})
 		}
 		sq := gevent.Spawn(ctx, func(ctx context.Context) (int, error) { return 7 * 7, nil })
@@ -37,11 +38,11 @@ func ExampleSpawn() {
 // deferred calls and waits until it is dead.
 func ExampleGreenlet_Kill() {
 	gevent.Run(context.Background(), func(ctx context.Context) error {
-		g := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		g := gevent.Go(ctx, func(ctx context.Context) error {
 			defer fmt.Println("cleaned up")
 			err := gevent.Sleep(ctx, time.Hour)
 			fmt.Println("sleep:", err)
-			return struct{}{}, err
+			return err
 		})
 		gevent.Yield(ctx) // let it start and park
 		g.Kill(ctx)
@@ -89,66 +90,73 @@ func ExampleJoinAll() {
 			return 0, errors.New("fast failure")
 		})
 		ok := gevent.Spawn(ctx, func(ctx context.Context) (int, error) { return 1, nil })
-		_, err := gevent.JoinAll(ctx, []gevent.Task{slow, fast, ok}, gevent.RaiseError())
+		all := []*gevent.Greenlet[int]{slow, fast, ok}
+		_, err := gevent.JoinAll(ctx, all, gevent.RaiseError())
 		fmt.Println("first failure:", err)
 		slow.Kill(ctx)
-		ready, err := gevent.JoinAll(ctx, []gevent.Task{slow, fast, ok})
-		fmt.Println(len(ready), "ended;", err)
+		ready, err := gevent.JoinAll(ctx, all) // typed: a []*gevent.Greenlet[int]
+		fmt.Println(len(ready), "ended;", err, "first value:", ready[0].Value())
 		return nil
 	}, gevent.WithErrorHandler(func(gevent.Task, error) {})) // failures are expected
 	// Output:
 	// first failure: fast failure
-	// 3 ended; <nil>
+	// 3 ended; <nil> first value: 0
 }
 
 // Iwait yields objects as they become ready.
 func ExampleIwait() {
 	gevent.Run(context.Background(), func(ctx context.Context) error {
-		var objs []gevent.Waitable
+		var gs []*gevent.Greenlet[time.Duration]
 		for _, d := range []time.Duration{30 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond} {
-			objs = append(objs, gevent.Spawn(ctx, func(ctx context.Context) (time.Duration, error) {
+			gs = append(gs, gevent.Spawn(ctx, func(ctx context.Context) (time.Duration, error) {
 				return d, gevent.Sleep(ctx, d)
 			}))
 		}
-		for w := range gevent.Iwait(ctx, objs...) {
-			fmt.Println(w.(*gevent.Greenlet[time.Duration]).Value())
+		for g := range gevent.Iwait(ctx, gs, gevent.Count(2)) {
+			fmt.Println(g.Value())
 		}
 		return nil
 	})
 	// Output:
 	// 10ms
 	// 20ms
-	// 30ms
 }
 
-// Links run on the hub after the greenlet ends, in registration order.
+// Links are handled after the greenlet ends, in registration order: a
+// RawLink callback runs on the hub at once, and each Link callback runs in a
+// greenlet of its own, which may block.
 func ExampleGreenlet_Link() {
 	gevent.Run(context.Background(), func(ctx context.Context) error {
 		g := gevent.Spawn(ctx, func(ctx context.Context) (string, error) { return "hello", nil }, gevent.WithName("greeter"))
-		g.Link(func(g *gevent.Greenlet[string]) { fmt.Println("link:", g.Name(), "ended with", g.Value()) })
-		g.LinkValue(func(*gevent.Greenlet[string]) { fmt.Println("value link: success") })
-		g.LinkException(func(*gevent.Greenlet[string]) { fmt.Println("exception link: never") })
-		g.Join(ctx)
-		gevent.Yield(ctx) // the links run from the hub's queue
-		return nil
+		var linked event.Event
+		g.Link(func(ctx context.Context, g *gevent.Greenlet[string]) {
+			gevent.Sleep(ctx, time.Millisecond) // a link greenlet may block
+			fmt.Println("link:", g.Name(), "ended with", g.Value())
+			linked.Set()
+		})
+		g.LinkValue(func(context.Context, *gevent.Greenlet[string]) { fmt.Println("value link: success") })
+		g.LinkException(func(context.Context, *gevent.Greenlet[string]) { fmt.Println("exception link: never") })
+		g.RawLink(func(*gevent.Greenlet[string]) { fmt.Println("raw link: on the hub") })
+		return linked.Wait(ctx)
 	})
 	// Output:
-	// link: greeter ended with hello
+	// raw link: on the hub
 	// value link: success
+	// link: greeter ended with hello
 }
 
 // Run returns main's error after every other greenlet has ended: those still
 // running are killed, and their deferred calls run.
 func ExampleRun() {
 	err := gevent.Run(context.Background(), func(ctx context.Context) error {
-		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			defer fmt.Println("background greenlet stopped")
-			return struct{}{}, gevent.Sleep(ctx, time.Hour)
+			return gevent.Sleep(ctx, time.Hour)
 		})
 		gevent.Yield(ctx)
 		fmt.Println("main returns")
 		return errors.New("main's error")
-	}, gevent.WithErrorHandler(func(gevent.Task, error) {}))
+	}) // main's error is returned, not logged
 	fmt.Println("Run:", err)
 	// Output:
 	// main returns
@@ -166,10 +174,10 @@ func ExampleBlocking() {
 				return <-ch, nil // a plain channel receive would block the hub
 			})
 		})
-		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			fmt.Println("the hub still runs greenlets")
 			ch <- "from the channel"
-			return struct{}{}, nil
+			return nil
 		})
 		v, err := g.Get(ctx)
 		fmt.Println(v, err)

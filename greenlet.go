@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -55,27 +56,60 @@ func WithSpawnStack() SpawnOption { return func(c *spawnConfig) { c.stack = true
 // ctx's values but not its cancellation: like gevent's, a greenlet outlives
 // its spawner.
 func Spawn[T any](ctx context.Context, fn func(context.Context) (T, error), opts ...SpawnOption) *Greenlet[T] {
-	gl := New(ctx, fn, opts...)
+	gl := newGreenlet(ctx, fn, opts, "Spawn")
 	gl.Start()
 	return gl
 }
 
+// Go is Spawn for a body that returns only an error (errgroup's word): the
+// greenlet's value is struct{}. It is the usual way to start work whose
+// result is its error.
+func Go(ctx context.Context, fn func(context.Context) error, opts ...SpawnOption) *Greenlet[struct{}] {
+	if ctx == nil {
+		panic("gevent: Go: nil ctx")
+	}
+	if fn == nil {
+		panic("gevent: Go: nil fn")
+	}
+	b := &goBody{fn: fn}
+	b.gl.init(ctx, b, opts, "Go")
+	b.gl.Start()
+	return &b.gl
+}
+
+// goBody is the greenlet of Go: the handle and the error-only function in
+// one allocation (a closure adapting fn to Spawn's signature would be a
+// second one, and would hide fn's name from failure reports).
+type goBody struct {
+	gl Greenlet[struct{}]
+	fn func(context.Context) error
+}
+
+func (b *goBody) RunBody(g *core.G) error { return b.fn(g) }
+func (b *goBody) task() Task              { return &b.gl }
+func (b *goBody) BodyFunc() any           { return b.fn }
+
 // SpawnRunner is Spawn with r.Run as the body; a Runner that is a
 // fmt.Stringer names the greenlet.
 func SpawnRunner[T any](ctx context.Context, r Runner[T], opts ...SpawnOption) *Greenlet[T] {
+	if ctx == nil {
+		panic("gevent: SpawnRunner: nil ctx")
+	}
 	if r == nil {
-		panic("gevent: SpawnRunner with a nil Runner")
+		panic("gevent: SpawnRunner: nil r")
 	}
 	if s, ok := r.(fmt.Stringer); ok {
 		opts = append([]SpawnOption{WithName(s.String())}, opts...)
 	}
-	return Spawn(ctx, r.Run, opts...)
+	gl := newGreenlet(ctx, r.Run, opts, "SpawnRunner")
+	gl.Start()
+	return gl
 }
 
 // SpawnLater is Spawn with a delay: the greenlet starts no earlier than d
 // from now (guv's spawn_after). Negative d counts as zero.
 func SpawnLater[T any](ctx context.Context, d time.Duration, fn func(context.Context) (T, error), opts ...SpawnOption) *Greenlet[T] {
-	gl := New(ctx, fn, opts...)
+	gl := newGreenlet(ctx, fn, opts, "SpawnLater")
 	gl.StartLater(d)
 	return gl
 }
@@ -84,8 +118,11 @@ func SpawnLater[T any](ctx context.Context, d time.Duration, fn func(context.Con
 // guv's spawn_n): no result, no links, no spawn callbacks; the cheapest way to
 // start work. A panic is reported to the hub's error handler.
 func SpawnRaw(ctx context.Context, fn func(context.Context)) {
+	if ctx == nil {
+		panic("gevent: SpawnRaw: nil ctx")
+	}
 	if fn == nil {
-		panic("gevent: SpawnRaw with a nil function")
+		panic("gevent: SpawnRaw: nil fn")
 	}
 	h := hubOf(ctx, "SpawnRaw")
 	g := &rawGreenlet{fn: fn}
@@ -103,14 +140,30 @@ func (r *rawGreenlet) RunBody(g *core.G) error {
 	return nil
 }
 
+func (r *rawGreenlet) BodyFunc() any { return r.fn }
+
 // New creates a greenlet that does not run until Start or StartLater.
 func New[T any](ctx context.Context, fn func(context.Context) (T, error), opts ...SpawnOption) *Greenlet[T] {
-	if fn == nil {
-		panic("gevent: Spawn with a nil function")
+	return newGreenlet(ctx, fn, opts, "New")
+}
+
+// newGreenlet checks the arguments of the spawn function named what and
+// creates the greenlet.
+func newGreenlet[T any](ctx context.Context, fn func(context.Context) (T, error), opts []SpawnOption, what string) *Greenlet[T] {
+	if ctx == nil {
+		panic("gevent: " + what + ": nil ctx")
 	}
-	h := hubOf(ctx, "Spawn")
+	if fn == nil {
+		panic("gevent: " + what + ": nil fn")
+	}
 	gl := &Greenlet[T]{fn: fn}
-	gl.g.Init(h, ctx, (*runner[T])(gl))
+	gl.init(ctx, (*runner[T])(gl), opts, what)
+	return gl
+}
+
+// init binds gl to ctx's hub with body as what runs.
+func (gl *Greenlet[T]) init(ctx context.Context, body core.Runner, opts []SpawnOption, what string) {
+	gl.g.Init(hubOf(ctx, what), ctx, body)
 	if len(opts) > 0 {
 		var c spawnConfig
 		for _, o := range opts {
@@ -123,12 +176,13 @@ func New[T any](ctx context.Context, fn func(context.Context) (T, error), opts .
 			gl.g.SetStack(callers())
 		}
 	}
-	return gl
 }
 
+// callers records the spawning stack; SpawnStack drops the library's own
+// frames at its top.
 func callers() []uintptr {
 	var pcs [32]uintptr
-	n := runtime.Callers(4, pcs[:])
+	n := runtime.Callers(2, pcs[:])
 	return append([]uintptr(nil), pcs[:n]...)
 }
 
@@ -153,13 +207,19 @@ func init() {
 // keeps RunBody out of Greenlet's method set.
 type runner[T any] Greenlet[T]
 
+// RunBody runs the function and keeps its value only on success (a kill
+// with ErrGreenletExit counts), so that Value, Get and TryGet never hand out
+// a value that came with a failure.
 func (r *runner[T]) RunBody(g *core.G) error {
 	v, err := r.fn(g)
-	r.value = v
+	if err == nil || core.IsExit(err) {
+		r.value = v
+	}
 	return err
 }
 
-func (r *runner[T]) task() Task { return (*Greenlet[T])(r) }
+func (r *runner[T]) task() Task    { return (*Greenlet[T])(r) }
+func (r *runner[T]) BodyFunc() any { return r.fn }
 
 // taskOf returns the typed handle of a core greenlet, or nil for SpawnRaw's.
 func taskOf(g *core.G) Task {
@@ -172,9 +232,18 @@ func taskOf(g *core.G) Task {
 	return nil
 }
 
+// nilGreenlet is the panic of a method called on a nil *Greenlet, outlined so
+// that each method's check stays one comparison.
+func nilGreenlet(method string) {
+	panic("gevent: Greenlet." + method + ": nil *Greenlet")
+}
+
 // Start schedules a greenlet made by New, like Spawn. Calling it again, or on
 // a greenlet that was killed, does nothing (as in gevent).
 func (gl *Greenlet[T]) Start() {
+	if gl == nil {
+		nilGreenlet("Start")
+	}
 	if gl.g.State() != core.StateNew {
 		return
 	}
@@ -184,6 +253,9 @@ func (gl *Greenlet[T]) Start() {
 
 // StartLater schedules a greenlet made by New to start after d.
 func (gl *Greenlet[T]) StartLater(d time.Duration) {
+	if gl == nil {
+		nilGreenlet("StartLater")
+	}
 	if gl.g.State() != core.StateNew {
 		return
 	}
@@ -191,9 +263,15 @@ func (gl *Greenlet[T]) StartLater(d time.Duration) {
 	gl.g.StartLater(int64(max(d, 0)))
 }
 
-// Value returns the function's result once the greenlet has ended, and the
-// zero value before that or when it failed.
+// Value returns the function's result once the greenlet has ended
+// successfully (gevent's value), and the zero value otherwise: before the
+// end, after a failure (an error, a panic, a kill with KillError), and after
+// a kill before it started. A function that ends with ErrGreenletExit (a
+// default kill) succeeds with whatever value it returned.
 func (gl *Greenlet[T]) Value() T {
+	if gl == nil {
+		nilGreenlet("Value")
+	}
 	var zero T
 	if !gl.g.Dead() {
 		return zero
@@ -204,18 +282,36 @@ func (gl *Greenlet[T]) Value() T {
 // Err returns the error the greenlet ended with: nil on success, the kill
 // cause when it was killed (ErrGreenletExit by default, which still counts as
 // success), a *PanicError when it panicked. Nil while it runs.
-func (gl *Greenlet[T]) Err() error { return gl.g.Result() }
+func (gl *Greenlet[T]) Err() error {
+	if gl == nil {
+		nilGreenlet("Err")
+	}
+	return gl.g.Result()
+}
 
 // Ready reports whether the greenlet has ended (gevent's ready()).
-func (gl *Greenlet[T]) Ready() bool { return gl.g.Dead() }
+func (gl *Greenlet[T]) Ready() bool {
+	if gl == nil {
+		nilGreenlet("Ready")
+	}
+	return gl.g.Dead()
+}
 
 // Dead reports whether the greenlet has ended or was killed before it
 // started. The running greenlet is never dead.
-func (gl *Greenlet[T]) Dead() bool { return gl.g.Dead() }
+func (gl *Greenlet[T]) Dead() bool {
+	if gl == nil {
+		nilGreenlet("Dead")
+	}
+	return gl.g.Dead()
+}
 
 // Successful reports whether the greenlet ended without error or with
 // ErrGreenletExit.
 func (gl *Greenlet[T]) Successful() bool {
+	if gl == nil {
+		nilGreenlet("Successful")
+	}
 	if !gl.g.Dead() {
 		return false
 	}
@@ -224,28 +320,40 @@ func (gl *Greenlet[T]) Successful() bool {
 }
 
 // Alive reports whether the greenlet has been started (or scheduled to
-// start) and has not ended (gevent's bool(g)).
+// start) and has not ended: gevent's bool(g), and its deprecated started.
+// It is false before Start, after the end, and after a kill before the start.
 func (gl *Greenlet[T]) Alive() bool {
+	if gl == nil {
+		nilGreenlet("Alive")
+	}
 	s := gl.g.State()
 	return s == core.StateScheduled || s == core.StateRunning
 }
 
-// Started reports whether the greenlet's function has begun running; it stays
-// true after the function returns. A greenlet killed before it started never
-// starts.
-func (gl *Greenlet[T]) Started() bool {
-	s := gl.g.State()
-	return s == core.StateRunning || (s == core.StateDead && gl.g.Ran())
-}
-
 // Join waits until the greenlet has ended. When ctx is cancelled first it
 // returns ctx's cause and leaves the greenlet running.
-func (gl *Greenlet[T]) Join(ctx context.Context) error { return gl.g.Join(ctx) }
+func (gl *Greenlet[T]) Join(ctx context.Context) error {
+	if gl == nil {
+		nilGreenlet("Join")
+	}
+	if ctx == nil {
+		panic("gevent: Greenlet.Join: nil ctx")
+	}
+	return gl.g.Join(ctx)
+}
 
-// Get waits until the greenlet has ended and returns its result and error
-// (ErrGreenletExit after a default kill). When ctx is cancelled first it
-// returns the zero value and ctx's cause.
+// Get waits until the greenlet has ended and returns Value and Err: the
+// function's value and a nil error on success, the zero value and the error
+// after a failure, the function's value and ErrGreenletExit after a default
+// kill. When ctx is cancelled first it returns the zero value and ctx's
+// cause.
 func (gl *Greenlet[T]) Get(ctx context.Context) (T, error) {
+	if gl == nil {
+		nilGreenlet("Get")
+	}
+	if ctx == nil {
+		panic("gevent: Greenlet.Get: nil ctx")
+	}
 	if err := gl.g.Join(ctx); err != nil {
 		var zero T
 		return zero, err
@@ -253,9 +361,12 @@ func (gl *Greenlet[T]) Get(ctx context.Context) (T, error) {
 	return gl.value, gl.g.Result()
 }
 
-// TryGet returns the result and error if the greenlet has ended, and ok false
+// TryGet returns what Get would if the greenlet has ended, and ok false
 // without blocking otherwise (gevent's get(block=False)).
 func (gl *Greenlet[T]) TryGet() (value T, err error, ok bool) {
+	if gl == nil {
+		nilGreenlet("TryGet")
+	}
 	if !gl.g.Dead() {
 		return value, nil, false
 	}
@@ -266,20 +377,28 @@ func (gl *Greenlet[T]) TryGet() (value T, err error, ok bool) {
 type KillOption func(*killConfig)
 
 type killConfig struct {
-	err     error
-	noWait  bool
-	timeout time.Duration
+	err        error
+	noWait     bool
+	timeout    time.Duration
+	hasTimeout bool
 }
 
 // KillError makes the kill deliver err instead of ErrGreenletExit. A greenlet
 // that ends with it is not successful.
 func KillError(err error) KillOption { return func(c *killConfig) { c.err = err } }
 
-// KillNoWait makes Kill return without waiting for the greenlet to end.
+// KillNoWait makes Greenlet.Kill and KillAll return without waiting for the
+// greenlets to end, and the module-level Kill return without yielding
+// (gevent's kill(block=False) and gevent.kill).
 func KillNoWait() KillOption { return func(c *killConfig) { c.noWait = true } }
 
-// KillTimeout bounds how long Kill waits for the greenlet to end.
-func KillTimeout(d time.Duration) KillOption { return func(c *killConfig) { c.timeout = d } }
+// KillTimeout bounds how long Greenlet.Kill and KillAll wait for the
+// greenlets to end. As everywhere in this module, a duration of zero or less
+// means no time at all: Kill then returns at once, as with KillNoWait, and
+// KillAll reports a *Timeout at once if a greenlet is still alive.
+func KillTimeout(d time.Duration) KillOption {
+	return func(c *killConfig) { c.timeout, c.hasTimeout = d, true }
+}
 
 func killOptions(opts []KillOption) killConfig {
 	c := killConfig{err: ErrGreenletExit}
@@ -300,12 +419,21 @@ func killOptions(opts []KillOption) killConfig {
 // as ctx allows; it never returns an error of its own (gevent's kill). A
 // greenlet killing itself does not wait.
 func (gl *Greenlet[T]) Kill(ctx context.Context, opts ...KillOption) {
+	if gl == nil {
+		nilGreenlet("Kill")
+	}
+	if ctx == nil {
+		panic("gevent: Greenlet.Kill: nil ctx")
+	}
 	c := killOptions(opts)
 	gl.g.Kill(c.err)
 	if c.noWait || gl.g.Dead() || core.Current(ctx) == &gl.g {
 		return
 	}
-	if c.timeout > 0 {
+	if c.hasTimeout {
+		if c.timeout <= 0 {
+			return
+		}
 		var cancel context.CancelFunc
 		ctx, cancel = WithTimeout(ctx, c.timeout)
 		defer cancel()
@@ -315,62 +443,152 @@ func (gl *Greenlet[T]) Kill(ctx context.Context, opts ...KillOption) {
 
 // Cancel kills the greenlet only if it has not started running, and reports
 // whether it did (guv's cancel). It never blocks.
-func (gl *Greenlet[T]) Cancel() bool { return gl.g.CancelStart(ErrGreenletExit) }
+func (gl *Greenlet[T]) Cancel() bool {
+	if gl == nil {
+		nilGreenlet("Cancel")
+	}
+	return gl.g.CancelStart(ErrGreenletExit)
+}
 
-// Link arranges for fn to be called with the greenlet once it has ended, on
-// its hub, after the greenlets already queued there; links run in
-// registration order, each once. Linking an ended greenlet still calls fn.
-// fn must not block (it runs on the hub, not in a greenlet); a panic in fn is
-// reported and the remaining links still run. unlink removes the link and
-// reports whether it was still pending.
-func (gl *Greenlet[T]) Link(fn func(*Greenlet[T])) (unlink func() bool) {
-	return gl.link(fn, func() bool { return true })
+// Link arranges for fn to run in a new greenlet of the greenlet's hub once
+// the greenlet has ended (gevent's link): fn may block, and gets that new
+// greenlet's context (it carries the ended greenlet's context values). Links
+// of all kinds (Link, LinkValue, LinkException, RawLink) share one list and
+// are handled once each, in registration order, by a notification the hub
+// runs after the end: RawLink callbacks run right there, and each Link
+// greenlet is spawned there, so link greenlets start in registration order,
+// after the RawLink callbacks of the same notification. Linking a greenlet
+// that has already ended still fires. unlink removes the link and reports
+// whether it was still pending (false once its greenlet was spawned).
+//
+// Like every greenlet spawned while its hub stops (Run's main has returned,
+// or Hub.Stop was called), a link greenlet spawned then is killed before it
+// starts, so fn does not run; use RawLink for what must run. A panic in fn
+// is reported to the hub's error handler, like any greenlet's.
+func (gl *Greenlet[T]) Link(fn func(ctx context.Context, g *Greenlet[T])) (unlink func() bool) {
+	if gl == nil {
+		nilGreenlet("Link")
+	}
+	if fn == nil {
+		panic("gevent: Greenlet.Link: nil fn")
+	}
+	return gl.link(func() { gl.spawnLink(fn) })
 }
 
 // LinkValue is Link for a successful ending only (ErrGreenletExit counts).
-func (gl *Greenlet[T]) LinkValue(fn func(*Greenlet[T])) (unlink func() bool) {
-	return gl.link(fn, gl.Successful)
+func (gl *Greenlet[T]) LinkValue(fn func(ctx context.Context, g *Greenlet[T])) (unlink func() bool) {
+	if gl == nil {
+		nilGreenlet("LinkValue")
+	}
+	if fn == nil {
+		panic("gevent: Greenlet.LinkValue: nil fn")
+	}
+	return gl.link(func() {
+		if gl.Successful() {
+			gl.spawnLink(fn)
+		}
+	})
 }
 
 // LinkException is Link for a failed ending only.
-func (gl *Greenlet[T]) LinkException(fn func(*Greenlet[T])) (unlink func() bool) {
-	return gl.link(fn, func() bool { return !gl.Successful() })
-}
-
-func (gl *Greenlet[T]) link(fn func(*Greenlet[T]), when func() bool) func() bool {
-	if fn == nil {
-		panic("gevent: Link with a nil function")
+func (gl *Greenlet[T]) LinkException(fn func(ctx context.Context, g *Greenlet[T])) (unlink func() bool) {
+	if gl == nil {
+		nilGreenlet("LinkException")
 	}
-	l := &core.Link{Fn: func() {
-		if when() {
-			fn(gl)
+	if fn == nil {
+		panic("gevent: Greenlet.LinkException: nil fn")
+	}
+	return gl.link(func() {
+		if !gl.Successful() {
+			gl.spawnLink(fn)
 		}
-	}}
-	gl.g.AddLink(l)
-	return func() bool { return gl.g.RemoveLink(l) }
+	})
 }
 
-// OnReady implements Waitable: f is called once, on the greenlet's hub, after
-// the greenlet has ended. f must not block.
-func (gl *Greenlet[T]) OnReady(f func()) (remove func() bool) {
+// RawLink arranges for fn to be called with the greenlet once it has ended,
+// directly on its hub, between greenlets (gevent's rawlink): the cheapest
+// link, for work that does not wait (setting a result, counting, waking
+// someone). fn must not block: a blocking call made there with a greenlet's
+// context panics. It shares Link's list and order; a panic in fn is reported
+// and the remaining links still run. unlink removes the link and reports
+// whether it was still pending.
+func (gl *Greenlet[T]) RawLink(fn func(g *Greenlet[T])) (unlink func() bool) {
+	if gl == nil {
+		nilGreenlet("RawLink")
+	}
+	if fn == nil {
+		panic("gevent: Greenlet.RawLink: nil fn")
+	}
+	return gl.link(func() { fn(gl) })
+}
+
+func (gl *Greenlet[T]) link(f func()) func() bool {
 	l := &core.Link{Fn: f}
 	gl.g.AddLink(l)
 	return func() bool { return gl.g.RemoveLink(l) }
 }
 
+// spawnLink starts fn's greenlet; it runs in the link notification, on the
+// hub.
+func (gl *Greenlet[T]) spawnLink(fn func(context.Context, *Greenlet[T])) {
+	lg := &linkGreenlet[T]{gl: gl, fn: fn}
+	lg.g.Init(gl.g.Hub(), &gl.g, lg)
+	lg.g.Start()
+}
+
+// linkGreenlet is the handle-less greenlet that runs one Link callback.
+type linkGreenlet[T any] struct {
+	g  core.G
+	gl *Greenlet[T]
+	fn func(context.Context, *Greenlet[T])
+}
+
+func (l *linkGreenlet[T]) RunBody(g *core.G) error {
+	l.fn(g, l.gl)
+	return nil
+}
+
+func (l *linkGreenlet[T]) BodyFunc() any { return l.fn }
+
+// OnReady implements Waitable: f is called once, on the greenlet's hub, after
+// the greenlet has ended. f must not block.
+func (gl *Greenlet[T]) OnReady(f func()) (remove func() bool) {
+	if gl == nil {
+		nilGreenlet("OnReady")
+	}
+	if f == nil {
+		panic("gevent: Greenlet.OnReady: nil f")
+	}
+	return gl.link(f)
+}
+
 // Name returns the greenlet's name: the one given with WithName, or
 // "Greenlet-<ID>".
-func (gl *Greenlet[T]) Name() string { return gl.g.Name() }
+func (gl *Greenlet[T]) Name() string {
+	if gl == nil {
+		nilGreenlet("Name")
+	}
+	return gl.g.Name()
+}
 
 // ID returns a small integer identifying the greenlet among the live
 // greenlets of its hub (gevent's minimal_ident). It is assigned on first use,
 // as the smallest one free, and freed when the greenlet ends (gevent frees it
 // when the object is garbage-collected), so a later greenlet may reuse the
-// ID of an ended one.
-func (gl *Greenlet[T]) ID() int { return gl.g.ID() }
+// ID of an ended one. A greenlet keeps the ID it was given; one first asked
+// for after the end is the smallest free at that moment.
+func (gl *Greenlet[T]) ID() int {
+	if gl == nil {
+		nilGreenlet("ID")
+	}
+	return gl.g.ID()
+}
 
 // String describes the greenlet: name, id and state.
 func (gl *Greenlet[T]) String() string {
+	if gl == nil {
+		nilGreenlet("String")
+	}
 	return fmt.Sprintf("<Greenlet %q id=%d %s>", gl.g.Name(), gl.g.ID(), gl.state())
 }
 
@@ -388,12 +606,19 @@ func (gl *Greenlet[T]) state() string {
 // Parent returns the greenlet that spawned this one, or nil when it was
 // spawned from outside any greenlet (or by SpawnRaw).
 func (gl *Greenlet[T]) Parent() Task {
+	if gl == nil {
+		nilGreenlet("Parent")
+	}
 	return taskOf(gl.g.Parent)
 }
 
-// SpawnStack returns where the greenlet was spawned, when recorded
-// (WithSpawnStack, or WithSpawnStacks on the hub); nil otherwise.
+// SpawnStack returns where the greenlet was spawned, starting at the caller
+// of the spawn function, when recorded (WithSpawnStack, or WithSpawnStacks on
+// the hub); nil otherwise.
 func (gl *Greenlet[T]) SpawnStack() []runtime.Frame {
+	if gl == nil {
+		nilGreenlet("SpawnStack")
+	}
 	stack := gl.g.Stack()
 	if stack == nil {
 		return nil
@@ -402,14 +627,30 @@ func (gl *Greenlet[T]) SpawnStack() []runtime.Frame {
 	var out []runtime.Frame
 	for {
 		f, more := frames.Next()
-		out = append(out, f)
+		if len(out) > 0 || !libraryFrame(f.Function) {
+			out = append(out, f)
+		}
 		if !more {
 			return out
 		}
 	}
 }
 
-func (gl *Greenlet[T]) core() *core.G { return &gl.g }
+// libraryFrame reports whether fn is a function of this package or of
+// internal/core: the spawn machinery above the user's call.
+func libraryFrame(fn string) bool {
+	const root, internal = "github.com/gevent-go/gevent.", "github.com/gevent-go/gevent/internal/"
+	return strings.HasPrefix(fn, root) || strings.HasPrefix(fn, internal)
+}
+
+// core returns the greenlet's core; nil for a nil *Greenlet, which is how
+// JoinAll, KillAll, Wait and Iwait find nil elements.
+func (gl *Greenlet[T]) core() *core.G {
+	if gl == nil {
+		return nil
+	}
+	return &gl.g
+}
 
 // spawnCallbacks are called by Start and StartLater (copy-on-write).
 var spawnCallbacks atomic.Pointer[[]*spawnCallback]
@@ -421,7 +662,7 @@ type spawnCallback struct{ f func(Task) }
 // SpawnRaw), on any hub. remove unregisters it.
 func AddSpawnCallback(f func(Task)) (remove func()) {
 	if f == nil {
-		panic("gevent: AddSpawnCallback with a nil function")
+		panic("gevent: AddSpawnCallback: nil f")
 	}
 	cb := &spawnCallback{f: f}
 	for {

@@ -17,9 +17,9 @@ func TestSpawnRunsInFIFOOrderThenSpawner(t *testing.T) {
 	var log logger
 	run(t, func(ctx context.Context) error {
 		for _, name := range []string{"a", "b", "c"} {
-			gevent.Spawn(ctx, func(context.Context) (struct{}, error) {
+			gevent.Go(ctx, func(context.Context) error {
 				log.add("%s", name)
-				return struct{}{}, nil
+				return nil
 			})
 		}
 		log.add("spawned")
@@ -38,13 +38,13 @@ func TestYieldInterleaves(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var tasks []gevent.Task
 		for _, name := range []string{"1", "2"} {
-			tasks = append(tasks, gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			tasks = append(tasks, gevent.Go(ctx, func(ctx context.Context) error {
 				log.add("%sA", name)
 				if err := gevent.Yield(ctx); err != nil {
-					return struct{}{}, err
+					return err
 				}
 				log.add("%sB", name)
-				return struct{}{}, nil
+				return nil
 			}))
 		}
 		_, err := gevent.JoinAll(ctx, tasks)
@@ -61,16 +61,16 @@ func TestSpawnReturnsValue(t *testing.T) {
 			}
 			return "done", nil
 		})
-		if g.Dead() || !g.Alive() || g.Started() {
-			t.Errorf("after Spawn: dead=%v alive=%v started=%v, want false true false", g.Dead(), g.Alive(), g.Started())
+		if g.Dead() || !g.Alive() {
+			t.Errorf("after Spawn: dead=%v alive=%v, want false true", g.Dead(), g.Alive())
 		}
 		v, err := g.Get(ctx)
 		if v != "done" || err != nil {
 			t.Errorf("Get = %q, %v; want \"done\", nil", v, err)
 		}
-		if !g.Dead() || g.Alive() || !g.Started() || !g.Successful() || !g.Ready() || g.Value() != "done" || g.Err() != nil {
-			t.Errorf("after end: dead=%v alive=%v started=%v successful=%v ready=%v value=%q err=%v",
-				g.Dead(), g.Alive(), g.Started(), g.Successful(), g.Ready(), g.Value(), g.Err())
+		if !g.Dead() || g.Alive() || !g.Successful() || !g.Ready() || g.Value() != "done" || g.Err() != nil {
+			t.Errorf("after end: dead=%v alive=%v successful=%v ready=%v value=%q err=%v",
+				g.Dead(), g.Alive(), g.Successful(), g.Ready(), g.Value(), g.Err())
 		}
 		return nil
 	})
@@ -87,7 +87,7 @@ func TestKillNeverStarted(t *testing.T) {
 			return 1, nil
 		})
 		fired, inKill := 0, false
-		g.Link(func(*gevent.Greenlet[int]) {
+		g.RawLink(func(*gevent.Greenlet[int]) {
 			if inKill {
 				t.Error("link ran synchronously inside Kill")
 			}
@@ -96,9 +96,9 @@ func TestKillNeverStarted(t *testing.T) {
 		inKill = true
 		g.Kill(ctx)
 		inKill = false
-		if !g.Dead() || !g.Successful() || g.Started() || g.Alive() {
-			t.Errorf("after Kill: dead=%v successful=%v started=%v alive=%v, want true true false false",
-				g.Dead(), g.Successful(), g.Started(), g.Alive())
+		if !g.Dead() || !g.Successful() || g.Alive() {
+			t.Errorf("after Kill: dead=%v successful=%v alive=%v, want true true false",
+				g.Dead(), g.Successful(), g.Alive())
 		}
 		if fired != 0 {
 			t.Errorf("link fired %d times before the hub ran, want 0", fired)
@@ -152,14 +152,15 @@ func TestKillNewGreenlet(t *testing.T) {
 func TestKillSleepingGreenlet(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var sleepErr error
-		deferred := false
-		g := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		started, deferred := false, false
+		g := gevent.Go(ctx, func(ctx context.Context) error {
+			started = true
 			defer func() { deferred = true }()
 			sleepErr = gevent.Sleep(ctx, time.Hour)
-			return struct{}{}, sleepErr
+			return sleepErr
 		})
 		gevent.Yield(ctx) // g starts and parks
-		if !g.Started() {
+		if !started {
 			t.Fatal("greenlet did not start")
 		}
 		start := time.Now()
@@ -193,12 +194,12 @@ func TestKillNoWaitReturnsBeforeDeath(t *testing.T) {
 			t.Errorf("Err() = %v, want ErrGreenletExit", g.Err())
 		}
 
-		// gevent.Kill is the non-blocking form.
+		// gevent.Kill with KillNoWait is gevent's kill: it does not switch.
 		g2 := gevent.Spawn(ctx, sleeper)
 		gevent.Yield(ctx)
-		gevent.Kill(g2)
+		gevent.Kill(ctx, g2, gevent.KillNoWait())
 		if g2.Dead() {
-			t.Error("dead right after gevent.Kill")
+			t.Error("dead right after gevent.Kill(KillNoWait)")
 		}
 		if err := g2.Join(ctx); err != nil || !g2.Dead() {
 			t.Errorf("Join = %v, dead = %v", err, g2.Dead())
@@ -215,14 +216,14 @@ func TestKillIsLevelTriggered(t *testing.T) {
 		var errs []error
 		var cleanupErr error
 		var cleanupTook time.Duration
-		g := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		g := gevent.Go(ctx, func(ctx context.Context) error {
 			errs = append(errs, gevent.Sleep(ctx, time.Hour))
 			errs = append(errs, gevent.Sleep(ctx, time.Hour)) // ignored the kill
 			errs = append(errs, gevent.Yield(ctx))
 			start := time.Now()
 			cleanupErr = gevent.Sleep(context.WithoutCancel(ctx), 3*time.Millisecond)
 			cleanupTook = time.Since(start)
-			return struct{}{}, nil
+			return nil
 		})
 		gevent.Yield(ctx)
 		g.Kill(ctx)
@@ -254,9 +255,9 @@ func TestKillCustomError(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		g := gevent.Spawn(ctx, sleeper)
 		var value, exception, any int
-		g.LinkValue(func(*gevent.Greenlet[struct{}]) { value++ })
-		g.LinkException(func(*gevent.Greenlet[struct{}]) { exception++ })
-		g.Link(func(*gevent.Greenlet[struct{}]) { any++ })
+		g.LinkValue(func(context.Context, *gevent.Greenlet[struct{}]) { value++ })
+		g.LinkException(func(context.Context, *gevent.Greenlet[struct{}]) { exception++ })
+		g.Link(func(context.Context, *gevent.Greenlet[struct{}]) { any++ })
 		gevent.Yield(ctx)
 		g.Kill(ctx, gevent.KillError(errCustom))
 		if !g.Dead() || g.Successful() || !errors.Is(g.Err(), errCustom) {
@@ -296,10 +297,10 @@ func TestKillSelfDoesNotWait(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var self *gevent.Greenlet[struct{}]
 		var err error
-		self = gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		self = gevent.Go(ctx, func(ctx context.Context) error {
 			self.Kill(ctx) // must not deadlock waiting for itself
 			err = gevent.Yield(ctx)
-			return struct{}{}, err
+			return err
 		})
 		if e := self.Join(ctx); e != nil {
 			return e
@@ -315,11 +316,11 @@ func TestKillSelfDoesNotWait(t *testing.T) {
 func TestKillTimeoutReturnsWithGreenletAlive(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		release := false
-		g := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		g := gevent.Go(ctx, func(ctx context.Context) error {
 			for !release {
 				gevent.Sleep(context.WithoutCancel(ctx), time.Millisecond)
 			}
-			return struct{}{}, nil
+			return nil
 		})
 		gevent.Yield(ctx)
 		g.Kill(ctx, gevent.KillTimeout(5*time.Millisecond))
@@ -402,8 +403,8 @@ func TestPanicWithErrorUnwraps(t *testing.T) {
 	}, quiet())
 }
 
-// test__order.test_greenlet_link: links run in registration order (Link,
-// LinkValue and LinkException share one list).
+// test__order.test_greenlet_link: RawLink callbacks run in registration
+// order (TestLinkKindsShareOneList mixes in the other kinds).
 func TestLinksRunInRegistrationOrder(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var got, want []int
@@ -411,17 +412,25 @@ func TestLinksRunInRegistrationOrder(t *testing.T) {
 		for i := range 100 {
 			switch i % 3 {
 			case 0:
-				g.Link(func(*gevent.Greenlet[struct{}]) { got = append(got, i) })
+				g.RawLink(func(*gevent.Greenlet[struct{}]) { got = append(got, i) })
 				want = append(want, i)
 			case 1:
-				g.LinkValue(func(*gevent.Greenlet[struct{}]) { got = append(got, i) })
+				g.RawLink(func(g *gevent.Greenlet[struct{}]) {
+					if g.Successful() {
+						got = append(got, i)
+					}
+				})
 				want = append(want, i)
 			case 2:
-				g.LinkException(func(*gevent.Greenlet[struct{}]) { got = append(got, -i) })
+				g.RawLink(func(g *gevent.Greenlet[struct{}]) {
+					if !g.Successful() {
+						got = append(got, -i)
+					}
+				})
 			}
 		}
 		done := false
-		g.Link(func(*gevent.Greenlet[struct{}]) { done = true })
+		g.RawLink(func(*gevent.Greenlet[struct{}]) { done = true })
 		if err := g.Join(ctx); err != nil {
 			return err
 		}
@@ -442,15 +451,15 @@ func TestUnlinkDuringNotification(t *testing.T) {
 		var log logger
 		g := gevent.Spawn(ctx, noop)
 		var unlink2 func() bool
-		g.Link(func(g *gevent.Greenlet[struct{}]) {
+		g.RawLink(func(g *gevent.Greenlet[struct{}]) {
 			log.add("1")
 			if !unlink2() {
 				t.Error("unlink of a pending link returned false")
 			}
-			g.Link(func(*gevent.Greenlet[struct{}]) { log.add("added") })
+			g.RawLink(func(*gevent.Greenlet[struct{}]) { log.add("added") })
 		})
-		unlink2 = g.Link(func(*gevent.Greenlet[struct{}]) { log.add("2") })
-		g.Link(func(*gevent.Greenlet[struct{}]) { log.add("3") })
+		unlink2 = g.RawLink(func(*gevent.Greenlet[struct{}]) { log.add("2") })
+		g.RawLink(func(*gevent.Greenlet[struct{}]) { log.add("3") })
 		if err := g.Join(ctx); err != nil {
 			return err
 		}
@@ -468,12 +477,12 @@ func TestUnlinkBeforeEnd(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		fired := false
 		g := gevent.Spawn(ctx, noop)
-		unlink := g.Link(func(*gevent.Greenlet[struct{}]) { fired = true })
+		unlink := g.RawLink(func(*gevent.Greenlet[struct{}]) { fired = true })
 		if !unlink() {
 			t.Error("unlink = false, want true")
 		}
 		sentinel := false
-		g.Link(func(*gevent.Greenlet[struct{}]) { sentinel = true })
+		g.RawLink(func(*gevent.Greenlet[struct{}]) { sentinel = true })
 		g.Join(ctx)
 		yieldUntil(ctx, 10, func() bool { return sentinel })
 		if fired {
@@ -491,7 +500,7 @@ func TestLinkAfterDeathFires(t *testing.T) {
 			return err
 		}
 		got, fired := 0, 0
-		unlink := g.Link(func(g *gevent.Greenlet[int]) { got = g.Value(); fired++ })
+		unlink := g.RawLink(func(g *gevent.Greenlet[int]) { got = g.Value(); fired++ })
 		if fired != 0 {
 			t.Error("link on a dead greenlet ran synchronously")
 		}
@@ -516,9 +525,9 @@ func TestLinkPanicIsReportedAndOthersRun(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		g := gevent.Spawn(ctx, noop)
 		var log logger
-		g.Link(func(*gevent.Greenlet[struct{}]) { log.add("1") })
-		g.Link(func(*gevent.Greenlet[struct{}]) { panic("link boom") })
-		g.Link(func(*gevent.Greenlet[struct{}]) { log.add("3") })
+		g.RawLink(func(*gevent.Greenlet[struct{}]) { log.add("1") })
+		g.RawLink(func(*gevent.Greenlet[struct{}]) { panic("link boom") })
+		g.RawLink(func(*gevent.Greenlet[struct{}]) { log.add("3") })
 		g.Join(ctx)
 		yieldUntil(ctx, 10, func() bool { return len(log.get()) == 2 })
 		log.check(t, "1", "3")
@@ -542,8 +551,8 @@ func TestJoinDeadlineLeavesGreenletRunning(t *testing.T) {
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("Join = %v, want DeadlineExceeded", err)
 		}
-		if g.Dead() || !g.Alive() || !g.Started() {
-			t.Errorf("after Join timeout: dead=%v alive=%v started=%v", g.Dead(), g.Alive(), g.Started())
+		if g.Dead() || !g.Alive() {
+			t.Errorf("after Join timeout: dead=%v alive=%v", g.Dead(), g.Alive())
 		}
 		tctx, cancel2 := gevent.WithTimeout(ctx, 2*time.Millisecond)
 		defer cancel2()
@@ -575,8 +584,9 @@ func TestTryGet(t *testing.T) {
 			t.Errorf("TryGet while running = %v, %v, %v; want 0, nil, false", v, err, ok)
 		}
 		g.Join(ctx)
-		if v, err, ok := g.TryGet(); !ok || v != 4 || err != errX {
-			t.Errorf("TryGet after end = %v, %v, %v; want 4, x, true", v, err, ok)
+		// The function returned 4 with an error: a failure has no value.
+		if v, err, ok := g.TryGet(); !ok || v != 0 || err != errX {
+			t.Errorf("TryGet after end = %v, %v, %v; want 0, x, true", v, err, ok)
 		}
 		return nil
 	}, quiet())
@@ -587,17 +597,19 @@ func TestSpawnLaterDoesNotStartBeforeDelay(t *testing.T) {
 		const d = 5 * time.Millisecond
 		start := time.Now()
 		var elapsed time.Duration
+		started := false
 		g := gevent.SpawnLater(ctx, d, func(context.Context) (struct{}, error) {
+			started = true
 			elapsed = time.Since(start)
 			return struct{}{}, nil
 		})
-		if !g.Alive() || g.Started() {
-			t.Errorf("after SpawnLater: alive=%v started=%v", g.Alive(), g.Started())
+		if !g.Alive() || started {
+			t.Errorf("after SpawnLater: alive=%v started=%v", g.Alive(), started)
 		}
 		for range 5 {
 			gevent.Yield(ctx)
 		}
-		if g.Started() && time.Since(start) < d {
+		if started && time.Since(start) < d {
 			t.Error("started before its delay")
 		}
 		if err := g.Join(ctx); err != nil {
@@ -755,9 +767,9 @@ func TestParent(t *testing.T) {
 			t.Fatal("Current(main ctx) = nil")
 		}
 		var child *gevent.Greenlet[struct{}]
-		parent := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		parent := gevent.Go(ctx, func(ctx context.Context) error {
 			child = gevent.Spawn(ctx, noop)
-			return struct{}{}, child.Join(ctx)
+			return child.Join(ctx)
 		})
 		parent.Join(ctx)
 		if parent.Parent() != main {
@@ -792,6 +804,30 @@ func TestCurrent(t *testing.T) {
 
 func spawnHere(ctx context.Context) *gevent.Greenlet[struct{}] {
 	return gevent.Spawn(ctx, noop, gevent.WithSpawnStack())
+}
+
+func goHere(ctx context.Context) *gevent.Greenlet[struct{}] {
+	return gevent.Go(ctx, func(context.Context) error { return nil }, gevent.WithSpawnStack())
+}
+
+// The recorded stack starts at the caller of the spawn function, whichever
+// it is, with the hub option too.
+func TestSpawnStackStartsAtTheCaller(t *testing.T) {
+	check := func(what string, g *gevent.Greenlet[struct{}], want string) {
+		if s := g.SpawnStack(); len(s) == 0 || !strings.HasSuffix(s[0].Function, want) {
+			t.Errorf("%s: SpawnStack() = %v, want it to start at %s", what, s, want)
+		}
+	}
+	run(t, func(ctx context.Context) error {
+		check("Spawn", spawnHere(ctx), ".spawnHere")
+		check("Go", goHere(ctx), ".goHere")
+		return nil
+	})
+	run(t, func(ctx context.Context) error {
+		check("hub option, Spawn", gevent.Spawn(ctx, noop), ".TestSpawnStackStartsAtTheCaller.func3")
+		check("hub option, Go", gevent.Go(ctx, func(context.Context) error { return nil }), ".TestSpawnStackStartsAtTheCaller.func3")
+		return nil
+	}, gevent.WithSpawnStacks())
 }
 
 func TestSpawnStack(t *testing.T) {
@@ -887,7 +923,7 @@ func TestStartLater(t *testing.T) {
 func TestNegativeDurationsCountAsZero(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var log logger
-		gevent.Spawn(ctx, func(context.Context) (struct{}, error) { log.add("other"); return struct{}{}, nil })
+		gevent.Go(ctx, func(context.Context) error { log.add("other"); return nil })
 		if err := gevent.Sleep(ctx, -1); err != nil {
 			t.Errorf("Sleep(-1) = %v", err)
 		}
@@ -927,6 +963,7 @@ func TestMisusePanics(t *testing.T) {
 	mustPanic(t, "SignalHandler(nil)", func() { gevent.SignalHandler(hctx, nil, nil) })
 	g := gevent.New(hctx, noop)
 	mustPanic(t, "Link(nil)", func() { g.Link(nil) })
+	mustPanic(t, "RawLink(nil)", func() { g.RawLink(nil) })
 	mustPanic(t, "LinkValue(nil)", func() { g.LinkValue(nil) })
 	mustPanic(t, "LinkException(nil)", func() { g.LinkException(nil) })
 	mustPanic(t, "Spawn without a hub", func() { gevent.Spawn(bg, noop) }, "Run", "Hub")
@@ -944,7 +981,7 @@ func TestMisusePanics(t *testing.T) {
 func TestKillUnstartedDoesNotSwitch(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		ran := false
-		gevent.Spawn(ctx, func(context.Context) (struct{}, error) { ran = true; return struct{}{}, nil })
+		gevent.Go(ctx, func(context.Context) error { ran = true; return nil })
 		g := gevent.Spawn(ctx, noop)
 		g.Kill(ctx)
 		if ran {
@@ -953,7 +990,7 @@ func TestKillUnstartedDoesNotSwitch(t *testing.T) {
 		dead := gevent.Spawn(ctx, noop)
 		dead.Join(ctx)
 		ran = false
-		gevent.Spawn(ctx, func(context.Context) (struct{}, error) { ran = true; return struct{}{}, nil })
+		gevent.Go(ctx, func(context.Context) error { ran = true; return nil })
 		dead.Kill(ctx)
 		if ran {
 			t.Error("Kill of a dead greenlet switched to the hub")
@@ -967,10 +1004,10 @@ func TestKillUnstartedDoesNotSwitch(t *testing.T) {
 func TestKillDuringYieldSeenAtNextSwitchPoint(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var yieldErr, sleepErr error
-		g := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		g := gevent.Go(ctx, func(ctx context.Context) error {
 			yieldErr = gevent.Yield(ctx)
 			sleepErr = gevent.Sleep(ctx, time.Hour)
-			return struct{}{}, sleepErr
+			return sleepErr
 		})
 		gevent.Yield(ctx) // g starts and yields: its resumption is queued
 		g.Kill(ctx)

@@ -2,6 +2,7 @@ package gevent
 
 import (
 	"context"
+	"runtime"
 	"time"
 
 	"github.com/gevent-go/gevent/internal/core"
@@ -19,9 +20,14 @@ type HubOption func(*core.Options)
 
 // WithErrorHandler replaces the default error report (log/slog): f is called
 // on the hub once for each greenlet that fails (an error other than
-// ErrGreenletExit) and once for each link callback that panics (t is nil
-// then). f must not block.
+// ErrGreenletExit), except Run's main, whose error Run returns, and once for
+// each RawLink or OnReady callback that panics. t is nil for a callback and
+// for a greenlet without a handle (SpawnRaw's, a Link callback's). f must
+// not block.
 func WithErrorHandler(f func(t Task, err error)) HubOption {
+	if f == nil {
+		panic("gevent: WithErrorHandler: nil f")
+	}
 	return func(o *core.Options) {
 		o.ErrorHandler = func(g *core.G, err error) {
 			f(taskOf(g), err)
@@ -60,13 +66,26 @@ func newHub(ctx context.Context, opts []HubOption) *Hub {
 // Context returns a context that lets any goroutine spawn greenlets onto the
 // hub. It carries no greenlet: blocking calls made with it block the calling
 // goroutine.
-func (h *Hub) Context() context.Context { return h.h.Context() }
+func (h *Hub) Context() context.Context {
+	if h == nil {
+		panic("gevent: Hub.Context: nil *Hub")
+	}
+	return h.h.Context()
+}
 
 // Serve runs the hub on the calling goroutine until Stop is called or ctx is
 // cancelled, then kills every greenlet still alive, waits for them to end
 // (their deferred calls run) and returns: nil after Stop, ctx's cause after
-// cancellation. A hub can be served once.
+// cancellation. A hub can be served once. Like Run, Serve panics when called
+// from a greenlet or a hub callback.
 func (h *Hub) Serve(ctx context.Context) error {
+	if h == nil {
+		panic("gevent: Hub.Serve: nil *Hub")
+	}
+	if ctx == nil {
+		panic("gevent: Hub.Serve: nil ctx")
+	}
+	refuseNested("Hub.Serve")
 	h.h.Serve(ctx, nil)
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
@@ -76,21 +95,82 @@ func (h *Hub) Serve(ctx context.Context) error {
 
 // Stop makes Serve kill every greenlet, wait for them and return. It does not
 // wait. Any goroutine.
-func (h *Hub) Stop() { h.h.Stop() }
+func (h *Hub) Stop() {
+	if h == nil {
+		panic("gevent: Hub.Stop: nil *Hub")
+	}
+	h.h.Stop()
+}
 
 // Run runs main as the first greenlet of a new hub on the calling goroutine
 // and returns main's error once main has ended and every other greenlet has
 // been killed and has ended (unlike gevent, which abandons them). Cancelling
 // ctx kills main with ctx's cause. main's context carries ctx's values.
+// main's error is returned, not reported to the hub's error handler (so a
+// cancelled ctx is not logged either); the other greenlets' failures are.
+//
+// Run must be called from a plain goroutine. Called from a greenlet (or from
+// a hub callback) it panics: the new hub would run on the calling hub's
+// goroutine, so that hub, and every greenlet on it, would stop until Run
+// returned, and a main that waited for one of them would never return. To
+// run more work from a greenlet, spawn greenlets; to run a second hub, call
+// Run (or Hub.Serve) on a new goroutine. The check looks at the calling
+// goroutine's stack, so it holds whatever ctx is passed; it costs a stack
+// walk per call, which is why only Run and Serve make it.
 func Run(ctx context.Context, main func(ctx context.Context) error, opts ...HubOption) error {
-	if main == nil {
-		panic("gevent: Run with a nil main function")
+	if ctx == nil {
+		panic("gevent: Run: nil ctx")
 	}
+	if main == nil {
+		panic("gevent: Run: nil main")
+	}
+	refuseNested("Run")
 	h := newHub(ctx, opts)
-	g := New(h.Context(), func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, main(ctx)
-	}, WithName("main"))
-	g.Start()
+	g := Go(h.Context(), main, WithName("main"))
 	h.h.Serve(ctx, &g.g)
 	return g.g.Result()
 }
+
+// refuseNested panics when the caller runs on a hub: inside a greenlet (a
+// coroutine started by the hub) or on a hub's own goroutine (a link callback,
+// a posted function).
+func refuseNested(what string) {
+	if onHub() {
+		panic("gevent: " + what + " called from a greenlet or a hub callback: it would block that hub " +
+			"(every greenlet on it) until it returned; spawn a greenlet instead, or run the new hub on its own goroutine")
+	}
+}
+
+// onHub reports whether the calling goroutine is a greenlet's coroutine or a
+// serving hub's goroutine, by looking for the hub's loop functions on its
+// stack (a greenlet's coroutine starts in the coroutine loop; a hub's
+// goroutine is inside Serve).
+func onHub() bool {
+	pcs := make([]uintptr, 64)
+	skip := 2
+	for {
+		n := runtime.Callers(skip, pcs)
+		frames := runtime.CallersFrames(pcs[:n])
+		for {
+			f, more := frames.Next()
+			switch f.Function {
+			case coroLoopFunc, hubServeFunc:
+				return true
+			}
+			if !more {
+				break
+			}
+		}
+		if n < len(pcs) {
+			return false
+		}
+		skip += n
+	}
+}
+
+// The functions that mark a goroutine as a hub's: checked by
+// TestNestedRunRefused, which would fail if they were renamed.
+const (
+	coroLoopFunc = "github.com/gevent-go/gevent/internal/core.(*coro).loop"
+	hubServeFunc = "github.com/gevent-go/gevent/internal/core.(*Hub).Serve"
+)

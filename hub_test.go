@@ -188,9 +188,9 @@ func TestCrossHubJoinGetKill(t *testing.T) {
 		}
 	}()
 	deferred := false
-	onA := gevent.Spawn(a.Context(), func(ctx context.Context) (struct{}, error) {
+	onA := gevent.Go(a.Context(), func(ctx context.Context) error {
 		defer func() { deferred = true }()
-		return struct{}{}, gevent.Sleep(ctx, time.Hour)
+		return gevent.Sleep(ctx, time.Hour)
 	})
 	value := gevent.Spawn(a.Context(), func(ctx context.Context) (int, error) {
 		gevent.Sleep(ctx, time.Millisecond)
@@ -325,7 +325,7 @@ func TestConcurrentKillJoinRace(t *testing.T) {
 	for range 20 {
 		g := gevent.Spawn(a.Context(), sleeper)
 		var links atomic.Int32
-		g.Link(func(*gevent.Greenlet[struct{}]) { links.Add(1) })
+		g.RawLink(func(*gevent.Greenlet[struct{}]) { links.Add(1) })
 		var wg sync.WaitGroup
 		for k := range 4 {
 			wg.Add(1)
@@ -375,13 +375,13 @@ func TestBlockingOthersKeepRunning(t *testing.T) {
 				}
 			})
 		})
-		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			for i := range 3 {
 				log.add("tick %d", i)
 				gevent.Sleep(ctx, time.Millisecond)
 			}
 			ch <- 5
-			return struct{}{}, nil
+			return nil
 		})
 		v, err := waiter.Get(ctx)
 		if v != 5 || err != nil {
@@ -413,9 +413,9 @@ func TestBlockingKilled(t *testing.T) {
 			return v, err
 		})
 		// Wait for fn to start without blocking the hub.
-		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			_, err := gevent.Blocking(ctx, func(context.Context) (struct{}, error) { <-started; return struct{}{}, nil })
-			return struct{}{}, err
+			return err
 		}).Join(ctx)
 		g.Kill(ctx, gevent.KillError(errX))
 		if !g.Dead() || blockErr != errX || g.Err() != errX {
@@ -458,7 +458,7 @@ func TestKilledContext(t *testing.T) {
 			var gctx context.Context
 			var errAfter, causeAfter error
 			var doneClosed bool
-			g := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			g := gevent.Go(ctx, func(ctx context.Context) error {
 				gctx = ctx
 				if ctx.Err() != nil {
 					t.Errorf("ctx.Err() before kill = %v", ctx.Err())
@@ -470,7 +470,7 @@ func TestKilledContext(t *testing.T) {
 					doneClosed = true
 				default:
 				}
-				return struct{}{}, err
+				return err
 			})
 			gevent.Yield(ctx)
 			want := gevent.ErrGreenletExit
@@ -492,7 +492,7 @@ func TestKilledContext(t *testing.T) {
 		// A greenlet's context is cancelled with ErrGreenletDone when its
 		// function returns.
 		var gctx context.Context
-		g := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) { gctx = ctx; return struct{}{}, nil })
+		g := gevent.Go(ctx, func(ctx context.Context) error { gctx = ctx; return nil })
 		g.Join(ctx)
 		if context.Cause(gctx) != gevent.ErrGreenletDone || !errors.Is(gctx.Err(), context.Canceled) {
 			t.Errorf("after return: Cause = %v, Err = %v", context.Cause(gctx), gctx.Err())
@@ -506,12 +506,12 @@ func TestKillReachesDerivedStdContext(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var err error
 		var derived context.Context
-		g := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		g := gevent.Go(ctx, func(ctx context.Context) error {
 			var cancel context.CancelFunc
 			derived, cancel = context.WithCancel(ctx)
 			defer cancel()
 			err = gevent.Sleep(derived, time.Hour)
-			return struct{}{}, err
+			return err
 		})
 		gevent.Yield(ctx)
 		g.Kill(ctx)
@@ -540,14 +540,14 @@ func TestStdContextHonoured(t *testing.T) {
 
 		cctx, cancelC := context.WithCancelCause(ctx)
 		errWhy := errors.New("why")
-		gevent.Spawn(ctx, func(context.Context) (struct{}, error) { cancelC(errWhy); return struct{}{}, nil })
+		gevent.Go(ctx, func(context.Context) error { cancelC(errWhy); return nil })
 		if err := gevent.Sleep(cctx, time.Hour); err != errWhy {
 			t.Errorf("Sleep(WithCancelCause) = %v, want %v", err, errWhy)
 		}
 
 		g := gevent.Spawn(ctx, sleeper)
 		jctx, cancelJ := context.WithCancel(ctx)
-		gevent.Spawn(ctx, func(context.Context) (struct{}, error) { cancelJ(); return struct{}{}, nil })
+		gevent.Go(ctx, func(context.Context) error { cancelJ(); return nil })
 		if err := g.Join(jctx); !errors.Is(err, context.Canceled) {
 			t.Errorf("Join(WithCancel) = %v", err)
 		}
@@ -561,26 +561,26 @@ func TestStdContextHonoured(t *testing.T) {
 func TestIdleRunsWhenNothingElseToDo(t *testing.T) {
 	var log logger
 	run(t, func(ctx context.Context) error {
-		a := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		a := gevent.Go(ctx, func(ctx context.Context) error {
 			log.add("a start")
 			err := gevent.Idle(ctx)
 			log.add("a wake")
-			return struct{}{}, err
+			return err
 		})
-		b := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		b := gevent.Go(ctx, func(ctx context.Context) error {
 			for i := range 3 {
 				log.add("b%d", i)
 				gevent.Yield(ctx)
 			}
-			return struct{}{}, nil
+			return nil
 		})
-		c := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		c := gevent.Go(ctx, func(ctx context.Context) error {
 			log.add("c start")
 			// gevent's probe sleeps 1ms; 20ms keeps the order independent
 			// of how loaded the machine is.
 			err := gevent.Sleep(ctx, 20*time.Millisecond)
 			log.add("c wake")
-			return struct{}{}, err
+			return err
 		})
 		_, err := gevent.JoinAll(ctx, []gevent.Task{a, b, c})
 		return err
@@ -591,15 +591,15 @@ func TestIdleRunsWhenNothingElseToDo(t *testing.T) {
 func TestIdleKilled(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var err error
-		busy := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		busy := gevent.Go(ctx, func(ctx context.Context) error {
 			for ctx.Err() == nil {
 				gevent.Yield(ctx)
 			}
-			return struct{}{}, nil
+			return nil
 		})
-		g := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		g := gevent.Go(ctx, func(ctx context.Context) error {
 			err = gevent.Idle(ctx)
-			return struct{}{}, err
+			return err
 		})
 		gevent.Yield(ctx)
 		g.Kill(ctx)
@@ -623,7 +623,7 @@ func TestSpawnRaw(t *testing.T) {
 			gevent.Yield(ctx)
 			log.add("raw1 again")
 		})
-		gevent.Spawn(ctx, func(context.Context) (struct{}, error) { log.add("spawned"); return struct{}{}, nil })
+		gevent.Go(ctx, func(context.Context) error { log.add("spawned"); return nil })
 		gevent.SpawnRaw(ctx, func(context.Context) { panic("raw boom") })
 		gevent.Sleep(ctx, time.Millisecond)
 		log.check(t, "raw1", "spawned", "raw1 again")

@@ -12,8 +12,11 @@ import (
 // hub alive. stop unregisters it; it is also stopped when the hub closes.
 // One helper goroutine relays the signals while it is registered.
 func SignalHandler(ctx context.Context, sig os.Signal, fn func(ctx context.Context)) (stop func()) {
+	if ctx == nil {
+		panic("gevent: SignalHandler: nil ctx")
+	}
 	if fn == nil {
-		panic("gevent: SignalHandler with a nil function")
+		panic("gevent: SignalHandler: nil fn")
 	}
 	h := hubOf(ctx, "SignalHandler")
 	spawnCtx := h.Context()

@@ -13,6 +13,9 @@ import (
 // cancelled (at once if it already is: cancellation is level-triggered).
 // From a plain goroutine it blocks that goroutine.
 func Sleep(ctx context.Context, d time.Duration) error {
+	if ctx == nil {
+		panic("gevent: Sleep: nil ctx")
+	}
 	if d <= 0 {
 		return Yield(ctx)
 	}
@@ -40,6 +43,9 @@ func Sleep(ctx context.Context, d time.Duration) error {
 // a greenlet killed while it yields sees the kill at its next switch point.
 // From a plain goroutine it is runtime.Gosched.
 func Yield(ctx context.Context) error {
+	if ctx == nil {
+		panic("gevent: Yield: nil ctx")
+	}
 	switched, err := core.Yield(ctx)
 	if !switched && err == nil {
 		runtime.Gosched()
@@ -50,6 +56,9 @@ func Yield(ctx context.Context) error {
 // Idle parks the calling greenlet until an iteration of the hub's loop has
 // nothing else to do: no queued callbacks, no due timers, no I/O.
 func Idle(ctx context.Context) error {
+	if ctx == nil {
+		panic("gevent: Idle: nil ctx")
+	}
 	if err := core.Cause(ctx); err != nil {
 		return err
 	}
@@ -62,8 +71,12 @@ func Idle(ctx context.Context) error {
 }
 
 // Current returns the greenlet running on ctx's hub (gevent's getcurrent),
-// or nil from a plain goroutine or a greenlet started by SpawnRaw.
+// or nil from a plain goroutine or a greenlet without a handle (started by
+// SpawnRaw, or running a Link callback).
 func Current(ctx context.Context) Task {
+	if ctx == nil {
+		panic("gevent: Current: nil ctx")
+	}
 	g := core.Current(ctx)
 	if g == nil {
 		return nil

@@ -62,6 +62,9 @@ func (t *Timeout) cause() error {
 // expiry is delivered to the greenlet once; waits made with the returned
 // context keep failing, as any cancelled context does.
 func (t *Timeout) Start(ctx context.Context) context.Context {
+	if ctx == nil {
+		panic("gevent: Timeout.Start: nil ctx")
+	}
 	if !t.tc.Reusable() {
 		if t.tc.Pending() {
 			panic("gevent: Timeout started while pending")
@@ -101,6 +104,9 @@ func (t *Timeout) Is(target error) bool { return target == context.DeadlineExcee
 // (with context.Canceled) and releases its timer. Inside a greenlet the timer
 // is the hub's: cheaper than context.WithTimeout.
 func WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if ctx == nil {
+		panic("gevent: WithTimeout: nil ctx")
+	}
 	t := NewTimeout(d, nil)
 	c := t.Start(ctx)
 	return c, func() { t.tc.CancelWith(context.Canceled) }
@@ -125,8 +131,11 @@ func Fallback[T any](v T) FallbackOption[T] {
 // one, ends fn with an error, the result is the Fallback value if one was
 // given and the *Timeout error otherwise. fn runs on the calling goroutine.
 func WithTimeoutFunc[T any](ctx context.Context, d time.Duration, fn func(context.Context) (T, error), opts ...FallbackOption[T]) (T, error) {
+	if ctx == nil {
+		panic("gevent: WithTimeoutFunc: nil ctx")
+	}
 	if fn == nil {
-		panic("gevent: WithTimeoutFunc with a nil function")
+		panic("gevent: WithTimeoutFunc: nil fn")
 	}
 	t := NewTimeout(d, nil)
 	c := t.Start(ctx)

@@ -3,6 +3,7 @@ package gevent
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"iter"
 	"slices"
 	"sync"
@@ -39,19 +40,68 @@ type Task interface {
 	core() *core.G
 }
 
-// Kill kills t without waiting (gevent.kill): see Greenlet.Kill. Only
-// KillError applies.
-func Kill(t Task, opts ...KillOption) {
+// Kill kills t (see Greenlet.Kill for what a kill does) and, unless
+// KillNoWait is given, yields once, as guv's kill does: when the caller is a
+// greenlet and t had not ended, the caller goes to the back of its hub's
+// callback queue, so that a t of the same hub reacts to the kill (it runs up
+// to its next switch point or its end) and the notification of a t killed
+// before it started runs, before Kill returns. It never waits for t's end and
+// never returns an error. With KillNoWait, from a plain goroutine or a hub
+// callback, or when t has already ended, it does not switch (gevent's kill).
+// Only KillError and KillNoWait apply.
+func Kill(ctx context.Context, t Task, opts ...KillOption) {
+	if ctx == nil {
+		panic("gevent: Kill: nil ctx")
+	}
+	if t == nil || t.core() == nil {
+		panic("gevent: Kill: nil t")
+	}
+	g := t.core()
+	if g.Dead() {
+		return
+	}
 	c := killOptions(opts)
-	t.core().Kill(c.err)
+	g.Kill(c.err)
+	if !c.noWait {
+		_, _ = core.Yield(ctx)
+	}
+}
+
+// checkTasks panics, naming the function and the index, when a task is nil
+// (a nil interface or a nil *Greenlet).
+func checkTasks[T Task](tasks []T, what string) {
+	for i, t := range tasks {
+		if Task(t) == nil || t.core() == nil {
+			panic(fmt.Sprintf("gevent: %s: nil tasks[%d]", what, i))
+		}
+	}
+}
+
+// checkObjs is checkTasks for Waitables: a nil interface, or a nil
+// *Greenlet. (A nil pointer of another type is found by its own OnReady.)
+func checkObjs[T Waitable](objs []T, what string) {
+	for i, o := range objs {
+		w := Waitable(o)
+		if w == nil {
+			panic(fmt.Sprintf("gevent: %s: nil objs[%d]", what, i))
+		}
+		if t, ok := w.(Task); ok && t.core() == nil {
+			panic(fmt.Sprintf("gevent: %s: nil objs[%d]", what, i))
+		}
+	}
 }
 
 // KillAll kills every task (those not started first, without running them,
 // then the others in order) and, unless KillNoWait is given, waits until all
 // have ended. Unlike Greenlet.Kill, running out of time is an error here: it
-// returns the KillTimeout's *Timeout or ctx's cause (gevent's killall
-// propagates its Timeout).
-func KillAll(ctx context.Context, tasks []Task, opts ...KillOption) error {
+// returns the KillTimeout's *Timeout (at once when the timeout is zero or
+// less and a task is still alive) or ctx's cause (gevent's killall
+// propagates its Timeout). tasks may be a []Task or a []*Greenlet[T].
+func KillAll[T Task](ctx context.Context, tasks []T, opts ...KillOption) error {
+	if ctx == nil {
+		panic("gevent: KillAll: nil ctx")
+	}
+	checkTasks(tasks, "KillAll")
 	c := killOptions(opts)
 	for _, t := range tasks {
 		if g := t.core(); g.State() != core.StateRunning {
@@ -64,7 +114,15 @@ func KillAll(ctx context.Context, tasks []Task, opts ...KillOption) error {
 	if c.noWait {
 		return nil
 	}
-	if c.timeout > 0 {
+	if c.hasTimeout {
+		if c.timeout <= 0 {
+			for _, t := range tasks {
+				if !t.core().Dead() {
+					return NewTimeout(c.timeout, nil)
+				}
+			}
+			return nil
+		}
 		var cancel context.CancelFunc
 		ctx, cancel = WithTimeout(ctx, c.timeout)
 		defer cancel()
@@ -77,46 +135,52 @@ func KillAll(ctx context.Context, tasks []Task, opts ...KillOption) error {
 	return nil
 }
 
-// JoinOption configures JoinAll.
-type JoinOption func(*joinConfig)
+// WaitOption configures JoinAll, Wait and Iwait.
+type WaitOption func(*waitConfig)
 
-type joinConfig struct {
+type waitConfig struct {
 	raise bool
 	count int
 }
 
-// RaiseError makes JoinAll return the error of the first task to fail (in
-// the order they end, not their order in the list). Tasks ended by
-// ErrGreenletExit have not failed.
-func RaiseError() JoinOption { return func(c *joinConfig) { c.raise = true } }
-
-// Count makes JoinAll return once n tasks have ended.
-func Count(n int) JoinOption { return func(c *joinConfig) { c.count = n } }
-
-// JoinAll waits until every task (or Count of them) has ended and returns
-// them in the order they ended. When ctx ends first it returns those ended so
-// far and ctx's cause. With RaiseError it stops at the first failure and
-// returns its error (the other tasks keep running).
-func JoinAll(ctx context.Context, tasks []Task, opts ...JoinOption) ([]Task, error) {
-	var c joinConfig
+func waitOptions(opts []WaitOption, n int) waitConfig {
+	var c waitConfig
 	for _, o := range opts {
 		o(&c)
 	}
-	n := len(tasks)
-	if c.count > 0 && c.count < n {
-		n = c.count
+	if c.count <= 0 || c.count > n {
+		c.count = n
 	}
-	if !c.raise && n == len(tasks) {
+	return c
+}
+
+// RaiseError makes JoinAll return the error of the first task to fail (in
+// the order they end, not their order in the list). Tasks ended by
+// ErrGreenletExit have not failed. Wait and Iwait ignore it.
+func RaiseError() WaitOption { return func(c *waitConfig) { c.raise = true } }
+
+// Count makes JoinAll, Wait and Iwait stop once n of their objects are ready
+// (gevent's count). n <= 0, or more than there are, means all of them.
+func Count(n int) WaitOption { return func(c *waitConfig) { c.count = n } }
+
+// JoinAll waits until every task (or Count of them) has ended and returns
+// them in the order they ended (gevent's joinall). When ctx ends first it
+// returns those ended so far and ctx's cause. With RaiseError it stops at the
+// first failure and returns its error (the other tasks keep running). tasks
+// may be a []Task or a []*Greenlet[T]: what comes back has the same type.
+func JoinAll[T Task](ctx context.Context, tasks []T, opts ...WaitOption) ([]T, error) {
+	if ctx == nil {
+		panic("gevent: JoinAll: nil ctx")
+	}
+	checkTasks(tasks, "JoinAll")
+	c := waitOptions(opts, len(tasks))
+	if !c.raise && c.count == len(tasks) {
 		return joinEach(ctx, tasks)
 	}
-	objs := make([]Waitable, len(tasks))
-	for i, t := range tasks {
-		objs[i] = t
-	}
-	ready := make([]Task, 0, n)
-	m := newMultiWait(objs)
+	ready := make([]T, 0, c.count)
+	m := newMultiWait(tasks)
 	defer m.close()
-	for len(ready) < n {
+	for len(ready) < c.count {
 		i, err := m.next(ctx)
 		if err != nil {
 			return ready, err
@@ -132,7 +196,7 @@ func JoinAll(ctx context.Context, tasks []Task, opts ...JoinOption) ([]Task, err
 
 // joinEach joins the tasks one after another, which needs no callback per
 // task, and returns those that ended in the order they ended.
-func joinEach(ctx context.Context, tasks []Task) ([]Task, error) {
+func joinEach[T Task](ctx context.Context, tasks []T) ([]T, error) {
 	var err error
 	for _, t := range tasks {
 		if err = t.core().Join(ctx); err != nil {
@@ -141,7 +205,7 @@ func joinEach(ctx context.Context, tasks []Task) ([]Task, error) {
 	}
 	type ended struct {
 		seq uint64
-		t   Task
+		t   T
 	}
 	done := make([]ended, 0, len(tasks))
 	sorted := true
@@ -158,26 +222,32 @@ func joinEach(ctx context.Context, tasks []Task) ([]Task, error) {
 		// End numbers are unique, so an unstable sort is exact.
 		slices.SortFunc(done, func(a, b ended) int { return cmp.Compare(a.seq, b.seq) })
 	}
-	ready := make([]Task, len(done))
+	ready := make([]T, len(done))
 	for i, e := range done {
 		ready[i] = e.t
 	}
 	return ready, err
 }
 
-// Wait waits until count of objs (all of them when count <= 0) are ready and
-// returns them in the order they became ready. When ctx ends first it
+// Wait waits until every object (or Count of them) is ready and returns them
+// in the order they became ready (gevent's wait). When ctx ends first it
 // returns those ready so far and ctx's cause (gevent's wait returns them
-// quietly on timeout).
-func Wait(ctx context.Context, objs []Waitable, count int) ([]Waitable, error) {
-	n := len(objs)
-	if count > 0 && count < n {
-		n = count
+// quietly on timeout). objs may be a []Waitable, a []Task or a
+// []*Greenlet[T]: what comes back has the same type. With no objects it
+// returns at once.
+func Wait[T Waitable](ctx context.Context, objs []T, opts ...WaitOption) ([]T, error) {
+	if ctx == nil {
+		panic("gevent: Wait: nil ctx")
 	}
-	out := make([]Waitable, 0, n)
+	if len(objs) == 0 {
+		return nil, waitNothing(ctx)
+	}
+	checkObjs(objs, "Wait")
+	c := waitOptions(opts, len(objs))
+	out := make([]T, 0, c.count)
 	m := newMultiWait(objs)
 	defer m.close()
-	for len(out) < n {
+	for len(out) < c.count {
 		i, err := m.next(ctx)
 		if err != nil {
 			return out, err
@@ -187,16 +257,28 @@ func Wait(ctx context.Context, objs []Waitable, count int) ([]Waitable, error) {
 	return out, nil
 }
 
-// Iwait yields objs in the order they become ready (gevent's iwait). The
-// sequence ends when all have been yielded, when ctx ends (quietly, as
-// gevent's iwait on timeout) or when the loop breaks; either way every
-// callback it registered is removed. Objects that became ready while the
-// loop body ran are buffered, not lost. Duplicates are allowed.
-func Iwait(ctx context.Context, objs ...Waitable) iter.Seq[Waitable] {
-	return func(yield func(Waitable) bool) {
+// waitNothing is Wait with no objects. It is the one place that decides what
+// that means (gevent's wait() waits until the hub has nothing else to do);
+// for now it returns at once.
+func waitNothing(ctx context.Context) error { return nil }
+
+// Iwait yields the objects (or the first Count of them) in the order they
+// become ready (gevent's iwait). The sequence ends when they have been
+// yielded, when ctx ends (quietly, as gevent's iwait on timeout) or when the
+// loop breaks; either way every callback it registered is removed. Objects
+// that became ready while the loop body ran are buffered, not lost.
+// Duplicates are allowed. objs may be a []Waitable, a []Task or a
+// []*Greenlet[T]: the sequence yields that element type.
+func Iwait[T Waitable](ctx context.Context, objs []T, opts ...WaitOption) iter.Seq[T] {
+	if ctx == nil {
+		panic("gevent: Iwait: nil ctx")
+	}
+	checkObjs(objs, "Iwait")
+	c := waitOptions(opts, len(objs))
+	return func(yield func(T) bool) {
 		m := newMultiWait(objs)
 		defer m.close()
-		for range objs {
+		for range c.count {
 			i, err := m.next(ctx)
 			if err != nil || !yield(objs[i]) {
 				return
@@ -214,7 +296,7 @@ type multiWait struct {
 	removes []func() bool
 }
 
-func newMultiWait(objs []Waitable) *multiWait {
+func newMultiWait[T Waitable](objs []T) *multiWait {
 	m := &multiWait{removes: make([]func() bool, len(objs))}
 	for i, o := range objs {
 		m.removes[i] = o.OnReady(func() { m.add(i) })

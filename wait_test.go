@@ -64,9 +64,9 @@ func TestJoinAllRaiseErrorFirstToFail(t *testing.T) {
 func TestJoinAllRaiseErrorIgnoresGreenletExit(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		killed := gevent.Spawn(ctx, sleeper)
-		ok := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		ok := gevent.Go(ctx, func(ctx context.Context) error {
 			gevent.Yield(ctx)
-			return struct{}{}, nil
+			return nil
 		})
 		unstarted := gevent.Spawn(ctx, noop)
 		unstarted.Kill(ctx)
@@ -104,7 +104,7 @@ func TestJoinAllCount(t *testing.T) {
 
 func TestJoinAllReturnsInEndOrder(t *testing.T) {
 	run(t, func(ctx context.Context) error {
-		for _, opts := range [][]gevent.JoinOption{nil, {gevent.RaiseError()}, {gevent.Count(3)}} {
+		for _, opts := range [][]gevent.WaitOption{nil, {gevent.RaiseError()}, {gevent.Count(3)}} {
 			a := gevent.Spawn(ctx, yielder(3), gevent.WithName("a"))
 			b := gevent.Spawn(ctx, yielder(1), gevent.WithName("b"))
 			c := gevent.Spawn(ctx, yielder(2), gevent.WithName("c"))
@@ -154,7 +154,7 @@ func TestJoinAllTimeoutReturnsThoseEnded(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		a := gevent.Spawn(ctx, sleeper, gevent.WithName("a"))
 		b := gevent.Spawn(ctx, yielder(1), gevent.WithName("b"))
-		for _, opts := range [][]gevent.JoinOption{nil, {gevent.RaiseError()}} {
+		for _, opts := range [][]gevent.WaitOption{nil, {gevent.RaiseError()}} {
 			tctx, cancel := gevent.WithTimeout(ctx, 2*time.Millisecond)
 			ready, err := gevent.JoinAll(tctx, []gevent.Task{a, b}, opts...)
 			cancel()
@@ -170,7 +170,7 @@ func TestJoinAllTimeoutReturnsThoseEnded(t *testing.T) {
 
 func TestJoinAllEmpty(t *testing.T) {
 	run(t, func(ctx context.Context) error {
-		ready, err := gevent.JoinAll(ctx, nil)
+		ready, err := gevent.JoinAll(ctx, []gevent.Task(nil))
 		if err != nil || len(ready) != 0 {
 			t.Errorf("JoinAll(nil) = %v, %v", ready, err)
 		}
@@ -184,8 +184,8 @@ func TestIwaitYieldsInReadyOrder(t *testing.T) {
 		b := gevent.Spawn(ctx, yielder(1), gevent.WithName("b"))
 		c := gevent.Spawn(ctx, yielder(2), gevent.WithName("c"))
 		var got []string
-		for w := range gevent.Iwait(ctx, a, b, c) {
-			got = append(got, w.(gevent.Task).Name())
+		for w := range gevent.Iwait(ctx, []gevent.Task{a, b, c}) {
+			got = append(got, w.Name())
 		}
 		if !slices.Equal(got, []string{"b", "c", "a"}) {
 			t.Errorf("Iwait order = %v, want [b c a]", got)
@@ -205,7 +205,7 @@ func TestIwaitReadyObjectsInListOrder(t *testing.T) {
 			objs[i] = fs[i]
 		}
 		var got []gevent.Waitable
-		for w := range gevent.Iwait(ctx, objs...) {
+		for w := range gevent.Iwait(ctx, objs) {
 			got = append(got, w)
 		}
 		if !slices.Equal(got, objs) {
@@ -220,9 +220,9 @@ func TestIwaitReadyObjectsInListOrder(t *testing.T) {
 func TestIwaitBreakRemovesCallbacks(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		f1, f2, f3 := &flag{}, &flag{}, &flag{}
-		gevent.Spawn(ctx, func(context.Context) (struct{}, error) { f1.Set(); return struct{}{}, nil })
+		gevent.Go(ctx, func(context.Context) error { f1.Set(); return nil })
 		n := 0
-		for w := range gevent.Iwait(ctx, f1, f2, f3) {
+		for w := range gevent.Iwait(ctx, []*flag{f1, f2, f3}) {
 			n++
 			if w != f1 {
 				t.Errorf("first ready = %v, want f1", w)
@@ -243,7 +243,7 @@ func TestIwaitBreakRemovesCallbacks(t *testing.T) {
 		// iteration when they end later, and Join still works.
 		g := gevent.Spawn(ctx, yielder(2))
 		h := gevent.Spawn(ctx, yielder(1))
-		for range gevent.Iwait(ctx, g, h) {
+		for range gevent.Iwait(ctx, []*gevent.Greenlet[int]{g, h}) {
 			break
 		}
 		if err := g.Join(ctx); err != nil || !g.Dead() {
@@ -259,7 +259,7 @@ func TestIwaitTimeoutEndsQuietlyAndRemovesCallbacks(t *testing.T) {
 		tctx, cancel := gevent.WithTimeout(ctx, 2*time.Millisecond)
 		defer cancel()
 		n := 0
-		for range gevent.Iwait(tctx, f1, f2) {
+		for range gevent.Iwait(tctx, []*flag{f1, f2}) {
 			n++
 		}
 		if n != 0 || f1.pending() != 0 || f2.pending() != 0 {
@@ -275,9 +275,9 @@ func TestIwaitBuffersReadyDuringBody(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		fs := []*flag{{}, {}, {}}
 		objs := []gevent.Waitable{fs[0], fs[1], fs[2]}
-		gevent.Spawn(ctx, func(context.Context) (struct{}, error) { fs[1].Set(); return struct{}{}, nil })
+		gevent.Go(ctx, func(context.Context) error { fs[1].Set(); return nil })
 		var got []gevent.Waitable
-		for w := range gevent.Iwait(ctx, objs...) {
+		for w := range gevent.Iwait(ctx, objs) {
 			got = append(got, w)
 			if len(got) == 1 {
 				fs[2].Set()
@@ -302,11 +302,11 @@ func TestWaitMixedObjects(t *testing.T) {
 			return "s", nil
 		})
 		objs := []gevent.Waitable{gi, f, gs}
-		got, err := gevent.Wait(ctx, objs, 2)
+		got, err := gevent.Wait(ctx, objs, gevent.Count(2))
 		if err != nil || !slices.Equal(got, []gevent.Waitable{f, gs}) {
 			t.Errorf("Wait(count 2) = %v, %v; want [f gs]", got, err)
 		}
-		got, err = gevent.Wait(ctx, objs, 0)
+		got, err = gevent.Wait(ctx, objs)
 		if err != nil || len(got) != 3 {
 			t.Errorf("Wait(all) = %v, %v", got, err)
 		}
@@ -320,7 +320,7 @@ func TestWaitTimeoutReturnsThoseReady(t *testing.T) {
 		f1.Set()
 		tctx, cancel := gevent.WithTimeout(ctx, 2*time.Millisecond)
 		defer cancel()
-		got, err := gevent.Wait(tctx, []gevent.Waitable{f1, f2}, 0)
+		got, err := gevent.Wait(tctx, []gevent.Waitable{f1, f2})
 		if !errors.Is(err, context.DeadlineExceeded) || !slices.Equal(got, []gevent.Waitable{f1}) {
 			t.Errorf("Wait = %v, %v; want [f1], DeadlineExceeded", got, err)
 		}
@@ -340,7 +340,7 @@ func TestStdDeadlineIsNotLoopExit(t *testing.T) {
 		f := &flag{}
 		for _, wait := range []func(context.Context) error{
 			g.Join,
-			func(ctx context.Context) error { _, err := gevent.Wait(ctx, []gevent.Waitable{f}, 0); return err },
+			func(ctx context.Context) error { _, err := gevent.Wait(ctx, []gevent.Waitable{f}); return err },
 		} {
 			tctx, cancel := context.WithTimeout(ctx, 2*time.Millisecond)
 			errs = append(errs, wait(tctx))
@@ -361,12 +361,12 @@ func TestWaitFromGoroutine(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- h.Serve(context.Background()) }()
 	f := &flag{}
-	gevent.Spawn(h.Context(), func(ctx context.Context) (struct{}, error) {
+	gevent.Go(h.Context(), func(ctx context.Context) error {
 		gevent.Yield(ctx)
 		f.Set()
-		return struct{}{}, nil
+		return nil
 	})
-	got, err := gevent.Wait(context.Background(), []gevent.Waitable{f}, 0)
+	got, err := gevent.Wait(context.Background(), []gevent.Waitable{f})
 	if err != nil || len(got) != 1 {
 		t.Errorf("Wait = %v, %v", got, err)
 	}
@@ -387,7 +387,7 @@ func TestKillAll(t *testing.T) {
 		b := gevent.Spawn(ctx, body)
 		gevent.Yield(ctx)
 		ran := false
-		unstarted := gevent.Spawn(ctx, func(context.Context) (struct{}, error) { ran = true; return struct{}{}, nil })
+		unstarted := gevent.Go(ctx, func(context.Context) error { ran = true; return nil })
 		tasks := []gevent.Task{a, unstarted, b}
 		if err := gevent.KillAll(ctx, tasks); err != nil {
 			t.Errorf("KillAll = %v", err)
@@ -428,11 +428,11 @@ func TestKillAllCustomErrorNoWait(t *testing.T) {
 func TestKillAllTimeoutReturnsError(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		release := false
-		stubborn := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		stubborn := gevent.Go(ctx, func(ctx context.Context) error {
 			for !release {
 				gevent.Sleep(context.WithoutCancel(ctx), time.Millisecond)
 			}
-			return struct{}{}, nil
+			return nil
 		})
 		gevent.Yield(ctx)
 		err := gevent.KillAll(ctx, []gevent.Task{stubborn}, gevent.KillTimeout(3*time.Millisecond))
@@ -459,11 +459,11 @@ func TestLoopExitJoinNeverStarted(t *testing.T) {
 		if _, err := g.Get(ctx); !errors.Is(err, gevent.ErrLoopExit) {
 			t.Errorf("Get = %v, want ErrLoopExit", err)
 		}
-		if got, err := gevent.Wait(ctx, []gevent.Waitable{g}, 0); !errors.Is(err, gevent.ErrLoopExit) || len(got) != 0 {
+		if got, err := gevent.Wait(ctx, []gevent.Waitable{g}); !errors.Is(err, gevent.ErrLoopExit) || len(got) != 0 {
 			t.Errorf("Wait = %v, %v; want ErrLoopExit", got, err)
 		}
 		n := 0
-		for range gevent.Iwait(ctx, g) {
+		for range gevent.Iwait(ctx, []gevent.Task{g}) {
 			n++
 		}
 		if n != 0 {
@@ -487,7 +487,7 @@ func TestLoopExitJoinNeverStarted(t *testing.T) {
 func TestLoopExitWaitOnFlag(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		f := &flag{}
-		if _, err := gevent.Wait(ctx, []gevent.Waitable{f}, 0); !errors.Is(err, gevent.ErrLoopExit) {
+		if _, err := gevent.Wait(ctx, []gevent.Waitable{f}); !errors.Is(err, gevent.ErrLoopExit) {
 			t.Errorf("Wait = %v, want ErrLoopExit", err)
 		}
 		if f.pending() != 0 {

@@ -38,7 +38,7 @@ func (r *AsyncResult[T]) Set(v T) { r.store(v, nil) }
 // A nil err panics; use Set for a successful result.
 func (r *AsyncResult[T]) SetError(err error) {
 	if err == nil {
-		panic("gevent: AsyncResult.SetError with a nil error")
+		panic("gevent: event: SetError: nil err")
 	}
 	var zero T
 	r.store(zero, err)
@@ -59,6 +59,9 @@ func (r *AsyncResult[T]) store(v T, err error) {
 // the zero value and ctx's cause (gevent's Timeout on get). From a plain
 // goroutine it blocks the goroutine.
 func (r *AsyncResult[T]) Get(ctx context.Context) (T, error) {
+	if ctx == nil {
+		panic("gevent: event: Get: nil ctx")
+	}
 	r.n.mu.Lock()
 	if !r.ready {
 		if err := r.n.waitLocked(ctx, false); err != nil {
@@ -84,6 +87,9 @@ func (r *AsyncResult[T]) TryGet() (value T, err error, ok bool) {
 // waited successfully: nil once a result is set (whatever it is) and ctx's
 // cause when ctx ends first. The issue 1520 rule of Event.Wait applies.
 func (r *AsyncResult[T]) Wait(ctx context.Context) error {
+	if ctx == nil {
+		panic("gevent: event: Wait: nil ctx")
+	}
 	r.n.mu.Lock()
 	return r.n.waitLocked(ctx, r.ready)
 }
@@ -132,12 +138,15 @@ func (r *AsyncResult[T]) OnReady(f func()) (remove func() bool) {
 // SetFrom makes g's outcome the result once g has ended (gevent's
 // g.link(async_result)): its value through Set when it returns a nil error,
 // its error through SetError otherwise (gevent.ErrGreenletExit after a
-// default kill). The result is set from g's link callback, on g's hub, after
+// default kill). The result is set from g's RawLink callback, on g's hub, after
 // the greenlets already queued there. unlink cancels that and reports whether
 // it was still pending. To copy only successes or only failures, use g's
 // LinkValue or LinkException with Set or SetError.
 func (r *AsyncResult[T]) SetFrom(g *gevent.Greenlet[T]) (unlink func() bool) {
-	return g.Link(func(g *gevent.Greenlet[T]) {
+	if g == nil {
+		panic("gevent: event: SetFrom: nil g")
+	}
+	return g.RawLink(func(g *gevent.Greenlet[T]) {
 		v, err, _ := g.TryGet()
 		if err != nil {
 			r.SetError(err)

@@ -65,6 +65,9 @@ func (e *Event) Ready() bool { return e.IsSet() }
 // returns ctx's cause; it checks ctx before it parks. From a plain goroutine
 // it blocks the goroutine.
 func (e *Event) Wait(ctx context.Context) error {
+	if ctx == nil {
+		panic("gevent: event: Wait: nil ctx")
+	}
 	e.n.mu.Lock()
 	return e.n.waitLocked(ctx, e.set.Load())
 }

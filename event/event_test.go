@@ -478,7 +478,7 @@ func TestEventWaitIwait(t *testing.T) {
 			c.Set()
 			return nil
 		})
-		got, err := gevent.Wait(ctx, []gevent.Waitable{&a, &b, &c}, 2)
+		got, err := gevent.Wait(ctx, []gevent.Waitable{&a, &b, &c}, gevent.Count(2))
 		if err != nil {
 			return err
 		}
@@ -487,7 +487,7 @@ func TestEventWaitIwait(t *testing.T) {
 		}
 		a.Set()
 		var order []gevent.Waitable
-		for w := range gevent.Iwait(ctx, &a, &b) {
+		for w := range gevent.Iwait(ctx, []gevent.Waitable{&a, &b}) {
 			order = append(order, w)
 		}
 		if len(order) != 2 {
@@ -495,7 +495,7 @@ func TestEventWaitIwait(t *testing.T) {
 		}
 		// gevent's test_gevent_wait_twice_when_already_set.
 		for range 2 {
-			if got, err := gevent.Wait(ctx, []gevent.Waitable{&a}, 0); err != nil || len(got) != 1 {
+			if got, err := gevent.Wait(ctx, []gevent.Waitable{&a}); err != nil || len(got) != 1 {
 				return fmt.Errorf("Wait(set) = %v, %v", got, err)
 			}
 		}
@@ -521,7 +521,7 @@ func TestEventSetDuringWait(t *testing.T) {
 		ev.Clear()
 		tctx, cancel := gevent.WithTimeout(ctx, 10*time.Millisecond)
 		defer cancel()
-		got, err := gevent.Wait(tctx, []gevent.Waitable{&ev}, 0)
+		got, err := gevent.Wait(tctx, []gevent.Waitable{&ev})
 		if len(got) != 0 || !errors.Is(err, context.DeadlineExceeded) {
 			return fmt.Errorf("Wait(cleared) = %v, %v; want none, timeout", got, err)
 		}

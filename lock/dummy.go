@@ -32,7 +32,7 @@ func (Dummy) Ready() bool { return true }
 // OnReady calls f at once, on the calling goroutine; remove reports false.
 func (Dummy) OnReady(f func()) (remove func() bool) {
 	if f == nil {
-		panic("gevent: OnReady with a nil function")
+		panic("gevent: lock: OnReady: nil f")
 	}
 	f()
 	return func() bool { return false }

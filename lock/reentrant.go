@@ -68,6 +68,9 @@ func (r *Reentrant) enterLocked(g *core.G) bool {
 // plain goroutine blocks) until it is free; when ctx ends first Acquire
 // returns ctx's cause and the lock is as if it had never waited.
 func (r *Reentrant) Acquire(ctx context.Context) error {
+	if ctx == nil {
+		panic("gevent: lock: Acquire: nil ctx")
+	}
 	g := core.Current(ctx)
 	r.mu.Lock()
 	if r.enterLocked(g) {
@@ -85,6 +88,9 @@ func (r *Reentrant) Acquire(ctx context.Context) error {
 // TryAcquire takes or re-enters the lock if it can without waiting, and
 // reports whether it did.
 func (r *Reentrant) TryAcquire(ctx context.Context) bool {
+	if ctx == nil {
+		panic("gevent: lock: TryAcquire: nil ctx")
+	}
 	g := core.Current(ctx)
 	r.mu.Lock()
 	if r.enterLocked(g) {
@@ -110,6 +116,9 @@ func (r *Reentrant) own(g *core.G) {
 // not hold the lock (a greenlet that is not the owner, or a plain goroutine
 // while a greenlet holds it). It never blocks or switches.
 func (r *Reentrant) Release(ctx context.Context) error {
+	if ctx == nil {
+		panic("gevent: lock: Release: nil ctx")
+	}
 	g := core.Current(ctx)
 	r.mu.Lock()
 	if r.count == 0 || r.owner != g {

@@ -63,7 +63,7 @@ func TestDummy(t *testing.T) {
 	if d.OnReady(func() { ran = true })() || !ran {
 		t.Fatal("OnReady did not run f at once")
 	}
-	wantPanic(t, "gevent: OnReady with a nil function", func() { d.OnReady(nil) })
+	wantPanic(t, "gevent: lock: OnReady: nil f", func() { d.OnReady(nil) })
 }
 
 func TestReentrant(t *testing.T) {

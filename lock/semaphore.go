@@ -81,6 +81,9 @@ func (s *Semaphore) TryAcquire() bool {
 // ends first (the greenlet is killed, a timeout expires) it returns ctx's
 // cause and the semaphore is as if it had never waited.
 func (s *Semaphore) Acquire(ctx context.Context) error {
+	if ctx == nil {
+		panic("gevent: lock: Acquire: nil ctx")
+	}
 	s.mu.Lock()
 	if s.counter > 0 {
 		s.counter--
@@ -192,6 +195,9 @@ func (s *Semaphore) passLocked(from *core.Hub) *core.Callback {
 // wait). It returns at once, without switching, when a unit is free. When ctx
 // ends first it returns 0 and ctx's cause.
 func (s *Semaphore) Wait(ctx context.Context) (int, error) {
+	if ctx == nil {
+		panic("gevent: lock: Wait: nil ctx")
+	}
 	s.mu.Lock()
 	if s.counter > 0 {
 		n := s.counter
@@ -226,7 +232,7 @@ func (s *Semaphore) Ready() bool { return s.Value() > 0 }
 // gevent.Wait and gevent.Iwait.
 func (s *Semaphore) OnReady(f func()) (remove func() bool) {
 	if f == nil {
-		panic("gevent: OnReady with a nil function")
+		panic("gevent: lock: OnReady: nil f")
 	}
 	s.mu.Lock()
 	if s.counter > 0 {

@@ -54,7 +54,7 @@ func TestNewSemaphoreNegative(t *testing.T) {
 	wantPanic(t, "gevent: NewSemaphore with a negative count", func() { lock.NewSemaphore(-1) })
 	wantPanic(t, "gevent: NewBoundedSemaphore with a negative count", func() { lock.NewBoundedSemaphore(-1) })
 	var s lock.Semaphore
-	wantPanic(t, "gevent: OnReady with a nil function", func() { s.OnReady(nil) })
+	wantPanic(t, "gevent: lock: OnReady: nil f", func() { s.OnReady(nil) })
 }
 
 func TestSemaphoreZeroValue(t *testing.T) {
@@ -335,7 +335,7 @@ func TestSemaphoreOnReadyAndWaitables(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		// gevent's issue 1287: waiting on a ready semaphore returns at once.
 		free := lock.NewSemaphore(1)
-		if got, err := gevent.Wait(ctx, []gevent.Waitable{free}, 0); err != nil || len(got) != 1 {
+		if got, err := gevent.Wait(ctx, []gevent.Waitable{free}); err != nil || len(got) != 1 {
 			return fmt.Errorf("Wait(ready semaphore) = %v, %v", got, err)
 		}
 		// Iwait over an Event and a Semaphore, made ready in turn by
@@ -349,7 +349,7 @@ func TestSemaphoreOnReadyAndWaitables(t *testing.T) {
 			return nil
 		})
 		var order []gevent.Waitable
-		for w := range gevent.Iwait(ctx, &ev, &s) {
+		for w := range gevent.Iwait(ctx, []gevent.Waitable{&ev, &s}) {
 			order = append(order, w)
 		}
 		if len(order) != 2 || order[0] != gevent.Waitable(&s) || order[1] != gevent.Waitable(&ev) {

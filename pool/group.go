@@ -320,6 +320,9 @@ func RaiseError() JoinOption { return func(c *joinConfig) { c.raise = true } }
 // failure of one of the members it watched is returned instead, even when
 // ctx ended first (as gevent's join(raise_error=True) does).
 func (g *Group) Join(ctx context.Context, opts ...JoinOption) error {
+	if ctx == nil {
+		panic("gevent: pool: Join: nil ctx")
+	}
 	var c joinConfig
 	for _, o := range opts {
 		o(&c)
@@ -376,6 +379,9 @@ var testHookKill func(gevent.Task)
 // and KillOne are called: it is marked dying, and a later Kill only waits for
 // it. Members added while Kill waits are killed in a further round.
 func (g *Group) Kill(ctx context.Context, opts ...gevent.KillOption) {
+	if ctx == nil {
+		panic("gevent: pool: Kill: nil ctx")
+	}
 	for {
 		var fresh, alive []gevent.Task
 		g.mu.Lock()
@@ -417,6 +423,12 @@ func (g *Group) Kill(ctx context.Context, opts ...gevent.KillOption) {
 // Options are those of gevent.Greenlet.Kill: by default it waits until t has
 // ended and left the group.
 func (g *Group) KillOne(ctx context.Context, t gevent.Task, opts ...gevent.KillOption) {
+	if ctx == nil {
+		panic("gevent: pool: KillOne: nil ctx")
+	}
+	if t == nil || core.TaskCore(t) == nil {
+		panic("gevent: pool: KillOne: nil t")
+	}
 	g.mu.Lock()
 	m := g.lookupLocked(t)
 	if m == nil || m.dying {
@@ -436,7 +448,8 @@ func (g *Group) kill(t gevent.Task, opts []gevent.KillOption) {
 	if testHookKill != nil {
 		testHookKill(t)
 	}
-	gevent.Kill(t, opts...)
+	// Kill without yielding (KillNoWait): the caller decides how to wait.
+	gevent.Kill(context.Background(), t, append(opts[:len(opts):len(opts)], gevent.KillNoWait())...)
 }
 
 // settle waits until the OnReady callbacks already registered on the dead
@@ -450,7 +463,7 @@ func settle(ctx context.Context, dead []gevent.Task) {
 	for i, t := range dead {
 		objs[i] = t
 	}
-	_, _ = gevent.Wait(context.WithoutCancel(ctx), objs, 0)
+	_, _ = gevent.Wait(context.WithoutCancel(ctx), objs)
 }
 
 // limiter is a Pool's slot accounting, guarded by its Group's mu. Its zero

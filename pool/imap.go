@@ -48,8 +48,19 @@ func ImapUnordered[In, Out any](ctx context.Context, s Spawner, items iter.Seq[I
 }
 
 func imapSeq[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn func(context.Context, In) (Out, error), ordered bool, opts []MapOption) iter.Seq2[Out, error] {
+	what := "ImapUnordered"
+	if ordered {
+		what = "Imap"
+	}
+	if ctx == nil {
+		panic("gevent: pool: " + what + ": nil ctx")
+	}
+	checkSpawner(s, what)
+	if items == nil {
+		panic("gevent: pool: " + what + ": nil items")
+	}
 	if fn == nil {
-		panic("gevent: pool: Imap with a nil function")
+		panic("gevent: pool: " + what + ": nil fn")
 	}
 	var c mapConfig
 	for _, o := range opts {
@@ -148,7 +159,7 @@ func (st *imap[In, Out]) produce(ctx context.Context) (struct{}, error) {
 			// The loop ended while we spawned, perhaps after stop looked
 			// for work to kill: gl has not run yet (it is queued behind
 			// us on our hub), so this kill means it never will.
-			gevent.Kill(gl)
+			gevent.Kill(ctx, gl, gevent.KillNoWait())
 			return struct{}{}, core.Cause(ctx)
 		}
 	}
@@ -288,7 +299,7 @@ func (st *imap[In, Out]) stop(ctx context.Context, prod *gevent.Greenlet[struct{
 	st.stopped = true
 	st.done, st.pending = nil, nil
 	st.mu.Unlock()
-	gevent.Kill(prod)
+	gevent.Kill(ctx, prod, gevent.KillNoWait())
 	var ts []gevent.Task
 	for _, t := range st.g.hooked(st) {
 		if !t.Dead() {

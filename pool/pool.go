@@ -167,8 +167,11 @@ func (g *Group) acquireSlow(ctx context.Context) error {
 
 // add makes t a member, taking a slot first.
 func (g *Group) add(ctx context.Context, t gevent.Task, try bool) error {
-	if t == nil {
-		panic("gevent: pool: Add of a nil Task")
+	if ctx == nil {
+		panic("gevent: pool: Add: nil ctx")
+	}
+	if t == nil || core.TaskCore(t) == nil {
+		panic("gevent: pool: Add: nil t")
 	}
 	if g.Contains(t) {
 		return nil
@@ -189,6 +192,9 @@ func (g *Group) add(ctx context.Context, t gevent.Task, try bool) error {
 
 // waitAvailable implements WaitAvailable for Group and Pool.
 func (g *Group) waitAvailable(ctx context.Context) (int, error) {
+	if ctx == nil {
+		panic("gevent: pool: WaitAvailable: nil ctx")
+	}
 	g.mu.Lock()
 	l := &g.lim
 	if l.bounded && l.size == 0 {

@@ -36,12 +36,14 @@ var (
 // Go methods cannot have type parameters, so the typed form is this function
 // and the Spawn methods take a body without a result.
 func Spawn[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, error), opts ...gevent.SpawnOption) (*gevent.Greenlet[T], error) {
+	checkSpawner(s, "Spawn")
 	return spawn(ctx, s.group(), false, fn, opts, nil, 0)
 }
 
 // TrySpawn is Spawn without waiting: it fails with ErrPoolFull when s is a
 // full Pool.
 func TrySpawn[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, error), opts ...gevent.SpawnOption) (*gevent.Greenlet[T], error) {
+	checkSpawner(s, "TrySpawn")
 	return spawn(ctx, s.group(), true, fn, opts, nil, 0)
 }
 
@@ -49,8 +51,11 @@ func TrySpawn[T any](ctx context.Context, s Spawner, fn func(context.Context) (T
 // so that a wait for a slot holds no half-made member. hook and idx are
 // recorded in the member (see memberHook).
 func spawn[T any](ctx context.Context, g *Group, try bool, fn func(context.Context) (T, error), opts []gevent.SpawnOption, hook memberHook, idx int) (*gevent.Greenlet[T], error) {
+	if ctx == nil {
+		panic("gevent: pool: Spawn: nil ctx")
+	}
 	if fn == nil {
-		panic("gevent: pool: Spawn with a nil function")
+		panic("gevent: pool: Spawn: nil fn")
 	}
 	if core.HubOf(ctx) == nil {
 		panic("gevent: pool: Spawn needs a context from a greenlet, Run or Hub.Context; this one carries no hub")
@@ -76,6 +81,13 @@ func (g *Group) admitLocked(gl gevent.Task, hook memberHook, idx int) {
 	m.linkedOn.AddLink(&m.link)
 }
 
+// checkSpawner panics when s is nil; what names the function.
+func checkSpawner(s Spawner, what string) {
+	if s == nil {
+		panic("gevent: pool: " + what + ": nil s")
+	}
+}
+
 func unitBody(fn func(context.Context) error) func(context.Context) (struct{}, error) {
 	if fn == nil {
 		return nil
@@ -97,6 +109,13 @@ func isMember(ctx context.Context, g *Group) bool {
 // member (see Spawn); if ctx ends before it has finished, that member is
 // killed (without waiting) and Apply returns ctx's cause.
 func Apply[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, error)) (T, error) {
+	if ctx == nil {
+		panic("gevent: pool: Apply: nil ctx")
+	}
+	checkSpawner(s, "Apply")
+	if fn == nil {
+		panic("gevent: pool: Apply: nil fn")
+	}
 	if isMember(ctx, s.group()) {
 		return fn(ctx)
 	}
@@ -107,7 +126,7 @@ func Apply[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, e
 	}
 	v, err := gl.Get(ctx)
 	if err != nil && !gl.Dead() {
-		gevent.Kill(gl)
+		gevent.Kill(ctx, gl, gevent.KillNoWait())
 	}
 	return v, err
 }
@@ -120,6 +139,13 @@ func Apply[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, e
 // fails with ErrPoolFull. Join the returned greenlet, not the pool, to wait
 // for the result.
 func ApplyAsync[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, error), opts ...gevent.SpawnOption) *gevent.Greenlet[T] {
+	if ctx == nil {
+		panic("gevent: pool: ApplyAsync: nil ctx")
+	}
+	checkSpawner(s, "ApplyAsync")
+	if fn == nil {
+		panic("gevent: pool: ApplyAsync: nil fn")
+	}
 	if gl, err := TrySpawn(ctx, s, fn, opts...); err == nil {
 		return gl
 	}
@@ -139,6 +165,16 @@ func ApplyAsync[T any](ctx context.Context, s Spawner, fn func(context.Context) 
 // that error with no results. If items panics, Map kills and waits for the
 // work too, and the panic goes on.
 func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn func(context.Context, In) (Out, error)) (results []Out, err error) {
+	if ctx == nil {
+		panic("gevent: pool: Map: nil ctx")
+	}
+	checkSpawner(s, "Map")
+	if items == nil {
+		panic("gevent: pool: Map: nil items")
+	}
+	if fn == nil {
+		panic("gevent: pool: Map: nil fn")
+	}
 	g := s.group()
 	st := &mapRun[In, Out]{g: g, fn: fn, firstErrAt: -1}
 	spawned := false

@@ -71,6 +71,9 @@ func (q *base[T, C, PC]) fullLocked() bool {
 // already cancelled (as in gevent, a call that need not wait does not look
 // at its timeout).
 func (q *base[T, C, PC]) Put(ctx context.Context, v T) error {
+	if ctx == nil {
+		panic("gevent: queue: Put: nil ctx")
+	}
 	q.mu.Lock()
 	if !q.shutdown && q.getters.empty() && !q.fullLocked() {
 		q.c().push(v)
@@ -139,6 +142,9 @@ func (q *base[T, C, PC]) TryPut(v T) bool {
 // that was killed or timed out. It returns ErrShutDown once a shut down queue
 // is empty, and ctx's cause when ctx ends first.
 func (q *base[T, C, PC]) Get(ctx context.Context) (T, error) {
+	if ctx == nil {
+		panic("gevent: queue: Get: nil ctx")
+	}
 	q.mu.Lock()
 	if q.c().len() > 0 {
 		v := q.takeLocked()
@@ -151,6 +157,9 @@ func (q *base[T, C, PC]) Get(ctx context.Context) (T, error) {
 // Peek returns the next item without removing it, waiting like Get while the
 // queue is empty.
 func (q *base[T, C, PC]) Peek(ctx context.Context) (T, error) {
+	if ctx == nil {
+		panic("gevent: queue: Peek: nil ctx")
+	}
 	q.mu.Lock()
 	if q.c().len() > 0 {
 		v := q.c().peek()
@@ -298,6 +307,9 @@ func (q *base[T, C, PC]) doneLocked(n int) {
 // when nothing is unfinished (for instance when nothing was ever put), and
 // ctx's cause when ctx ends first.
 func (q *base[T, C, PC]) Join(ctx context.Context) error {
+	if ctx == nil {
+		panic("gevent: queue: Join: nil ctx")
+	}
 	q.mu.Lock()
 	if q.unfinished == 0 {
 		q.mu.Unlock()
@@ -325,6 +337,9 @@ func (q *base[T, C, PC]) Join(ctx context.Context) error {
 // item is taken only when the loop asks for the next one, so breaking out of
 // the loop leaves every remaining item in the queue.
 func (q *base[T, C, PC]) All(ctx context.Context) iter.Seq[T] {
+	if ctx == nil {
+		panic("gevent: queue: All: nil ctx")
+	}
 	return all(ctx, q.Get)
 }
 

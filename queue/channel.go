@@ -30,6 +30,9 @@ type Channel[T any] struct {
 // waits returns ctx's cause and its item is withdrawn: no Get receives it.
 // It returns ErrShutDown after Shutdown.
 func (c *Channel[T]) Put(ctx context.Context, v T) error {
+	if ctx == nil {
+		panic("gevent: queue: Put: nil ctx")
+	}
 	c.mu.Lock()
 	if c.shutdown {
 		c.mu.Unlock()
@@ -72,6 +75,9 @@ func (c *Channel[T]) TryPut(v T) bool {
 // up (killed, timed out) is never taken. It returns ErrShutDown after
 // Shutdown, and ctx's cause when ctx ends first.
 func (c *Channel[T]) Get(ctx context.Context) (T, error) {
+	if ctx == nil {
+		panic("gevent: queue: Get: nil ctx")
+	}
 	c.mu.Lock()
 	if v, ok := c.takeLocked(); ok {
 		c.mu.Unlock()
@@ -83,6 +89,9 @@ func (c *Channel[T]) Get(ctx context.Context) (T, error) {
 // Peek returns the item of the first waiting Put without taking it, waiting
 // for a Put if there is none.
 func (c *Channel[T]) Peek(ctx context.Context) (T, error) {
+	if ctx == nil {
+		panic("gevent: queue: Peek: nil ctx")
+	}
 	c.mu.Lock()
 	if r := c.firstPutterLocked(); r != nil {
 		v := r.item
@@ -184,5 +193,8 @@ func (c *Channel[T]) Shutdown(immediate bool) {
 // a Get. The sequence ends at Shutdown or when ctx ends; breaking out of the
 // loop takes no further item.
 func (c *Channel[T]) All(ctx context.Context) iter.Seq[T] {
+	if ctx == nil {
+		panic("gevent: queue: All: nil ctx")
+	}
 	return all(ctx, c.Get)
 }

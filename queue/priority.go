@@ -23,7 +23,7 @@ type PriorityQueue[T any] struct {
 // queue's lock held: it must not use the queue.
 func NewPriority[T any](maxsize int, cmp func(a, b T) int) *PriorityQueue[T] {
 	if cmp == nil {
-		panic("gevent: queue: NewPriority with a nil comparison function")
+		panic("gevent: queue: NewPriority: nil cmp")
 	}
 	q := new(PriorityQueue[T])
 	q.maxsize = max(maxsize, 0)

@@ -394,7 +394,7 @@ func TestMisuse(t *testing.T) {
 		{"zero PriorityQueue", func() { new(queue.PriorityQueue[int]).TryPut(1) },
 			"gevent: queue: zero PriorityQueue used"},
 		{"nil comparison", func() { queue.NewPriority[int](0, nil) },
-			"gevent: queue: NewPriority with a nil comparison function"},
+			"gevent: queue: NewPriority: nil cmp"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -277,7 +277,7 @@ func stopLoops(loops []*loop) error {
 			first = err
 		}
 		if lp.task != nil {
-			gevent.Kill(lp.task, gevent.KillNoWait())
+			gevent.Kill(context.Background(), lp.task, gevent.KillNoWait())
 		}
 	}
 	return first
@@ -309,7 +309,7 @@ func (b *base) close() error {
 	b.mu.Unlock()
 	for _, h := range hs {
 		if h.task != nil {
-			gevent.Kill(h.task, gevent.KillNoWait())
+			gevent.Kill(context.Background(), h.task, gevent.KillNoWait())
 		}
 		h.closeConn()
 	}

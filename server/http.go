@@ -83,8 +83,10 @@ func (a *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rctx := r.Context()
 	ex := &exchange{calls: make(chan *ioCall, 1), done: make(chan struct{}), hub: a.hub}
 	gw := &responseWriter{w: w, ex: ex}
+	ran := false // written by the greenlet; read after ex.done is closed
 	g := gevent.Spawn(spawnCtx{Context: a.hub.Context(), req: core.Detach(rctx), user: a.user},
 		func(gctx context.Context) (struct{}, error) {
+			ran = true
 			r2 := r.WithContext(gctx)
 			if r.Body != nil && r.Body != http.NoBody {
 				r2.Body = &requestBody{b: r.Body, ex: ex}
@@ -101,13 +103,13 @@ func (a *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			c.fn()
 			c.w.Wake()
 		case <-reqDone:
-			gevent.Kill(g, gevent.KillNoWait())
+			gevent.Kill(rctx, g, gevent.KillNoWait())
 			reqDone = nil
 		case <-ex.done:
 			running = false
 		}
 	}
-	if !g.Started() {
+	if !ran {
 		// The hub stopped (or was never served) before the greenlet ran.
 		http.Error(w, "503 service unavailable", http.StatusServiceUnavailable)
 		return

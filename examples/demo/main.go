@@ -24,22 +24,24 @@ func main() {
 		// Greenlets run in spawn order, each until its next switch point.
 		var order []string
 		for _, name := range []string{"a", "b", "c"} {
-			gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			gevent.Go(ctx, func(ctx context.Context) error {
 				order = append(order, name)
-				return struct{}{}, nil
+				return nil
 			})
 		}
 		gevent.Yield(ctx)
 		fmt.Println("ran in order:", order)
 
-		// A typed result, and a link that fires when the greenlet ends.
+		// A typed result, and a link that runs in a new greenlet when the
+		// greenlet ends (it may block; RawLink callbacks run on the hub and
+		// must not).
 		square := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
 			if err := gevent.Sleep(ctx, 10*time.Millisecond); err != nil {
 				return 0, err
 			}
 			return 7 * 7, nil
 		}, gevent.WithName("square"))
-		square.Link(func(g *gevent.Greenlet[int]) {
+		square.Link(func(ctx context.Context, g *gevent.Greenlet[int]) {
 			fmt.Printf("link: %s ended with %d\n", g.Name(), g.Value())
 		})
 		v, err := square.Get(ctx)
@@ -47,9 +49,9 @@ func main() {
 
 		// Kill: a sleeping greenlet wakes at once with the kill's cause and
 		// its deferred calls run.
-		sleeper := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		sleeper := gevent.Go(ctx, func(ctx context.Context) error {
 			defer fmt.Println("sleeper: cleaned up")
-			return struct{}{}, gevent.Sleep(ctx, time.Hour)
+			return gevent.Sleep(ctx, time.Hour)
 		})
 		gevent.Yield(ctx)
 		sleeper.Kill(ctx)
@@ -77,7 +79,7 @@ func main() {
 			gevent.Sleep(ctx, 5*time.Millisecond)
 			return 0, errors.New("fast failure")
 		})
-		_, err = gevent.JoinAll(ctx, []gevent.Task{slow, fast}, gevent.RaiseError())
+		_, err = gevent.JoinAll(ctx, []*gevent.Greenlet[int]{slow, fast}, gevent.RaiseError())
 		fmt.Println("joinall:", err)
 
 		return echo(ctx)
@@ -99,10 +101,8 @@ func echo(ctx context.Context) error {
 	srv := &server.StreamServer{Handler: func(ctx context.Context, c net.Conn) {
 		io.Copy(c, c)
 	}}
-	gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, srv.Serve(ctx, l)
-	})
-	var clients []gevent.Task
+	gevent.Go(ctx, func(ctx context.Context) error { return srv.Serve(ctx, l) })
+	var clients []*gevent.Greenlet[string]
 	for _, who := range []string{"ann", "bob", "cid"} {
 		clients = append(clients, gevent.Spawn(ctx, func(ctx context.Context) (string, error) {
 			c, err := socket.Dial(ctx, "tcp", l.Addr().String())
@@ -121,7 +121,7 @@ func echo(ctx context.Context) error {
 		return err
 	}
 	for _, c := range clients {
-		fmt.Println("echoed:", c.(*gevent.Greenlet[string]).Value())
+		fmt.Println("echoed:", c.Value()) // JoinAll kept the type: no assertion
 	}
 	return srv.Shutdown(ctx)
 }

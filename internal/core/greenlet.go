@@ -87,6 +87,7 @@ type G struct {
 type gExtra struct {
 	name  string
 	stack []uintptr
+	uid   uint64 // process-wide number, assigned by the first report
 }
 
 // parked reports whether the greenlet is parked in a wait (loop-only).

@@ -711,7 +711,11 @@ func (h *Hub) runFunc(f func()) {
 }
 
 // report hands a failure to the error handler (once per failed greenlet).
+// The main greenlet's failure is not reported: Run returns it.
 func (h *Hub) report(g *G, err error) {
+	if g != nil && g == h.main {
+		return
+	}
 	if f := h.opts.ErrorHandler; f != nil {
 		func() {
 			// A handler that panics must not take the hub down (gevent
@@ -721,17 +725,10 @@ func (h *Hub) report(g *G, err error) {
 		}()
 		return
 	}
-	attrs := []any{"err", err}
 	if g != nil {
-		attrs = append(attrs, "greenlet", g.Name(), "id", g.ID())
-	}
-	if pe, ok := err.(*PanicError); ok {
-		attrs = append(attrs, "stack", string(pe.Stack))
-	}
-	if g != nil {
-		slog.Error("gevent: greenlet failed", attrs...)
+		slog.Error("gevent: greenlet failed", h.failureAttrs(g, err)...)
 	} else {
-		slog.Error("gevent: callback failed", attrs...)
+		slog.Error("gevent: callback failed", h.failureAttrs(g, err)...)
 	}
 }
 
