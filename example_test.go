@@ -140,8 +140,8 @@ func ExampleGreenlet_Link() {
 		return linked.Wait(ctx)
 	})
 	// Output:
-	// raw link: on the hub
 	// value link: success
+	// raw link: on the hub
 	// link: greeter ended with hello
 }
 

@@ -455,9 +455,9 @@ func (gl *Greenlet[T]) Cancel() bool {
 // greenlet's context (it carries the ended greenlet's context values). Links
 // of all kinds (Link, LinkValue, LinkException, RawLink) share one list and
 // are handled once each, in registration order, by a notification the hub
-// runs after the end: RawLink callbacks run right there, and each Link
-// greenlet is spawned there, so link greenlets start in registration order,
-// after the RawLink callbacks of the same notification. Linking a greenlet
+// runs after the end: a RawLink callback runs right there, and a Link
+// greenlet starts right there and runs until it first switches, before the
+// notification moves on to the next link (gevent's order). Linking a greenlet
 // that has already ended still fires. unlink removes the link and reports
 // whether it was still pending (false once its greenlet was spawned).
 //
@@ -533,7 +533,7 @@ func (gl *Greenlet[T]) link(f func()) func() bool {
 func (gl *Greenlet[T]) spawnLink(fn func(context.Context, *Greenlet[T])) {
 	lg := &linkGreenlet[T]{gl: gl, fn: fn}
 	lg.g.Init(gl.g.Hub(), &gl.g, lg)
-	lg.g.Start()
+	lg.g.StartFrom(gl.g.Hub())
 }
 
 // linkGreenlet is the handle-less greenlet that runs one Link callback.

@@ -231,6 +231,17 @@ func (g *G) Start() bool {
 	return true
 }
 
+// StartFrom is Start called by a callback that hub from runs between
+// greenlets (a link notification): a greenlet of that hub starts as soon as
+// the callback returns, before anything queued after it.
+func (g *G) StartFrom(from *Hub) bool {
+	if !g.transition(StateNew, StateScheduled) {
+		return false
+	}
+	g.hub.scheduleFrom(g, from)
+	return true
+}
+
 // StartLater schedules a New greenlet to start after d.
 func (g *G) StartLater(d int64) bool {
 	if !g.transition(StateNew, StateScheduled) {

@@ -217,7 +217,12 @@ func (h *Hub) kick() {
 func (h *Hub) Post(f func()) { h.ready(task{f: f, kind: taskFunc}) }
 
 // schedule makes a Scheduled greenlet live and queues its start.
-func (h *Hub) schedule(g *G) {
+func (h *Hub) schedule(g *G) { h.scheduleFrom(g, nil) }
+
+// scheduleFrom is schedule called by a callback of hub from (see
+// Waiter.WakeFrom): when from is g's hub, g starts as soon as that callback
+// returns, as gevent starts a link's greenlet inside the notification.
+func (h *Hub) scheduleFrom(g *G, from *Hub) {
 	h.mu.Lock()
 	if h.phase == phaseClosed {
 		h.mu.Unlock()
@@ -225,6 +230,11 @@ func (h *Hub) schedule(g *G) {
 		return
 	}
 	h.addLiveLocked(g)
+	if from == h && h.inPass && h.current == nil && h.phase == phaseRunning {
+		h.direct = append(h.direct, g)
+		h.mu.Unlock()
+		return
+	}
 	h.runq = append(h.runq, task{g: g})
 	p := h.wakeLocked()
 	stopping := h.phase == phaseStopping
