@@ -233,8 +233,8 @@ func joinEach[T Task](ctx context.Context, tasks []T) ([]T, error) {
 // in the order they became ready (gevent's wait). When ctx ends first it
 // returns those ready so far and ctx's cause (gevent's wait returns them
 // quietly on timeout). objs may be a []Waitable, a []Task or a
-// []*Greenlet[T]: what comes back has the same type. With no objects it
-// returns at once.
+// []*Greenlet[T]: what comes back has the same type. With no objects it is
+// WaitHub, as gevent's wait() with no arguments.
 func Wait[T Waitable](ctx context.Context, objs []T, opts ...WaitOption) ([]T, error) {
 	if ctx == nil {
 		panic("gevent: Wait: nil ctx")
@@ -257,10 +257,25 @@ func Wait[T Waitable](ctx context.Context, objs []T, opts ...WaitOption) ([]T, e
 	return out, nil
 }
 
-// waitNothing is Wait with no objects. It is the one place that decides what
-// that means (gevent's wait() waits until the hub has nothing else to do);
-// for now it returns at once.
-func waitNothing(ctx context.Context) error { return nil }
+func waitNothing(ctx context.Context) error { return WaitHub(ctx) }
+
+// WaitHub parks the calling greenlet until nothing else is left on its hub
+// (gevent's wait() with no arguments, hub.join()): no queued work, no armed
+// timer other than ctx's own timeouts, no I/O wait or outside work
+// (Blocking, Hub.Ref) in flight. Greenlets parked on something nobody can
+// signal do not count: they would wait for ever. So `spawn; spawn; wait()`
+// ports as two Spawns and a WaitHub. It returns nil, or ctx's cause when ctx
+// ends first. ctx must be a running greenlet's context.
+func WaitHub(ctx context.Context) error {
+	if ctx == nil {
+		panic("gevent: WaitHub: nil ctx")
+	}
+	g := core.Current(ctx)
+	if g == nil {
+		panic("gevent: WaitHub: ctx must be the context of a running greenlet (it waits for that greenlet's hub)")
+	}
+	return g.Hub().WaitQuiet(ctx, g)
+}
 
 // Iwait yields the objects (or the first Count of them) in the order they
 // become ready (gevent's iwait). The sequence ends when they have been
@@ -299,18 +314,28 @@ type multiWait struct {
 func newMultiWait[T Waitable](objs []T) *multiWait {
 	m := &multiWait{removes: make([]func() bool, len(objs))}
 	for i, o := range objs {
-		m.removes[i] = o.OnReady(func() { m.add(i) })
+		if t, ok := any(o).(Task); ok {
+			// A greenlet's waiter resumes inside its death notification.
+			g := t.core()
+			l := &core.Link{FnFrom: func(from *core.Hub) { m.add(i, from) }}
+			g.AddLink(l)
+			m.removes[i] = func() bool { return g.RemoveLink(l) }
+			continue
+		}
+		m.removes[i] = o.OnReady(func() { m.add(i, nil) })
 	}
 	return m
 }
 
-func (m *multiWait) add(i int) {
+// add records that objs[i] is ready and wakes the waiter; from is the hub
+// whose notification calls it, if known (core.Waiter.WakeFrom).
+func (m *multiWait) add(i int, from *core.Hub) {
 	m.mu.Lock()
 	m.ready = append(m.ready, i)
 	if m.w != nil {
 		// Wake under the lock next takes to clear w, so that a waiter that
 		// gave up is never woken in a later, unrelated wait.
-		m.w.Wake()
+		m.w.WakeFrom(from)
 		m.w = nil
 	}
 	m.mu.Unlock()

@@ -201,3 +201,77 @@ func TestTimeoutScopeLeftAndRestart(t *testing.T) {
 		return nil
 	})
 }
+
+// JoinAll, Wait and Iwait on a greenlet resume in its death notification
+// too.
+func TestWakeOrderCollectionsResumeInDeathNotification(t *testing.T) {
+	var l logger
+	run(t, func(ctx context.Context) error {
+		target := gevent.New(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, nil })
+		ts := []*gevent.Greenlet[struct{}]{target}
+		waiters := []*gevent.Greenlet[struct{}]{
+			gevent.Go(ctx, func(ctx context.Context) error {
+				gevent.JoinAll(ctx, ts, gevent.Count(1), gevent.RaiseError())
+				l.add("JoinAll")
+				return nil
+			}),
+			gevent.Go(ctx, func(ctx context.Context) error {
+				gevent.Wait(ctx, ts, gevent.Count(1))
+				l.add("Wait")
+				return nil
+			}),
+			gevent.Go(ctx, func(ctx context.Context) error {
+				for range gevent.Iwait(ctx, ts) {
+					l.add("Iwait")
+				}
+				return nil
+			}),
+		}
+		target.Start()
+		gevent.Go(ctx, func(ctx context.Context) error {
+			gevent.Go(ctx, func(ctx context.Context) error {
+				l.add("spawned after the death")
+				return nil
+			})
+			return nil
+		})
+		_, err := gevent.JoinAll(ctx, waiters)
+		gevent.Yield(ctx)
+		return err
+	})
+	l.check(t, "JoinAll", "Wait", "Iwait", "spawned after the death")
+}
+
+// gevent's `spawn; spawn; wait()`: WaitHub returns once the other greenlets
+// and their timers are done, and not before; its own timeout does not keep
+// it waiting, and a greenlet parked for ever does not count.
+func TestWaitHubWaitsForTheRest(t *testing.T) {
+	var l logger
+	run(t, func(ctx context.Context) error {
+		gevent.Go(ctx, func(ctx context.Context) error {
+			gevent.Sleep(ctx, 5*time.Millisecond)
+			l.add("a")
+			return nil
+		})
+		gevent.Go(ctx, func(ctx context.Context) error {
+			gevent.Sleep(ctx, 10*time.Millisecond)
+			l.add("b")
+			return nil
+		})
+		stuck := gevent.Go(ctx, func(ctx context.Context) error {
+			return new(event.Event).Wait(ctx) // nobody sets it
+		})
+		tctx, cancel := gevent.WithTimeout(ctx, time.Hour)
+		defer cancel()
+		if err := gevent.WaitHub(tctx); err != nil {
+			return err
+		}
+		l.add("main")
+		if _, err := gevent.Wait(ctx, []gevent.Waitable{}); err != nil {
+			return err
+		}
+		stuck.Kill(ctx)
+		return nil
+	})
+	l.check(t, "a", "b", "main")
+}

@@ -388,6 +388,9 @@ func TaskCore(t any) *G { return taskCore(t) }
 type Link struct {
 	Fn func()
 	W  *Waiter
+	// FnFrom is Fn for callbacks that wake waiters: it is told the hub
+	// running the notification (nil when none), for Waiter.WakeFrom.
+	FnFrom func(from *Hub)
 
 	g          *G // registered on; guarded by g.mu
 	prev, next *Link
@@ -458,7 +461,7 @@ func (g *G) notifyLinks(from *Hub) {
 			return
 		}
 		g.unlinkLocked(l)
-		fn := l.Fn // read now: the link's owner may reuse it once popped
+		fn, fnFrom := l.Fn, l.FnFrom // read now: the link's owner may reuse it once popped
 		var resume *G
 		if w := l.W; w != nil {
 			// Claim under the lock RemoveLink takes, so that a waiter that
@@ -474,6 +477,9 @@ func (g *G) notifyLinks(from *Hub) {
 		g.mu.Unlock()
 		if resume != nil {
 			from.switchTo(resume)
+		}
+		if fnFrom != nil {
+			fn = func() { fnFrom(from) }
 		}
 		if fn != nil {
 			if from != nil {

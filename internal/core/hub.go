@@ -106,6 +106,8 @@ type Hub struct {
 	// ioWoken holds the greenlets the poller woke, resumed after the timers
 	// of the same iteration (libev: timers before I/O).
 	ioWoken []*G
+	// quiet are the greenlets parked in WaitQuiet (quiet.go).
+	quiet []quietWaiter
 	free        []*coro
 	freeWB      []*waitBlock // wait blocks of ended greenlets, for reuse
 	idlers      WaitList
@@ -498,7 +500,9 @@ func (h *Hub) quiescent() bool {
 // ends the main greenlet's wait with ErrLoopExit instead.
 func (h *Hub) poll() bool {
 	timeout := time.Duration(-1)
-	if h.idlers.Len() > 0 || h.bi < len(h.batch) {
+	if len(h.quiet) > 0 && h.wakeQuiet(h.Poller()) {
+		timeout = 0
+	} else if h.idlers.Len() > 0 || h.bi < len(h.batch) {
 		timeout = 0
 	} else if when, ok := h.nextTimer(); ok {
 		timeout = max(0, time.Duration(when-h.clock.Now()))
