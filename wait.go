@@ -233,14 +233,15 @@ func joinEach[T Task](ctx context.Context, tasks []T) ([]T, error) {
 // in the order they became ready (gevent's wait). When ctx ends first it
 // returns those ready so far and ctx's cause (gevent's wait returns them
 // quietly on timeout). objs may be a []Waitable, a []Task or a
-// []*Greenlet[T]: what comes back has the same type. With no objects it is
-// WaitHub, as gevent's wait() with no arguments.
+// []*Greenlet[T]: what comes back has the same type. With no objects it
+// returns at once, as gevent's wait([]) does; gevent's wait() with no
+// argument at all is WaitHub.
 func Wait[T Waitable](ctx context.Context, objs []T, opts ...WaitOption) ([]T, error) {
 	if ctx == nil {
 		panic("gevent: Wait: nil ctx")
 	}
 	if len(objs) == 0 {
-		return nil, waitNothing(ctx)
+		return nil, nil
 	}
 	checkObjs(objs, "Wait")
 	c := waitOptions(opts, len(objs))
@@ -256,8 +257,6 @@ func Wait[T Waitable](ctx context.Context, objs []T, opts ...WaitOption) ([]T, e
 	}
 	return out, nil
 }
-
-func waitNothing(ctx context.Context) error { return WaitHub(ctx) }
 
 // WaitHub parks the calling greenlet until nothing else is left on its hub
 // (gevent's wait() with no arguments, hub.join()): no queued work, no armed

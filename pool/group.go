@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"math"
+	"runtime"
 	"sync"
 
 	"github.com/gevent-go/gevent"
@@ -377,7 +378,10 @@ var testHookKill func(gevent.Task)
 //
 // Each member is killed through the group at most once, however often Kill
 // and KillOne are called: it is marked dying, and a later Kill only waits for
-// it. Members added while Kill waits are killed in a further round.
+// it. Members added while Kill waits are killed in a further round, and so
+// is the member of a Spawn that a freed slot has woken but that has not added
+// it yet (a Map feeding the pool): Kill returns only when no such hand-off is
+// pending.
 func (g *Group) Kill(ctx context.Context, opts ...gevent.KillOption) {
 	if ctx == nil {
 		panic("gevent: pool: Kill: nil ctx")
@@ -395,9 +399,21 @@ func (g *Group) Kill(ctx context.Context, opts ...gevent.KillOption) {
 				fresh = append(fresh, m.t)
 			}
 		}
+		// A slot handed to a woken Spawn (a Map feeding the pool) whose
+		// member is not in yet: that member is part of what is killed.
+		handed := g.lim.bounded && g.lim.held > g.n
 		g.mu.Unlock()
 		if len(alive) == 0 {
-			return
+			if !handed {
+				return
+			}
+			if gevent.Yield(ctx) != nil {
+				return
+			}
+			if core.Current(ctx) == nil {
+				runtime.Gosched() // a plain goroutine: the hub admits it meanwhile
+			}
+			continue
 		}
 		for _, t := range fresh {
 			g.kill(t, opts)

@@ -17,36 +17,67 @@ type (
 // callback on the hub). Blocking calls made with a greenlet's context park
 // the hub's running greenlet; see the package documentation for the rule
 // this imposes on other goroutines.
+//
+// A greenlet's context belongs to that greenlet and its descendants: a
+// greenlet may wait with the context of an ancestor it captured (a closure,
+// an iterator that a pool consumes in a greenlet of its own), and then the
+// running greenlet parks. When the hub runs any other greenlet, the call
+// comes from a plain goroutine racing with the hub, and parking would
+// suspend a coroutine from the wrong goroutine; Current panics then. What it
+// cannot see is a plain goroutine using a greenlet's context at the very
+// moment the hub runs that greenlet or a descendant: telling goroutines apart
+// costs microseconds, too much for every switch (see the package doc).
 func Current(ctx context.Context) *G {
 	if g, ok := ctx.(*G); ok { // fast path: a greenlet's own context
-		return g.hub.current
+		if c := g.hub.current; c == g || c == nil {
+			return c
+		}
+		return checkDescendant(g)
 	}
 	return currentSlow(ctx)
 }
 
 func currentSlow(ctx context.Context) *G {
-	var h *Hub
+	var g *G
 	switch c := ctx.(type) {
 	case *G:
-		h = c.hub
+		g = c
 	case *TimerCtx:
 		if c.g == nil {
 			return nil // derived from a context without a greenlet
 		}
-		h = c.g.hub
+		g = c.g
 	case detached:
 		return nil
 	default:
-		g, _ := ctx.Value(greenletKey{}).(*G)
+		g, _ = ctx.Value(greenletKey{}).(*G)
 		if g == nil {
 			return nil
 		}
-		h = g.hub
 	}
-	if h == nil {
+	if g.hub == nil {
 		return nil
 	}
-	return h.current
+	c := g.hub.current
+	if c != nil && c != g {
+		return checkDescendant(g)
+	}
+	return c
+}
+
+// checkDescendant returns the running greenlet of g's hub when it descends
+// from g (it waits with a captured ancestor's context) and panics otherwise.
+func checkDescendant(g *G) *G {
+	c := g.hub.current
+	for p := c.Parent; p != nil; p = p.Parent {
+		if p == g {
+			return c
+		}
+	}
+	panic("gevent: blocking call with the context of greenlet " + g.Name() +
+		" while its hub runs " + c.Name() + ", which does not descend from it: the call comes " +
+		"from a plain goroutine; give goroutines a context without a greenlet " +
+		"(a Hub's Context, or context.Background)")
 }
 
 // HubOf returns the hub ctx belongs to (through a greenlet's context, a

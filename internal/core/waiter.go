@@ -268,6 +268,8 @@ func (w *Waiter) register(ctx context.Context) (stop func() bool) {
 	return stop
 }
 
+
+
 func (w *Waiter) registerCtx(ctx context.Context) (stop func() bool) {
 	for ctx != nil {
 		switch c := ctx.(type) {
@@ -283,6 +285,11 @@ func (w *Waiter) registerCtx(ctx context.Context) (stop func() bool) {
 				return nil
 			}
 			c.canceler.add(w.listener())
+			if w.g != nil {
+				// A captured ancestor's context: killing the waiting
+				// greenlet must end its wait too.
+				w.g.canceler.add(w.listener())
+			}
 			return nil
 		case *TimerCtx:
 			c.canceler.add(w.listener())
