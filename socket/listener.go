@@ -91,7 +91,7 @@ func (l *Listener) opError(err error) error {
 
 // acceptOffload is Accept off the hub.
 func (l *Listener) acceptOffload(g *core.G) (net.Conn, error) {
-	c, err, cause := offload(g, g, l.ln.Accept, func() {
+	c, err, cause := offload(g, l.ln.Accept, func() {
 		if dl, ok := l.ln.(interface{ SetDeadline(time.Time) error }); ok {
 			dl.SetDeadline(aLongTimeAgo)
 		}
