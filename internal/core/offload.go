@@ -126,9 +126,9 @@ func (o *Offload[T]) Wait(ctx context.Context) (v T, err, cause error) {
 
 // Abandon lets an op whose caller gave up (Wait returned a cause) run to its
 // end with nobody waiting: cleanup, if not nil, gets its result then, or at
-// once when op has already returned. For an op that never started it does
-// nothing.
-func (o *Offload[T]) Abandon(cleanup func(T, error)) {
+// once when op has already returned. It reports whether op started; an op
+// that did not never will (its inputs are still the caller's to release).
+func (o *Offload[T]) Abandon(cleanup func(T, error)) (started bool) {
 	o.mu.Lock()
 	switch o.state {
 	case offloadRunning:
@@ -142,7 +142,9 @@ func (o *Offload[T]) Abandon(cleanup func(T, error)) {
 		}
 	default:
 		o.mu.Unlock()
+		return false
 	}
+	return true
 }
 
 // Finish waits, uncancellably, for the op of a caller that gave up (Wait
