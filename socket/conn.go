@@ -33,8 +33,9 @@ type Conn struct {
 	laddr net.Addr
 	raddr net.Addr
 
-	// rdl and wdl are the read and write deadlines (UnixNano, 0: none),
-	// written by Set*Deadline from any goroutine and read by parked calls.
+	// rdl and wdl are the read and write deadlines (unixNano: saturated
+	// UnixNano, 0: none), written by Set*Deadline from any goroutine and
+	// read by parked calls.
 	rdl, wdl atomic.Int64
 
 	sys sysConn // the platform's fast path

@@ -24,7 +24,7 @@ type Listener struct {
 	net  string
 	addr net.Addr
 
-	// dl is the accept deadline (UnixNano, 0: none), written by
+	// dl is the accept deadline (unixNano, 0: none), written by
 	// SetDeadline from any goroutine.
 	dl atomic.Int64
 
