@@ -115,6 +115,9 @@ func (t *httpTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.done(nil)
 		return nil, err
 	}
+	if resp.Request == out {
+		resp.Request = req // the caller's, not the transport's internal copy
+	}
 	if resp.Body == nil || resp.Body == http.NoBody {
 		r.done(nil)
 		return resp, nil
