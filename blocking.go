@@ -7,21 +7,37 @@ import (
 	"github.com/gevent-go/gevent/internal/core"
 )
 
-// maxBlockingWorkers bounds the goroutines a hub keeps for Blocking calls
-// (gevent's threadpool maxsize); further calls queue.
-const maxBlockingWorkers = 64
+// defaultBlockingWorkers is the number of Blocking calls a hub runs at once
+// unless WithBlockingWorkers says otherwise (gevent's threadpool has a
+// maxsize of 10; goroutines are cheaper than threads, hence a larger one).
+const defaultBlockingWorkers = 64
+
+// WithBlockingWorkers bounds the worker goroutines that run the hub's
+// Blocking calls at once: n > 0 workers (64 when the option is not given),
+// n < 0 no bound (a goroutine per concurrent call, as errgroup's
+// SetLimit(-1)). Calls beyond the bound queue in FIFO order; a queued call
+// whose caller gives up is dropped without running. Idle workers are reused
+// and stop when the hub closes. n == 0 panics.
+func WithBlockingWorkers(n int) HubOption {
+	if n == 0 {
+		panic("gevent: WithBlockingWorkers(0): a hub needs at least one worker (negative: no bound)")
+	}
+	return func(o *core.Options) { o.BlockingWorkers = n }
+}
 
 // Blocking runs fn on a worker goroutine while the calling greenlet parks,
 // so that code which blocks outside the library (a mutex, a file, a cgo call,
 // a plain net.Conn) does not block the hub (gevent's threadpool.apply). The
-// workers belong to the hub, at most 64 run at once, and they are reused.
+// workers belong to the hub and are reused; at most 64 run at once unless
+// the hub was made WithBlockingWorkers, further calls queue.
 //
 // fn gets a context with ctx's values and cancellation but no greenlet: the
 // library's blocking calls made with it block the worker. When ctx is
 // cancelled (the greenlet is killed, a timeout expires) Blocking returns at
-// once with the cause and fn's context is cancelled too; fn's result is then
-// dropped. The hub does not finish stopping until running workers return.
-// From a plain goroutine, Blocking simply calls fn.
+// once with the cause: a call still queued is dropped and fn never runs; a
+// running fn has its context cancelled too and its result is dropped. The
+// hub does not finish stopping until running workers return. From a plain
+// goroutine, Blocking simply calls fn.
 func Blocking[T any](ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
 	if ctx == nil {
 		panic("gevent: Blocking: nil ctx")
@@ -30,77 +46,59 @@ func Blocking[T any](ctx context.Context, fn func(context.Context) (T, error)) (
 		panic("gevent: Blocking: nil fn")
 	}
 	var zero T
-	if err := core.Cause(ctx); err != nil {
-		return zero, err
-	}
 	g := core.Current(ctx)
 	if g == nil {
+		if err := core.Cause(ctx); err != nil {
+			return zero, err
+		}
 		return fn(ctx)
 	}
-	h := g.Hub()
-	jctx, cancel := context.WithCancelCause(core.Detach(ctx))
-	j := &blockingJob[T]{fn: fn, ctx: jctx}
-	w, err := core.Prepare(ctx)
+	o, err := core.NewOffload[T](ctx)
 	if err != nil {
-		cancel(err)
 		return zero, err
 	}
-	j.w = w
-	h.Hold()
-	poolOf(h).submit(func() {
-		v, err := j.fn(j.ctx)
-		j.mu.Lock()
-		j.value, j.err, j.done = v, err, true
-		if j.w != nil {
-			j.w.Wake()
-		}
-		j.mu.Unlock()
-		cancel(nil)
-		h.Unhold()
-		h.Post(func() {}) // let a stopping hub see the hold released
+	jctx, cancel := context.WithCancelCause(core.Detach(ctx))
+	poolOf(g.Hub()).submit(func() {
+		o.Run(func() (T, error) {
+			defer cancel(nil)
+			return fn(jctx)
+		})
 	})
-	err = w.Block(ctx)
-	j.mu.Lock()
-	j.w = nil
-	v, ferr := j.value, j.err
-	j.mu.Unlock()
-	if err != nil {
-		cancel(err)
-		return zero, err
+	v, ferr, cause := o.Wait(ctx)
+	if cause != nil {
+		cancel(cause)
+		o.Abandon(nil)
+		return zero, cause
 	}
 	return v, ferr
-}
-
-type blockingJob[T any] struct {
-	fn  func(context.Context) (T, error)
-	ctx context.Context
-
-	mu    sync.Mutex // guards the fields below
-	w     *core.Waiter
-	value T
-	err   error
-	done  bool
 }
 
 // workerPool is a hub's set of Blocking workers: started on demand, reused,
 // stopped when the hub closes.
 type workerPool struct {
+	max int // the bound on workers; negative: none
+
 	mu      sync.Mutex // guards the fields below
-	jobs    []func()
-	idle    int
+	jobs    []func()   // FIFO; a job whose caller gave up returns at once
+	idle    int        // workers waiting on cond and not yet signalled
 	workers int
 	closed  bool
 	cond    *sync.Cond
 	wg      sync.WaitGroup
 }
 
+// pools holds each hub's workers (the hub has no slot for them yet): an
+// entry is made by the hub's first Blocking call and deleted when it closes.
 var pools sync.Map // *core.Hub → *workerPool
 
 func poolOf(h *core.Hub) *workerPool {
 	if p, ok := pools.Load(h); ok {
 		return p.(*workerPool)
 	}
-	p := &workerPool{}
+	p := &workerPool{max: h.BlockingWorkers()}
+	if p.max == 0 {
+		p.max = defaultBlockingWorkers
+	}
 	p.cond = sync.NewCond(&p.mu)
 	if actual, loaded := pools.LoadOrStore(h, p); loaded {
 		return actual.(*workerPool)
@@ -112,15 +110,20 @@ func poolOf(h *core.Hub) *workerPool {
 	return p
 }
 
+// submit queues job and wakes an idle worker for it, or starts one. A
+// signalled worker stops counting as idle at once, so that two quick
+// submits do not both signal the same one.
 func (p *workerPool) submit(job func()) {
 	p.mu.Lock()
 	p.jobs = append(p.jobs, job)
-	if p.idle == 0 && p.workers < maxBlockingWorkers {
+	switch {
+	case p.idle > 0:
+		p.idle--
+		p.cond.Signal()
+	case p.max < 0 || p.workers < p.max:
 		p.workers++
 		p.wg.Add(1)
 		go p.work()
-	} else {
-		p.cond.Signal()
 	}
 	p.mu.Unlock()
 }
@@ -131,8 +134,7 @@ func (p *workerPool) work() {
 	for {
 		for len(p.jobs) == 0 && !p.closed {
 			p.idle++
-			p.cond.Wait()
-			p.idle--
+			p.cond.Wait() // the signaller took us off idle
 		}
 		if len(p.jobs) == 0 {
 			p.workers--

@@ -1,6 +1,7 @@
 package socket
 
 import (
+	"math"
 	"net"
 	"sync/atomic"
 	"time"
@@ -32,8 +33,9 @@ type Conn struct {
 	laddr net.Addr
 	raddr net.Addr
 
-	// rdl and wdl are the read and write deadlines (UnixNano, 0: none),
-	// written by Set*Deadline from any goroutine and read by parked calls.
+	// rdl and wdl are the read and write deadlines (unixNano: saturated
+	// UnixNano, 0: none), written by Set*Deadline from any goroutine and
+	// read by parked calls.
 	rdl, wdl atomic.Int64
 
 	sys sysConn // the platform's fast path
@@ -142,18 +144,36 @@ func (c *Conn) opError(op string, err error) error {
 	return &net.OpError{Op: op, Net: c.net, Source: c.laddr, Addr: c.raddr, Err: err}
 }
 
+// The instants UnixNano can represent (years 1678 to 2262). A deadline
+// outside them saturates: one after maxNano never comes (as a standard
+// net.Conn's), one before minNano has passed.
+var (
+	minNano = time.Unix(0, math.MinInt64)
+	maxNano = time.Unix(0, math.MaxInt64)
+)
+
+// unixNano converts a deadline to the int64 the parked calls read (0: none).
+// t.UnixNano alone overflows past 2262, turning time.Now().Add(math.MaxInt64)
+// into a date in 1734, a deadline already passed.
 func unixNano(t time.Time) int64 {
-	if t.IsZero() {
+	switch {
+	case t.IsZero():
 		return 0
+	case t.After(maxNano):
+		return math.MaxInt64
+	case t.Before(minNano):
+		return math.MinInt64
 	}
 	if n := t.UnixNano(); n != 0 {
 		return n
 	}
-	return 1
+	return 1 // the epoch itself: a time long past, but not "none"
 }
 
+// timeOf converts back; a saturated far-future deadline becomes none (the
+// zero time), so that no hub timer is armed for a wait of centuries.
 func timeOf(n int64) time.Time {
-	if n == 0 {
+	if n == 0 || n == math.MaxInt64 {
 		return time.Time{}
 	}
 	return time.Unix(0, n)

@@ -37,7 +37,7 @@ func Dial(ctx context.Context, network, address string) (net.Conn, error) {
 	}
 	dctx, cancel := context.WithCancel(core.Detach(ctx))
 	defer cancel()
-	c, err, cause := offload(ctx, g, func() (net.Conn, error) {
+	c, err, cause := offload(ctx, func() (net.Conn, error) {
 		var d net.Dialer
 		return d.DialContext(dctx, network, address)
 	}, cancel)
@@ -147,7 +147,7 @@ func onOrOffHub[T interface{ Close() error }](ctx context.Context, network, addr
 	}
 	dctx, cancel := context.WithCancel(core.Detach(ctx))
 	defer cancel()
-	v, err, cause := offload(ctx, g, func() (T, error) { return fn(dctx) }, cancel)
+	v, err, cause := offload(ctx, func() (T, error) { return fn(dctx) }, cancel)
 	if cause != nil {
 		if err == nil {
 			v.Close()

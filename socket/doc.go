@@ -21,6 +21,18 @@
 //	sock.close() while others wait          Close: waiters get net.ErrClosed
 //	socket.socket(fileno=...)/fromfd        WrapConn, WrapListener, WrapPacketConn
 //	gevent.monkey.patch_socket()            no equivalent (see below)
+//	patched requests.get / urllib           HTTPClient(ctx).Get(url)
+//
+// # HTTP clients
+//
+// net/http's client blocks its calling goroutine, which in a greenlet is the
+// hub's. HTTPClient returns a standard *http.Client (HTTPTransport wraps any
+// http.RoundTripper) whose requests run on goroutines of their own while the
+// calling greenlet parks, and whose response bodies park the greenlet that
+// reads them: any number of greenlets may fetch at once, and the request's
+// context, a kill and a gevent.WithTimeout end a parked request or body
+// read at once. The connections themselves are net/http's, on its own
+// goroutines. HTTPTransport states the contract.
 //
 // # How it works
 //
@@ -44,7 +56,9 @@
 // *net.OpError values wrapping net.ErrClosed (after Close, including a Close
 // made while the call was parked, from any goroutine), os.ErrDeadlineExceeded
 // (a deadline already past fails at once without parking; one reached while
-// parked wakes the call; changing a deadline applies to a parked call) or a
+// parked wakes the call; changing a deadline applies to a parked call; one
+// past the year 2262, such as time.Now().Add(math.MaxInt64), never comes, as
+// with the standard library) or a
 // syscall error such as syscall.ECONNREFUSED. A greenlet killed while parked
 // in Read, Write, Accept or Dial returns at once with the kill cause wrapped
 // in a *net.OpError (errors.Is(err, gevent.ErrGreenletExit) holds), and the
@@ -75,8 +89,9 @@
 // # Differences from gevent
 //
 // There is no monkey-patching in Go: code that calls the net package directly
-// blocks the hub (the whole of it, not one greenlet) while it waits. Use this
-// package's values in greenlets, or run such code with gevent.Blocking.
+// (http.Get included) blocks the hub (the whole of it, not one greenlet)
+// while it waits. Use this package's values and HTTPClient in greenlets, or
+// run such code with gevent.Blocking.
 // gevent refuses a second greenlet reading the same socket; here parked
 // readers (or writers) of one value are all woken on readiness and retry,
 // in FIFO order. Timeouts are deadlines and contexts, not per-socket

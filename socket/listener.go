@@ -24,7 +24,7 @@ type Listener struct {
 	net  string
 	addr net.Addr
 
-	// dl is the accept deadline (UnixNano, 0: none), written by
+	// dl is the accept deadline (unixNano, 0: none), written by
 	// SetDeadline from any goroutine.
 	dl atomic.Int64
 
@@ -92,7 +92,7 @@ func (l *Listener) opError(err error) error {
 
 // acceptOffload is Accept off the hub.
 func (l *Listener) acceptOffload(g *core.G) (net.Conn, error) {
-	c, err, cause := offload(g, g, l.ln.Accept, func() {
+	c, err, cause := offload(g, l.ln.Accept, func() {
 		if dl, ok := l.ln.(interface{ SetDeadline(time.Time) error }); ok {
 			dl.SetDeadline(aLongTimeAgo)
 		}

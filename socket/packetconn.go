@@ -79,7 +79,7 @@ type addrResult struct {
 
 func (p *PacketConn) readFromOffload(g *core.G, b []byte) (int, net.Addr, error) {
 	pc := p.c.(net.PacketConn)
-	r, err, cause := offload(g, g, func() (addrResult, error) {
+	r, err, cause := offload(g, func() (addrResult, error) {
 		n, a, err := pc.ReadFrom(b)
 		return addrResult{n, a}, err
 	}, func() { pc.SetReadDeadline(aLongTimeAgo) })
@@ -92,7 +92,7 @@ func (p *PacketConn) readFromOffload(g *core.G, b []byte) (int, net.Addr, error)
 
 func (p *PacketConn) writeToOffload(g *core.G, b []byte, addr net.Addr) (int, error) {
 	pc := p.c.(net.PacketConn)
-	n, err, cause := offload(g, g, func() (int, error) { return pc.WriteTo(b, addr) },
+	n, err, cause := offload(g, func() (int, error) { return pc.WriteTo(b, addr) },
 		func() { pc.SetWriteDeadline(aLongTimeAgo) })
 	if cause != nil {
 		pc.SetWriteDeadline(timeOf(p.wdl.Load()))

@@ -1,8 +1,12 @@
-// Command fetch starts a local HTTP server (net/http on 127.0.0.1:0, its
-// handlers running as greenlets through server.ServeHTTP) and downloads a
-// list of its URLs concurrently with a pool.Pool of 4, each request with
-// its own timeout. Some URLs are deliberately slower than the timeout. It
-// prints each result and a summary, and exits.
+// Command fetch downloads a list of URLs concurrently, gevent's best-known
+// program: a pool.Pool of 4 greenlets, each request with its own timeout,
+// through socket.HTTPClient, whose requests and body reads park only the
+// calling greenlet while the hub runs the others. Some pages are slower
+// than the timeout. It prints each result and a summary, and exits.
+//
+// So that it runs anywhere, CI included, without a network, the URLs are
+// served by a local server on 127.0.0.1:0: net/http with its handlers
+// running as greenlets of the same hub (server.ServeHTTP).
 package main
 
 import (
@@ -13,11 +17,13 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/pool"
 	"github.com/gevent-go/gevent/server"
+	"github.com/gevent-go/gevent/socket"
 )
 
 const (
@@ -26,36 +32,24 @@ const (
 )
 
 type result struct {
-	url     string
-	body    string
-	err     error
-	elapsed time.Duration
+	url  string
+	body string
+	err  error
 }
 
 func main() {
-	err := gevent.Run(context.Background(), func(ctx context.Context) error {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err := run(os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// run serves the pages, fetches them and writes the report to out.
+func run(out io.Writer) error {
+	return gevent.Run(context.Background(), func(ctx context.Context) error {
+		base, err := serve(ctx)
 		if err != nil {
 			return err
 		}
-		mux := http.NewServeMux()
-		mux.HandleFunc("/fast/{n}", func(w http.ResponseWriter, r *http.Request) {
-			fmt.Fprintf(w, "fast page %s", r.PathValue("n"))
-		})
-		mux.HandleFunc("/slow/{n}", func(w http.ResponseWriter, r *http.Request) {
-			// A cooperative sleep: the other requests go on meanwhile; the
-			// handler is killed if the client gives up.
-			if err := gevent.Sleep(r.Context(), time.Second); err != nil {
-				return
-			}
-			fmt.Fprintf(w, "slow page %s", r.PathValue("n"))
-		})
-		web := gevent.Spawn(ctx, func(ctx context.Context) (error, error) {
-			return server.ServeHTTP(ctx, l, mux), nil
-		})
-		defer web.Kill(ctx)
-		base := "http://" + l.Addr().String()
-
 		var urls []string
 		for i := range 12 {
 			kind := "fast"
@@ -65,9 +59,11 @@ func main() {
 			urls = append(urls, fmt.Sprintf("%s/%s/%d", base, kind, i))
 		}
 
+		client := socket.HTTPClient(ctx)
+		defer client.CloseIdleConnections()
 		p := pool.NewPool(poolSize)
 		results := make([]result, len(urls))
-		running, maxRunning := 0, 0 // shared by the fetchers without locks
+		running, maxRunning := 0, 0 // shared by the fetchers without locks: one hub
 		start := time.Now()
 		for i, u := range urls {
 			// Spawn parks main while the pool is full.
@@ -75,7 +71,7 @@ func main() {
 				running++
 				maxRunning = max(maxRunning, running)
 				defer func() { running-- }()
-				results[i] = fetch(ctx, u)
+				results[i] = fetch(ctx, client, u)
 				return nil
 			}); err != nil {
 				return err
@@ -88,49 +84,70 @@ func main() {
 
 		ok, timedOut := 0, 0
 		for _, r := range results {
+			path := r.url[len(base):]
 			switch {
 			case r.err == nil:
 				ok++
-				fmt.Printf("  ok       %-8s %q\n", r.url[len(base):], r.body)
+				fmt.Fprintf(out, "  ok       %-8s %q\n", path, r.body)
 			case errors.Is(r.err, context.DeadlineExceeded):
 				timedOut++
-				fmt.Printf("  timeout  %-8s after %v\n", r.url[len(base):], timeout)
+				fmt.Fprintf(out, "  timeout  %-8s after %v\n", path, timeout)
 			default:
-				fmt.Printf("  error    %-8s %v\n", r.url[len(base):], r.err)
+				fmt.Fprintf(out, "  error    %-8s %v\n", path, r.err)
 			}
 		}
-		fmt.Printf("fetch: %d URLs, %d ok, %d timed out, at most %d at once (pool of %d), in %v\n",
+		fmt.Fprintf(out, "fetch: %d URLs, %d ok, %d timed out, at most %d at once (pool of %d), in %v\n",
 			len(urls), ok, timedOut, maxRunning, poolSize, elapsed.Round(time.Millisecond))
 		if ok+timedOut != len(urls) {
 			return errors.New("fetch: unexpected errors")
 		}
-		http.DefaultClient.CloseIdleConnections()
 		return nil
 	})
-	if err != nil {
-		log.Fatal(err)
-	}
 }
 
-// fetch downloads url with a per-request timeout. net/http's client blocks
-// its goroutine, so it runs off the hub with gevent.Blocking while this
-// greenlet parks; the timeout (on the hub's clock) cancels the request.
-func fetch(ctx context.Context, url string) result {
-	start := time.Now()
+// serve starts the local web server in a greenlet that ends with the hub,
+// and returns its base URL.
+func serve(ctx context.Context) (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/fast/{n}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "fast page %s", r.PathValue("n"))
+	})
+	mux.HandleFunc("/slow/{n}", func(w http.ResponseWriter, r *http.Request) {
+		// A cooperative sleep: the other requests go on meanwhile; the
+		// handler is killed if the client gives up.
+		if err := gevent.Sleep(r.Context(), time.Second); err != nil {
+			return
+		}
+		fmt.Fprintf(w, "slow page %s", r.PathValue("n"))
+	})
+	gevent.Spawn(ctx, func(ctx context.Context) (error, error) {
+		return server.ServeHTTP(ctx, l, mux), nil // until Run kills it
+	})
+	return "http://" + l.Addr().String(), nil
+}
+
+// fetch downloads url with a per-request timeout on the hub's clock. The
+// request and the body read park only this greenlet; when the timeout
+// expires, Do (or a Read) returns it and the request is aborted.
+func fetch(ctx context.Context, client *http.Client, url string) result {
 	tctx, cancel := gevent.WithTimeout(ctx, timeout)
 	defer cancel()
-	body, err := gevent.Blocking(tctx, func(ctx context.Context) (string, error) {
-		req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
-		if err != nil {
-			return "", err
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return "", err
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		return string(b), err
-	})
-	return result{url: url, body: body, err: err, elapsed: time.Since(start)}
+	req, err := http.NewRequestWithContext(tctx, "GET", url, nil)
+	if err != nil {
+		return result{url: url, err: err}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return result{url: url, err: err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return result{url: url, err: errors.New(resp.Status)}
+	}
+	b, err := io.ReadAll(resp.Body)
+	return result{url: url, body: string(b), err: err}
 }

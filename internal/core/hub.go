@@ -27,6 +27,9 @@ type Options struct {
 	// MaxIdleCoroutines bounds the finished coroutines kept for reuse
 	// (default: unbounded while busy; see trimCoros).
 	MaxIdleCoroutines int
+	// BlockingWorkers bounds the goroutines that run gevent.Blocking calls
+	// at once (0: the root package's default; negative: no bound).
+	BlockingWorkers int
 }
 
 type taskKind uint8

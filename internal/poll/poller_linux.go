@@ -4,6 +4,7 @@ package poll
 
 import (
 	"context"
+	"math"
 	"net"
 	"os"
 	"sync"
@@ -177,7 +178,10 @@ func (p *Poller) wait(timeout time.Duration) int {
 	}
 	ms := -1
 	if timeout > 0 {
-		ms = int((timeout + time.Millisecond - 1) / time.Millisecond)
+		// Rounded up, and capped at the kernel's int: a timer centuries
+		// away must not overflow into a negative (endless) or arbitrary
+		// timeout.
+		ms = int(min((timeout-1)/time.Millisecond+1, math.MaxInt32))
 	}
 	r, _, errno := syscall.Syscall6(syscall.SYS_EPOLL_WAIT, uintptr(p.epfd), uintptr(evs), nev, uintptr(ms), 0, 0)
 	if errno != 0 {
