@@ -6,10 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -205,6 +209,8 @@ func TestHTTPHandlerPanic(t *testing.T) {
 	var pe *gevent.PanicError
 	if err := <-failures; !errors.As(err, &pe) || pe.Value != "boom" {
 		t.Errorf("reported %v, want the handler's *PanicError", err)
+	} else if !strings.Contains(string(pe.Stack), "TestHTTPHandlerPanic.func1") {
+		t.Errorf("the report's stack does not show the panicking handler:\n%s", pe.Stack)
 	}
 	if got := get(t, ts.URL+"/ok"); got != "fine" {
 		t.Errorf("GET after a panic = %q, want fine", got)
@@ -273,4 +279,224 @@ func TestServeHTTPInRun(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// watchdog fails the whole test binary, with every goroutine's stack, if
+// the test has not finished after d: a case that used to hang (a frozen hub
+// cannot even run the test's cleanup) fails instead of hanging CI.
+func watchdog(t *testing.T, d time.Duration) {
+	t.Helper()
+	name := t.Name()
+	timer := time.AfterFunc(d, func() {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		fmt.Fprintf(os.Stderr, "%s\n", buf)
+		panic(fmt.Sprintf("%s: still running after %v: something hangs (stacks above)", name, d))
+	})
+	t.Cleanup(func() { timer.Stop() })
+}
+
+// hubAlive checks that hub still runs greenlets: one spawned from this
+// goroutine ends and reports back.
+func hubAlive(t *testing.T, hub *gevent.Hub) {
+	t.Helper()
+	g := gevent.Spawn(hub.Context(), func(ctx context.Context) (int, error) {
+		if err := gevent.Yield(ctx); err != nil {
+			return 0, err
+		}
+		return 42, nil
+	})
+	if v, err := g.Get(context.Background()); v != 42 || err != nil {
+		t.Errorf("a greenlet spawned after the late calls: Get = %v, %v; want 42, nil", v, err)
+	}
+}
+
+// TestHTTPLateCallsFailAtOnce is issue 10 item 3: a child greenlet that uses
+// the ResponseWriter or the body after its handler returned gets an error
+// at once (it used to park for ever, and a second late call froze the hub).
+func TestHTTPLateCallsFailAtOnce(t *testing.T) {
+	watchdog(t, 20*time.Second)
+	hub := startHub(t, nil)
+	var later event.Event
+	type late struct {
+		name string
+		err  error
+	}
+	results := make(chan late, 16)
+	ts := startHTTP(t, hub, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Two children, so that two late calls are in progress at once.
+		for child := range 2 {
+			gevent.Spawn(r.Context(), func(ctx context.Context) (struct{}, error) {
+				later.Wait(context.WithoutCancel(ctx))
+				_, err := w.Write([]byte("late"))
+				results <- late{fmt.Sprint(child, " Write"), err}
+				_, err = r.Body.Read(make([]byte, 1))
+				results <- late{fmt.Sprint(child, " Body.Read"), err}
+				err = http.NewResponseController(w).Flush()
+				results <- late{fmt.Sprint(child, " Flush"), err}
+				results <- late{fmt.Sprint(child, " Body.Close"), r.Body.Close()}
+				w.Header().Set("X-Late", "1") // must not touch net/http's map
+				w.WriteHeader(http.StatusTeapot)
+				return struct{}{}, nil
+			})
+		}
+		io.WriteString(w, "early")
+	}))
+	resp, err := http.Post(ts.URL, "text/plain", strings.NewReader("body"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || string(b) != "early" || resp.StatusCode != 200 {
+		t.Fatalf("POST = %d %q, %v; want 200 \"early\"", resp.StatusCode, b, err)
+	}
+	later.Set() // the handler has returned: the children's calls are late
+	for range 8 {
+		r := <-results
+		switch {
+		case r.name[2:] == "Body.Close":
+			if r.err != nil {
+				t.Errorf("child %s after the handler returned = %v, want nil (net/http closed it)", r.name, r.err)
+			}
+		case !errors.Is(r.err, net.ErrClosed):
+			t.Errorf("child %s after the handler returned = %v, want an error wrapping net.ErrClosed", r.name, r.err)
+		}
+		if r.name[2:] == "Body.Read" && !errors.Is(r.err, http.ErrBodyReadAfterClose) {
+			t.Errorf("child %s after the handler returned = %v, want also http.ErrBodyReadAfterClose", r.name, r.err)
+		}
+	}
+	hubAlive(t, hub)
+}
+
+// TestHTTPClientGoneWhileChildStreams is issue 10 item 3: the client leaves
+// while a child greenlet streams the response; the handler, which waits for
+// the child, is killed, and the child's next write fails at once instead of
+// parking for ever.
+func TestHTTPClientGoneWhileChildStreams(t *testing.T) {
+	watchdog(t, 20*time.Second)
+	hub := startHub(t, nil)
+	var resume event.Event
+	handlerDone := make(chan error, 1)
+	streamErr := make(chan error, 1)
+	ts := startHTTP(t, hub, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		child := gevent.Spawn(r.Context(), func(ctx context.Context) (struct{}, error) {
+			chunk := bytes.Repeat([]byte("x"), 1024)
+			for i := 0; ; i++ {
+				if i == 4 {
+					// The client has read the first chunks; streaming
+					// resumes once it has gone and the handler ended.
+					resume.Wait(context.WithoutCancel(ctx))
+				}
+				if _, err := w.Write(chunk); err != nil {
+					streamErr <- err
+					return struct{}{}, nil
+				}
+				if err := http.NewResponseController(w).Flush(); err != nil {
+					streamErr <- err
+					return struct{}{}, nil
+				}
+			}
+		})
+		handlerDone <- child.Join(r.Context()) // killed when the client goes
+	}))
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(resp.Body, make([]byte, 4096)); err != nil {
+		t.Fatalf("reading the stream: %v", err)
+	}
+	cancel() // the client goes away mid-stream
+	resp.Body.Close()
+	if err := <-handlerDone; !errors.Is(err, gevent.ErrGreenletExit) {
+		t.Errorf("handler's Join = %v, want ErrGreenletExit (killed when the client went)", err)
+	}
+	resume.Set()
+	if err := <-streamErr; !errors.Is(err, net.ErrClosed) {
+		t.Errorf("the child's write after its handler ended = %v, want an error wrapping net.ErrClosed", err)
+	}
+	hubAlive(t, hub)
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger written from net/http's
+// goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestHTTPErrAbortHandlerIsQuiet is issue 10 item 13: panic(ErrAbortHandler)
+// aborts the response as net/http does, with no report and no stack.
+func TestHTTPErrAbortHandlerIsQuiet(t *testing.T) {
+	failures := make(chan error, 1)
+	hub := startHub(t, failures)
+	ts := startHTTP(t, hub, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/abort" {
+			io.WriteString(w, "partial")
+			w.(http.Flusher).Flush()
+			panic(http.ErrAbortHandler)
+		}
+		io.WriteString(w, "fine")
+	}))
+	var logged syncBuffer
+	ts.Config.ErrorLog = log.New(&logged, "", 0)
+	resp, err := http.Get(ts.URL + "/abort")
+	if err == nil {
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	if err == nil {
+		t.Errorf("GET /abort read a complete response, want the connection aborted")
+	}
+	if got := get(t, ts.URL+"/ok"); got != "fine" {
+		t.Errorf("GET after an abort = %q, want fine", got)
+	}
+	// A report would have been made when the greenlet ended, before the
+	// connection was aborted.
+	select {
+	case err := <-failures:
+		t.Errorf("ErrAbortHandler was reported to the hub: %v", err)
+	default:
+	}
+	if s := logged.String(); s != "" {
+		t.Errorf("net/http logged %q for an ErrAbortHandler panic, want nothing", s)
+	}
+}
+
+// TestHTTPWriteFromHubCallbackPanics: a hub callback must not wait for the
+// net/http goroutine (that would block the hub): the call panics instead.
+func TestHTTPWriteFromHubCallbackPanics(t *testing.T) {
+	watchdog(t, 20*time.Second)
+	hub := startHub(t, nil)
+	recovered := make(chan any, 1)
+	ts := startHTTP(t, hub, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		child := gevent.Spawn(r.Context(), func(context.Context) (struct{}, error) { return struct{}{}, nil })
+		child.OnReady(func() { // runs on the hub, outside any greenlet
+			defer func() { recovered <- recover() }()
+			w.Write([]byte("from a callback"))
+		})
+		child.Join(r.Context())
+		io.WriteString(w, "ok")
+	}))
+	if got := get(t, ts.URL); got != "ok" {
+		t.Errorf("GET = %q, want ok", got)
+	}
+	if v, _ := (<-recovered).(string); !strings.HasPrefix(v, "gevent: ") {
+		t.Errorf("Write from a hub callback: recovered %q, want a gevent: panic", v)
+	}
 }
