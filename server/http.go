@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/internal/core"
@@ -378,6 +379,22 @@ func (b *requestBody) Close() (err error) {
 	return err
 }
 
+// Defaults ServeHTTP gives its http.Server, against clients that hold
+// connections open for nothing: a zero http.Server waits for ever for a
+// request's header and for the next request on a keep-alive connection, one
+// goroutine each. Variables, not constants, so that tests can shorten them
+// (export_test.go).
+var (
+	// defaultReadHeaderTimeout bounds the reading of a request's line and
+	// header (slowloris); ample for any real client.
+	defaultReadHeaderTimeout = 10 * time.Second
+	// defaultIdleTimeout bounds the wait for the next request on a
+	// keep-alive connection; longer than the 90s after which net/http's
+	// client drops idle connections itself, so that a client is rarely
+	// surprised by a close.
+	defaultIdleTimeout = 2 * time.Minute
+)
+
 // ServeHTTP serves HTTP on l with net/http, running handler through
 // HTTPHandler on ctx's hub, until ctx is cancelled (from a greenlet: until
 // it is killed), then closes the http.Server (listener and connections) and
@@ -385,8 +402,32 @@ func (b *requestBody) Close() (err error) {
 // fails. l must be a plain listener (net.Listen): net/http drives it from
 // its own goroutines. From a greenlet, net/http's accept loop runs on a
 // gevent.Blocking worker while the greenlet parks.
-func ServeHTTP(ctx context.Context, l net.Listener, handler http.Handler) error {
-	hs := &http.Server{Handler: HTTPHandler(ctx, handler)}
+//
+// The http.Server has safe defaults: ReadHeaderTimeout 10s (a client must
+// send a request's header within 10 seconds) and IdleTimeout 2m (a
+// keep-alive connection is closed after two minutes without a request).
+// ReadTimeout and WriteTimeout stay zero, since they would cut off large
+// uploads and long streamed responses; set them when handlers do neither.
+// Each configure function is then called, in order, with the *http.Server
+// before it serves: it may set any field (timeouts, MaxHeaderBytes,
+// ErrorLog, ConnState, TLSConfig, BaseContext...), wrap Handler (already
+// HTTPHandler(ctx, handler)) with middleware that runs on net/http's
+// goroutines, or keep the pointer to call Shutdown or RegisterOnShutdown
+// later. For example:
+//
+//	server.ServeHTTP(ctx, l, h, func(hs *http.Server) {
+//		hs.ReadTimeout = 30 * time.Second
+//		hs.MaxHeaderBytes = 16 << 10
+//	})
+func ServeHTTP(ctx context.Context, l net.Listener, handler http.Handler, configure ...func(*http.Server)) error {
+	hs := &http.Server{
+		Handler:           HTTPHandler(ctx, handler),
+		ReadHeaderTimeout: defaultReadHeaderTimeout,
+		IdleTimeout:       defaultIdleTimeout,
+	}
+	for _, f := range configure {
+		f(hs)
+	}
 	_, err := gevent.Blocking(ctx, func(wctx context.Context) (struct{}, error) {
 		stop := context.AfterFunc(wctx, func() { _ = hs.Close() })
 		defer stop()
@@ -401,12 +442,12 @@ func ServeHTTP(ctx context.Context, l net.Listener, handler http.Handler) error 
 
 // ListenAndServeHTTP listens on the TCP address addr with net.Listen and
 // calls ServeHTTP.
-func ListenAndServeHTTP(ctx context.Context, addr string, handler http.Handler) error {
+func ListenAndServeHTTP(ctx context.Context, addr string, handler http.Handler, configure ...func(*http.Server)) error {
 	needHub(ctx, "ListenAndServeHTTP")
 	var lc net.ListenConfig
 	l, err := lc.Listen(core.Detach(ctx), "tcp", addr)
 	if err != nil {
 		return err
 	}
-	return ServeHTTP(ctx, l, handler)
+	return ServeHTTP(ctx, l, handler, configure...)
 }

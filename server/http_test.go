@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -498,5 +499,150 @@ func TestHTTPWriteFromHubCallbackPanics(t *testing.T) {
 	}
 	if v, _ := (<-recovered).(string); !strings.HasPrefix(v, "gevent: ") {
 		t.Errorf("Write from a hub callback: recovered %q, want a gevent: panic", v)
+	}
+}
+
+// startServeHTTP runs server.ServeHTTP on a loopback listener from a plain
+// goroutine with hub's context, until the test ends; it returns the address.
+func startServeHTTP(t *testing.T, hub *gevent.Hub, h http.Handler, configure ...func(*http.Server)) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(hub.Context())
+	done := make(chan error, 1)
+	go func() { done <- server.ServeHTTP(ctx, l, h, configure...) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("ServeHTTP = %v, want context.Canceled", err)
+		}
+		http.DefaultClient.CloseIdleConnections()
+	})
+	return l.Addr().String()
+}
+
+// TestServeHTTPDefaultsAndConfigure pins ServeHTTP's documented defaults and
+// shows that a configure function can set any field and wrap the handler.
+func TestServeHTTPDefaultsAndConfigure(t *testing.T) {
+	hub := startHub(t, nil)
+	var seen http.Server // the fields as the configure function got them
+	var mu sync.Mutex
+	conns := 0
+	addr := startServeHTTP(t, hub, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	}), func(hs *http.Server) {
+		seen.ReadHeaderTimeout, seen.IdleTimeout = hs.ReadHeaderTimeout, hs.IdleTimeout
+		seen.ReadTimeout, seen.WriteTimeout, seen.Handler = hs.ReadTimeout, hs.WriteTimeout, hs.Handler
+		hs.ConnState = func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				mu.Lock()
+				conns++
+				mu.Unlock()
+			}
+		}
+		inner := hs.Handler
+		hs.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Middleware", "yes") // on net/http's goroutine
+			inner.ServeHTTP(w, r)
+		})
+	}, func(hs *http.Server) { hs.IdleTimeout = time.Minute })
+	resp, err := http.Get("http://" + addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "ok" || resp.Header.Get("X-Middleware") != "yes" {
+		t.Errorf("GET = %q, X-Middleware %q; want \"ok\" through the configured middleware", b, resp.Header.Get("X-Middleware"))
+	}
+	if seen.ReadHeaderTimeout != 10*time.Second || seen.IdleTimeout != 2*time.Minute ||
+		seen.ReadTimeout != 0 || seen.WriteTimeout != 0 || seen.Handler == nil {
+		t.Errorf("configure got ReadHeaderTimeout %v, IdleTimeout %v, ReadTimeout %v, WriteTimeout %v, Handler %v; "+
+			"want 10s, 2m, 0, 0 and the adapter", seen.ReadHeaderTimeout, seen.IdleTimeout, seen.ReadTimeout, seen.WriteTimeout, seen.Handler)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if conns != 1 {
+		t.Errorf("the configured ConnState saw %d new connections, want 1", conns)
+	}
+}
+
+// TestServeHTTPCutsOffTricklingClients is issue 10 item 4: clients that
+// trickle a request header byte by byte (slowloris) are disconnected by
+// ServeHTTP's default read-header timeout (shortened here; 10s in
+// production) instead of being held open for ever.
+func TestServeHTTPCutsOffTricklingClients(t *testing.T) {
+	const clients = 5
+	defer server.SetHTTPDefaults(200*time.Millisecond, 200*time.Millisecond)()
+	hub := startHub(t, nil)
+	addr := startServeHTTP(t, hub, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("a trickling client's request reached the handler")
+	}))
+	var wg sync.WaitGroup
+	for range clients {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		stop := make(chan struct{})
+		// The trickle: a byte every 10ms, which would reset a plain idle
+		// timeout each time, until the server hangs up.
+		wg.Go(func() {
+			tick := time.NewTicker(10 * time.Millisecond)
+			defer tick.Stop()
+			req := "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + strings.Repeat("a", 1<<16)
+			for i := 0; i < len(req); i++ {
+				if _, err := c.Write([]byte{req[i]}); err != nil {
+					return
+				}
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+				}
+			}
+		})
+		wg.Go(func() {
+			defer close(stop)
+			// Generous: the server must hang up long before.
+			c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			// net/http may answer 408 Request Timeout before it hangs
+			// up; the connection must end either way (EOF or reset).
+			if _, err := io.ReadAll(c); errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Errorf("a trickling client was still connected after 10s, want it cut off by the read-header timeout")
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// TestServeHTTPClosesIdleKeepAlive: a keep-alive connection left idle after
+// a response is closed by ServeHTTP's default idle timeout (shortened here;
+// 2m in production).
+func TestServeHTTPClosesIdleKeepAlive(t *testing.T) {
+	defer server.SetHTTPDefaults(time.Hour, 200*time.Millisecond)()
+	hub := startHub(t, nil)
+	addr := startServeHTTP(t, hub, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	}))
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
+		t.Errorf("idle keep-alive connection: read = %v, want io.EOF (closed by the idle timeout)", err)
 	}
 }
