@@ -137,7 +137,18 @@ func main() {
 				return struct{}{}, nil
 			}))
 		}
-		allHeard.Wait(ctx)
+		// Until every client has heard the others, or one failed.
+		waitFor := []gevent.Waitable{&allHeard}
+		for _, t := range tasks {
+			waitFor = append(waitFor, t)
+		}
+		if _, err := gevent.Wait(ctx, waitFor, 1); err != nil {
+			return err
+		}
+		if !allHeard.IsSet() {
+			_, err := gevent.JoinAll(ctx, tasks, gevent.RaiseError())
+			return fmt.Errorf("a client ended early: %v", err)
+		}
 		// Every handler is waiting for its client's next line: each ends
 		// at once, so Shutdown needs none of its grace period.
 		sctx, cancel := gevent.WithTimeout(ctx, time.Second)
