@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -46,9 +47,10 @@ import (
 // (and the streamer's next write fails) when the client goes away. w and
 // r.Body must be used from greenlets of the hub only; from a hub callback
 // (a RawLink or OnReady function) a call panics, since it would block the
-// hub. w supports http.Flusher and, through http.NewResponseController, the
-// underlying writer's other features (until the handler returns); a
-// hijacked net.Conn is a plain blocking one (wrap it with socket.WrapConn).
+// hub. w supports http.Flusher, http.Hijacker and, through
+// http.NewResponseController, the underlying writer's other features (until
+// the handler returns); a hijacked net.Conn is a plain blocking one (wrap
+// it with socket.WrapConn).
 //
 // A handler that panics is reported to the hub's error handler and the
 // request is aborted as net/http does for a panic (http.ErrAbortHandler). A
@@ -346,6 +348,18 @@ func (rw *responseWriter) FlushError() (err error) {
 		return errLateWrite
 	}
 	return err
+}
+
+// Hijack is what http.ResponseController.Hijack (and an http.Hijacker
+// type assertion) calls: net/http's Hijack flushes the response and waits
+// for its background read to stop, so it runs on the net/http goroutine.
+// It fails with http.ErrNotSupported when the underlying writer cannot
+// hijack (HTTP/2).
+func (rw *responseWriter) Hijack() (c net.Conn, brw *bufio.ReadWriter, err error) {
+	if !rw.ex.do(func() { c, brw, err = http.NewResponseController(rw.w).Hijack() }) {
+		return nil, nil, errLateWrite
+	}
+	return c, brw, err
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer; after

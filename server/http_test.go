@@ -22,6 +22,7 @@ import (
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
 	"github.com/gevent-go/gevent/server"
+	"github.com/gevent-go/gevent/socket"
 )
 
 // startHub serves a hub on a new goroutine until the test ends. Greenlet
@@ -336,6 +337,10 @@ func TestHTTPLateCallsFailAtOnce(t *testing.T) {
 				err = http.NewResponseController(w).Flush()
 				results <- late{fmt.Sprint(child, " Flush"), err}
 				results <- late{fmt.Sprint(child, " Body.Close"), r.Body.Close()}
+				_, _, err = http.NewResponseController(w).Hijack()
+				results <- late{fmt.Sprint(child, " Hijack"), err}
+				err = http.NewResponseController(w).SetWriteDeadline(time.Now())
+				results <- late{fmt.Sprint(child, " SetWriteDeadline"), err}
 				w.Header().Set("X-Late", "1") // must not touch net/http's map
 				w.WriteHeader(http.StatusTeapot)
 				return struct{}{}, nil
@@ -353,9 +358,14 @@ func TestHTTPLateCallsFailAtOnce(t *testing.T) {
 		t.Fatalf("POST = %d %q, %v; want 200 \"early\"", resp.StatusCode, b, err)
 	}
 	later.Set() // the handler has returned: the children's calls are late
-	for range 8 {
+	for range 12 {
 		r := <-results
 		switch {
+		case r.name[2:] == "SetWriteDeadline":
+			if !errors.Is(r.err, http.ErrNotSupported) {
+				t.Errorf("child %s after the handler returned = %v, want http.ErrNotSupported", r.name, r.err)
+			}
+			continue
 		case r.name[2:] == "Body.Close":
 			if r.err != nil {
 				t.Errorf("child %s after the handler returned = %v, want nil (net/http closed it)", r.name, r.err)
@@ -644,5 +654,26 @@ func TestServeHTTPClosesIdleKeepAlive(t *testing.T) {
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
 		t.Errorf("idle keep-alive connection: read = %v, want io.EOF (closed by the idle timeout)", err)
+	}
+}
+
+func TestHTTPHijack(t *testing.T) {
+	hub := startHub(t, nil)
+	ts := startHTTP(t, hub, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		c := socket.WrapConn(r.Context(), raw)
+		defer c.Close()
+		if brw.Reader.Buffered() != 0 {
+			t.Errorf("hijacked reader holds %d unread bytes, want 0", brw.Reader.Buffered())
+		}
+		gevent.Yield(r.Context()) // the hub runs others while this handler owns the conn
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nhijacked")
+	}))
+	if got := get(t, ts.URL); got != "hijacked" {
+		t.Errorf("GET = %q, want hijacked", got)
 	}
 }
