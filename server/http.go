@@ -126,12 +126,11 @@ func (a *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Runs on the hub once the greenlet has ended (or was killed before it
 	// ran): from then on every call fails at once.
 	g.OnReady(ex.close)
-	// Whatever happens below (a call that panics on this goroutine, say),
-	// the greenlet must not wait on an exchange nobody serves any more.
-	defer ex.abandon(g)
-
 	reqDone := rctx.Done()
-	var calls []*ioCall
+	var calls []*ioCall // the calls taken and being run
+	// Whatever happens below (a call that panics on this goroutine, say),
+	// no greenlet may wait on an exchange nobody serves any more.
+	defer func() { ex.abandon(g, calls) }()
 	for open := true; open; {
 		select {
 		case <-ex.kick:
@@ -204,13 +203,24 @@ type ioCall struct {
 	// ran reports whether fn ran; written before w is woken, read by the
 	// woken caller.
 	ran bool
+	// woken is set when w has been woken; net/http goroutine only. A
+	// second Wake could end a later wait of the same greenlet.
+	woken bool
 }
 
 // run runs the call and wakes its greenlet, even if fn panics.
 func (c *ioCall) run() {
-	defer c.w.Wake()
+	defer c.wake()
 	c.fn()
 	c.ran = true
+}
+
+// wake wakes the caller once.
+func (c *ioCall) wake() {
+	if !c.woken {
+		c.woken = true
+		c.w.Wake()
+	}
 }
 
 // do runs fn on the net/http goroutine and parks the calling greenlet until
@@ -279,17 +289,23 @@ func (ex *exchange) close() {
 
 // abandon runs when ServeHTTP returns. Normally the exchange is closed and
 // empty by then; if ServeHTTP is leaving abnormally (a call panicked on its
-// goroutine), it closes the exchange, wakes the greenlets still queued (their
-// calls fail as late ones) and kills the handler.
-func (ex *exchange) abandon(g *gevent.Greenlet[struct{}]) {
+// goroutine), it closes the exchange, wakes the greenlets whose calls were
+// taken but not run, or still queued (their calls fail as late ones), and
+// kills the handler.
+func (ex *exchange) abandon(g *gevent.Greenlet[struct{}], taken []*ioCall) {
 	ex.mu.Lock()
 	wasOpen := !ex.closed
 	ex.closed = true
 	rest := ex.queue
 	ex.queue = nil
 	ex.mu.Unlock()
+	for _, c := range taken {
+		if c != nil {
+			c.wake()
+		}
+	}
 	for _, c := range rest {
-		c.w.Wake()
+		c.wake()
 	}
 	if wasOpen {
 		gevent.Kill(g, gevent.KillNoWait())

@@ -677,3 +677,44 @@ func TestHTTPHijack(t *testing.T) {
 		t.Errorf("GET = %q, want hijacked", got)
 	}
 }
+
+// panickyWriter is a ResponseWriter whose Write panics, as a broken
+// middleware's might, on the net/http goroutine.
+type panickyWriter struct{ http.ResponseWriter }
+
+func (panickyWriter) Write([]byte) (int, error) { panic("writer broke") }
+
+// TestHTTPCallPanicsOnNetHTTPGoroutine: when a call panics on the net/http
+// goroutine, that goroutine leaves; the greenlets whose calls were queued
+// behind it get an error instead of waiting for ever.
+func TestHTTPCallPanicsOnNetHTTPGoroutine(t *testing.T) {
+	watchdog(t, 20*time.Second)
+	hub := startHub(t, nil)
+	writes := make(chan error, 2)
+	adapter := server.HTTPHandler(hub.Context(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		child := gevent.Spawn(r.Context(), func(context.Context) (struct{}, error) {
+			_, err := w.Write([]byte("child"))
+			writes <- err
+			return struct{}{}, nil
+		})
+		_, err := w.Write([]byte("handler"))
+		writes <- err
+		child.Join(context.WithoutCancel(r.Context()))
+	}))
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		adapter.ServeHTTP(panickyWriter{w}, r)
+	}))
+	ts.Config.ErrorLog = quiet // net/http logs the panic
+	ts.Start()
+	defer ts.Close()
+	if resp, err := http.Get(ts.URL); err == nil {
+		resp.Body.Close()
+		t.Errorf("GET succeeded with %s, want the connection aborted", resp.Status)
+	}
+	for range 2 {
+		if err := <-writes; !errors.Is(err, net.ErrClosed) {
+			t.Errorf("Write = %v, want an error wrapping net.ErrClosed", err)
+		}
+	}
+	hubAlive(t, hub)
+}
