@@ -442,8 +442,10 @@ var (
 // before it serves: it may set any field (timeouts, MaxHeaderBytes,
 // ErrorLog, ConnState, TLSConfig, BaseContext...), wrap Handler (already
 // HTTPHandler(ctx, handler)) with middleware that runs on net/http's
-// goroutines, or keep the pointer to call Shutdown or RegisterOnShutdown
-// later. For example:
+// goroutines, or keep the pointer to call Shutdown (graceful: ServeHTTP
+// returns http.ErrServerClosed at once, the requests in progress finish,
+// idle keep-alive connections are closed) or RegisterOnShutdown later. For
+// example:
 //
 //	server.ServeHTTP(ctx, l, h, func(hs *http.Server) {
 //		hs.ReadTimeout = 30 * time.Second

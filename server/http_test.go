@@ -718,3 +718,41 @@ func TestHTTPCallPanicsOnNetHTTPGoroutine(t *testing.T) {
 	}
 	hubAlive(t, hub)
 }
+
+// TestServeHTTPGracefulShutdown: a configure function keeps the
+// *http.Server; its Shutdown makes ServeHTTP return http.ErrServerClosed
+// and lets the request in progress finish.
+func TestServeHTTPGracefulShutdown(t *testing.T) {
+	watchdog(t, 20*time.Second)
+	hub := startHub(t, nil)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inHandler, finish event.Event
+	hsc := make(chan *http.Server, 1)
+	served := make(chan error, 1)
+	go func() {
+		served <- server.ServeHTTP(hub.Context(), l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			inHandler.Set()
+			finish.Wait(r.Context())
+			io.WriteString(w, "finished")
+		}), func(hs *http.Server) { hsc <- hs })
+	}()
+	hs := <-hsc
+	body := make(chan string, 1)
+	go func() { body <- get(t, "http://"+l.Addr().String()) }()
+	inHandler.Wait(context.Background())
+	shutdown := make(chan error, 1)
+	go func() { shutdown <- hs.Shutdown(context.Background()) }()
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("ServeHTTP after Shutdown = %v, want http.ErrServerClosed", err)
+	}
+	finish.Set()
+	if got := <-body; got != "finished" {
+		t.Errorf("the request in progress got %q, want finished", got)
+	}
+	if err := <-shutdown; err != nil {
+		t.Errorf("Shutdown = %v", err)
+	}
+}
