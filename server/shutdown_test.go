@@ -325,3 +325,39 @@ func TestOnShutdownMisuse(t *testing.T) {
 		})
 	}
 }
+
+// TestDatagramHandlerSeesShutdown: a DatagramServer's handlers get the
+// signal too.
+func TestDatagramHandlerSeesShutdown(t *testing.T) {
+	runHub(t, func(ctx context.Context) error {
+		var inHandler, hooked event.Event
+		srv := &server.DatagramServer{}
+		var before, after bool
+		srv.Handler = func(ctx context.Context, data []byte, addr net.Addr) {
+			before = server.ShuttingDown(ctx)
+			defer server.OnShutdown(ctx, hooked.Set)()
+			inHandler.Set()
+			hooked.Wait(ctx)
+			after = server.ShuttingDown(ctx)
+		}
+		pc, err := socket.ListenPacket(ctx, "udp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		gevent.Spawn(ctx, func(ctx context.Context) (error, error) { return srv.Serve(ctx, pc), nil })
+		c, err := socket.Dial(ctx, "udp", pc.LocalAddr().String())
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.Write([]byte("x"))
+		inHandler.Wait(ctx)
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown = %v, want nil (the handler ended when told)", err)
+		}
+		if before || !after {
+			t.Errorf("ShuttingDown in the handler: %v before, %v after the shutdown began; want false, true", before, after)
+		}
+		return nil
+	})
+}
