@@ -44,7 +44,8 @@ func ShuttingDown(ctx context.Context) bool {
 // the handler's variables without locks, and it must not block (to do work
 // that waits, set an event.Event or spawn a greenlet). The returned stop
 // keeps f from running if it has not run yet and reports whether it did so
-// (as context.AfterFunc's stop); once stop returns false, f has finished.
+// (as context.AfterFunc's stop); called on the hub (by the handler), once
+// it returns false f has finished.
 // Register and stop are cheap, so a handler may do both for every request;
 // as with context.AfterFunc, a registration never stopped is kept until the
 // server stops, so stop what is no longer needed.
