@@ -54,6 +54,7 @@ type base struct {
 	handlers map[*handler]struct{}
 	spawner  Spawner // resolved on first use from Pool / MaxHandlers
 	madePool bool
+	hooks    map[*shutdownHook]struct{} // OnShutdown registrations, until the close
 }
 
 // serverState is the server's life-cycle state; see base.
@@ -124,7 +125,9 @@ func (b *base) serve(ctx context.Context, c io.Closer, name string, body func(ct
 	b.loops[lp] = struct{}{}
 	// The loop's error is its value, not its failure: Serve returns it, and
 	// the hub need not report it too.
-	g := gevent.Spawn(ctx, func(lctx context.Context) (error, error) {
+	// The loop's greenlet, and the handlers it spawns, carry the server for
+	// ShuttingDown and OnShutdown.
+	g := gevent.Spawn(context.WithValue(ctx, serverKey{}, b), func(lctx context.Context) (error, error) {
 		defer func() {
 			_ = c.Close()
 			b.mu.Lock()
@@ -256,14 +259,19 @@ func (b *base) start(ctx context.Context, sp Spawner, conn net.Conn, fn func(ctx
 	return nil
 }
 
-// beginClose moves to the closed state and returns the loops to stop.
+// beginClose moves to the closed state, runs the OnShutdown hooks (on
+// their hubs) and returns the loops to stop.
 func (b *base) beginClose() []*loop {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.state = stateClosed
 	loops := make([]*loop, 0, len(b.loops))
 	for lp := range b.loops {
 		loops = append(loops, lp)
+	}
+	hooks := b.postHooksLocked()
+	b.mu.Unlock()
+	for _, hk := range hooks {
+		hk.hub.Post(hk.run)
 	}
 	return loops
 }

@@ -140,3 +140,59 @@ func ExampleHTTPHandler() {
 	<-done
 	// Output: in a greenlet: true, visit 1
 }
+
+// A keep-alive handler learns that a shutdown began: OnShutdown wakes it
+// while it waits for the next request, ShuttingDown tells it to make the
+// reply in hand its last. Shutdown then returns as soon as that reply is
+// written, with no handler killed.
+func ExampleOnShutdown() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		var working event.Event // set by the handler once a request is in hand
+		var finish event.Event  // the handler's work waits for it
+		srv := &server.StreamServer{Handler: func(ctx context.Context, c net.Conn) {
+			br := bufio.NewReader(c)
+			for {
+				stop := server.OnShutdown(ctx, func() { c.SetReadDeadline(time.Unix(1, 0)) })
+				_, err := br.Peek(1) // idle until the next request, or the shutdown
+				if !stop() {
+					c.SetReadDeadline(time.Time{})
+				}
+				if err != nil {
+					return
+				}
+				line, _ := br.ReadString('\n')
+				working.Set()
+				finish.Wait(ctx) // the work the request asks for
+				if server.ShuttingDown(ctx) {
+					fmt.Fprintf(c, "%s (last reply: shutting down)\n", strings.TrimSpace(line))
+					return
+				}
+				fmt.Fprintln(c, strings.TrimSpace(line))
+			}
+		}}
+		l, err := socket.Listen(ctx, "tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		gevent.Spawn(ctx, func(ctx context.Context) (error, error) { return srv.Serve(ctx, l), nil })
+
+		c, err := socket.Dial(ctx, "tcp", l.Addr().String())
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		fmt.Fprintln(c, "request 1")
+		working.Wait(ctx) // the request is in progress when the shutdown begins
+		shutdown := gevent.Spawn(ctx, func(ctx context.Context) (error, error) { return srv.Shutdown(ctx), nil })
+		gevent.Yield(ctx)
+		finish.Set()
+		reply, _ := io.ReadAll(c)
+		fmt.Print(string(reply))
+		err, _ = shutdown.Get(ctx)
+		fmt.Println("Shutdown:", err)
+		return nil
+	})
+	// Output:
+	// request 1 (last reply: shutting down)
+	// Shutdown: <nil>
+}

@@ -12,3 +12,11 @@ func SetAcceptDelayHook(f func(time.Duration)) (restore func()) {
 
 // Backoff is the accept back-off step.
 var Backoff = backoff
+
+// SetHTTPDefaults replaces ServeHTTP's default read-header and idle
+// timeouts; it returns a function that restores them.
+func SetHTTPDefaults(readHeader, idle time.Duration) (restore func()) {
+	oldRH, oldIdle := defaultReadHeaderTimeout, defaultIdleTimeout
+	defaultReadHeaderTimeout, defaultIdleTimeout = readHeader, idle
+	return func() { defaultReadHeaderTimeout, defaultIdleTimeout = oldRH, oldIdle }
+}

@@ -24,7 +24,8 @@ type StreamServer struct {
 
 	// Handler handles one connection. It runs in a new greenlet whose ctx
 	// carries the values of Serve's ctx and is cancelled when the server
-	// kills the handler (Close, or Shutdown after its deadline). The
+	// kills the handler (Close, or Shutdown after its deadline); given ctx,
+	// ShuttingDown and OnShutdown tell it that a shutdown began. The
 	// connection is cooperative: its Read and Write park the greenlet.
 	// The server closes conn when Handler returns. A panic ends only this
 	// handler: it is reported to the hub's error handler and conn is
@@ -149,7 +150,8 @@ func (s *StreamServer) handle(conn net.Conn) func(ctx context.Context) {
 }
 
 // Close stops the server at once: it closes the listeners, so that every
-// Serve returns ErrServerClosed, kills every handler greenlet without
+// Serve returns ErrServerClosed, runs the handlers' OnShutdown functions,
+// kills every handler greenlet without
 // waiting (each sees the kill at its next switch point) and closes its
 // connection. It returns the error of closing a listener, if any. Any
 // goroutine or greenlet; it does not wait.
@@ -157,7 +159,10 @@ func (s *StreamServer) Close() error { return s.base.close() }
 
 // Shutdown stops the server gracefully (gevent's stop(timeout)): it closes
 // the listeners, so that no new connection is accepted and every Serve
-// returns ErrServerClosed, then waits for the running handlers to return.
+// returns ErrServerClosed, runs the handlers' OnShutdown functions (from
+// then on ShuttingDown reports true), then waits for the running handlers
+// to return: a handler that serves many requests on one connection should
+// finish the reply in hand and return (see the package doc).
 // If ctx ends first, it kills the remaining handlers (each sees the kill at
 // its next switch point), waits up to one second for them to end, and
 // returns ctx's cause. From a greenlet the caller parks; from a plain

@@ -1,7 +1,8 @@
 // Command chat runs a line-based chat server whose broadcasts go through one
 // queue per client (a writer greenlet per connection drains it), and a few
-// scripted clients that join, talk and leave. It prints what each client
-// heard and exits.
+// scripted clients that join and talk; then the server shuts down, and each
+// client gets its last lines and a goodbye. It prints what each client heard
+// and exits.
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
@@ -37,9 +39,17 @@ func (r *room) broadcast(ctx context.Context, from, line string) {
 	}
 }
 
+// goodbye is the server's last line to each client when it shuts down.
+const goodbye = "* server shutting down, bye"
+
 // handle serves one client: the first line is its name, every other line
-// is said to the room.
+// is said to the room. When the server shuts down, the handler stops
+// reading, the client gets what is queued for it and a goodbye, and the
+// connection closes.
 func (r *room) handle(ctx context.Context, c net.Conn) {
+	// Wake the reader below if the server shuts down (it is usually
+	// waiting for the client's next line).
+	defer server.OnShutdown(ctx, func() { c.SetReadDeadline(time.Unix(1, 0)) })()
 	in := bufio.NewScanner(c)
 	if !in.Scan() {
 		return
@@ -66,6 +76,9 @@ func (r *room) handle(ctx context.Context, c net.Conn) {
 	}
 	delete(r.members, name)
 	r.broadcast(ctx, name, "* "+name+" left")
+	if server.ShuttingDown(ctx) {
+		q.Put(ctx, goodbye)
+	}
 	q.Shutdown(false) // the writer sends what is queued, then ends
 	writer.Join(ctx)
 }
@@ -83,8 +96,10 @@ func main() {
 
 		names := []string{"alice", "bob", "carol"}
 		var allHere event.Event
-		njoined := 0
+		var allHeard event.Event
+		njoined, nheard := 0, 0
 		heard := map[string][]string{}
+		byes := 0
 		var tasks []gevent.Task
 		for _, name := range names {
 			tasks = append(tasks, gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
@@ -104,20 +119,44 @@ func main() {
 				allHere.Wait(ctx) // everyone is in the room before anyone talks
 				fmt.Fprintf(c, "hello from %s\n", name)
 				fmt.Fprintf(c, "%s says bye\n", name)
-				// Hear the two lines of each of the others, then leave.
-				for want := 2 * (len(names) - 1); want > 0 && in.Scan(); {
-					if line := in.Text(); !strings.HasPrefix(line, "*") {
+				// Hear the two lines of each of the others, then stay
+				// until the server says goodbye and closes.
+				for want := 2 * (len(names) - 1); in.Scan(); {
+					switch line := in.Text(); {
+					case line == goodbye:
+						byes++
+					case !strings.HasPrefix(line, "*"):
 						heard[name] = append(heard[name], line)
-						want--
+						if want--; want == 0 {
+							if nheard++; nheard == len(names) {
+								allHeard.Set()
+							}
+						}
 					}
 				}
 				return struct{}{}, nil
 			}))
 		}
-		if _, err := gevent.JoinAll(ctx, tasks, gevent.RaiseError()); err != nil {
+		// Until every client has heard the others, or one failed.
+		waitFor := []gevent.Waitable{&allHeard}
+		for _, t := range tasks {
+			waitFor = append(waitFor, t)
+		}
+		if _, err := gevent.Wait(ctx, waitFor, gevent.Count(1)); err != nil {
 			return err
 		}
-		if err := srv.Shutdown(ctx); err != nil {
+		if !allHeard.IsSet() {
+			_, err := gevent.JoinAll(ctx, tasks, gevent.RaiseError())
+			return fmt.Errorf("a client ended early: %v", err)
+		}
+		// Every handler is waiting for its client's next line: each ends
+		// at once, so Shutdown needs none of its grace period.
+		sctx, cancel := gevent.WithTimeout(ctx, time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			return err
+		}
+		if _, err := gevent.JoinAll(ctx, tasks, gevent.RaiseError()); err != nil {
 			return err
 		}
 		delivered := 0
@@ -127,8 +166,8 @@ func main() {
 			delivered += len(lines)
 			fmt.Printf("%s heard: %s\n", name, strings.Join(lines, " | "))
 		}
-		fmt.Printf("chat: %d clients, %d messages said, %d delivered through per-client queues\n",
-			len(names), 2*len(names), delivered)
+		fmt.Printf("chat: %d clients, %d messages said, %d delivered through per-client queues, %d goodbyes at shutdown\n",
+			len(names), 2*len(names), delivered, byes)
 		return nil
 	})
 	if err != nil {

@@ -29,6 +29,9 @@ func main() {
 			return err
 		}
 		srv := &server.StreamServer{Handler: func(ctx context.Context, c net.Conn) {
+			// When the server shuts down, stop reading: the echo in hand
+			// is written, then io.Copy returns and the connection closes.
+			defer server.OnShutdown(ctx, func() { c.SetReadDeadline(time.Unix(1, 0)) })()
 			io.Copy(c, c) // each Read and Write parks this handler only
 		}}
 		serving := gevent.Spawn(ctx, func(ctx context.Context) (error, error) {
