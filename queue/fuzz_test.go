@@ -235,9 +235,9 @@ func runQueueScript(ctx context.Context, t *testing.T, s queueScript, m *refQueu
 	var (
 		spawned  []*refWaiter
 		deadline = map[*refWaiter]int64{} // parked waiters with a timeout
-		puts     []int                     // items whose Put succeeded
-		gets     []int                     // items a Get or TryGet received
-		dropped  int                       // items dropped by Shutdown(true)
+		puts     []int                    // items whose Put succeeded
+		gets     []int                    // items a Get or TryGet received
+		dropped  int                      // items dropped by Shutdown(true)
 		serial   int
 		failed   bool
 	)
