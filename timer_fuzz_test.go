@@ -679,3 +679,30 @@ func TestTimerModelSelfCheck(t *testing.T) {
 		t.Errorf("model events = %s\nwant %s", got, want)
 	}
 }
+
+// TestRunInSynctestBubble pins what FuzzTimers builds on: a hub run inside a
+// testing/synctest bubble uses the bubble's fake clock, so an hour of Sleep
+// takes no real time and every wake-up lands exactly on its deadline.
+func TestRunInSynctestBubble(t *testing.T) {
+	start := time.Now()
+	synctest.Test(t, func(t *testing.T) {
+		begin := time.Now()
+		var woke []time.Duration
+		geventtest.Run(t, func(ctx context.Context) error {
+			for _, d := range []time.Duration{time.Hour, time.Millisecond, 3 * time.Hour} {
+				if err := gevent.Sleep(ctx, d); err != nil {
+					return err
+				}
+				woke = append(woke, time.Since(begin))
+			}
+			return nil
+		})
+		want := []time.Duration{time.Hour, time.Hour + time.Millisecond, 4*time.Hour + time.Millisecond}
+		if !slices.Equal(woke, want) {
+			t.Errorf("woke at %v, want %v", woke, want)
+		}
+	})
+	if el := time.Since(start); el > time.Minute {
+		t.Errorf("four hours of fake time took %v of real time", el)
+	}
+}
