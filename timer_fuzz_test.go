@@ -384,7 +384,8 @@ func checkTimerScript(t *testing.T, ops []timerOp) {
 
 // timerModel simulates one hub loop: a FIFO callback queue, armed timers
 // with (when, seq), and instants at which due sleeps and delayed starts fire,
-// the queue drains, due timeouts fire, and it drains again.
+// then due timeouts, each running the greenlet it wakes right inside it
+// (DESIGN §2), and then the queue drains.
 type timerModel struct {
 	ops      []timerOp
 	pc       int
@@ -490,6 +491,8 @@ func (m *timerModel) run() {
 		slices.SortFunc(due, func(a, b *mTimer) int {
 			return cmp.Or(cmp.Compare(a.when, b.when), cmp.Compare(a.seq, b.seq))
 		})
+		// Sleeps and delayed starts, then timeouts; what each wakes runs
+		// right inside it; what they queue runs in the next drain.
 		for _, pass := range []bool{false, true} {
 			for _, tm := range due {
 				if tm.timeout == pass && tm.armed {
@@ -497,8 +500,8 @@ func (m *timerModel) run() {
 					m.fire(tm)
 				}
 			}
-			m.drain()
 		}
+		m.drain()
 	}
 }
 
@@ -506,11 +509,11 @@ func (m *timerModel) fire(tm *mTimer) {
 	e := tm.e
 	switch {
 	case e == nil:
-		m.runq = append(m.runq, mItem{kind: miMain})
+		m.runMain()
 	case e.later:
 		if e.state == msScheduled {
 			e.state = msStartQueued
-			m.runq = append(m.runq, mItem{kind: miStart, e: e})
+			m.start(e)
 		}
 	case e.state == msParked:
 		e.state = msWoken
@@ -518,7 +521,7 @@ func (m *timerModel) fire(tm *mTimer) {
 		if tm.timeout {
 			what = "timeout"
 		}
-		m.runq = append(m.runq, mItem{kind: miEnd, e: e, what: what})
+		m.end(e, what)
 	}
 }
 
