@@ -62,7 +62,9 @@ func (s *keySpy) Value(key any) any {
 	return nil
 }
 
-func (s *keySpy) Err() error { return nil }
+// Err says cancelled: context.Cause asks Err first (Go 1.26) and looks for
+// the cause only in a cancelled context.
+func (s *keySpy) Err() error { return context.Canceled }
 
 // causeValue answers Value(cancelCtxKey) for a cancelled canceler.
 func (c *canceler) causeValue() any {
@@ -75,8 +77,12 @@ func (c *canceler) causeValue() any {
 // listener is one registration on a canceler: a waiter to cancel, or a
 // function to call. It is embedded in the Waiter for the common case.
 type listener struct {
-	c          atomic.Pointer[canceler] // nil when not registered; set under c.mu
-	w          *Waiter
+	c atomic.Pointer[canceler] // nil when not registered; set under c.mu
+	w *Waiter
+	// gen is the generation of w's wait that registered l: a canceller
+	// that has unlinked l (so that the owner's remove no longer waits for
+	// it) cancels exactly that wait, never a later one of the reused waiter.
+	gen        uint64
 	f          func()
 	prev, next *listener
 }
@@ -85,13 +91,21 @@ type listener struct {
 // anyone asked for its channel.
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-// add registers l; when the canceler is already cancelled it fires l at once.
+// add registers l; when the canceler is already cancelled it fires l at once
+// (a function listener on its own goroutine, as context.AfterFunc does: the
+// context package calls AfterFunc holding the child's lock, which the
+// function, the child's cancel, takes too).
 func (c *canceler) add(l *listener) {
 	c.mu.Lock()
 	if c.cause != nil {
 		cause := c.cause
 		c.mu.Unlock()
-		l.fire(cause)
+		if l.w != nil {
+			l.w.cancelGen(l.gen, cause, nil)
+		}
+		if l.f != nil {
+			go l.f()
+		}
 		return
 	}
 	l.c.Store(c)
@@ -136,15 +150,6 @@ func (c *canceler) unlinkLocked(l *listener) {
 	l.c.Store(nil)
 }
 
-func (l *listener) fire(cause error) {
-	if l.w != nil {
-		l.w.Cancel(cause)
-	}
-	if l.f != nil {
-		l.f()
-	}
-}
-
 // cancel records cause (the first cause wins) and fires every listener. It
 // reports whether this call cancelled.
 func (c *canceler) cancel(cause error) bool { return c.cancelFrom(cause, nil) }
@@ -174,9 +179,10 @@ func (c *canceler) cancelFrom(cause error, from *Hub) bool {
 	// Fire under the lock so that a listener's owner, which removes it under
 	// the same lock before reusing it, never sees a stale cancellation.
 	for l := c.head; l != nil; l = c.head {
+		w, gen := l.w, l.gen // before unlinking: then the owner may reuse l
 		c.unlinkLocked(l)
-		if l.w != nil {
-			l.w.cancelGen(0, cause, from)
+		if w != nil {
+			w.cancelGen(gen, cause, from)
 		} else {
 			// AfterFunc callbacks run without the lock: they may be
 			// arbitrary code (a derived context cancelling its children).

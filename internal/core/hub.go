@@ -110,11 +110,11 @@ type Hub struct {
 	// of the same iteration (libev: timers before I/O).
 	ioWoken []*G
 	// quiet are the greenlets parked in WaitQuiet (quiet.go).
-	quiet []quietWaiter
-	free        []*coro
-	freeWB      []*waitBlock // wait blocks of ended greenlets, for reuse
-	idlers      WaitList
-	main        *G
+	quiet  []quietWaiter
+	free   []*coro
+	freeWB []*waitBlock // wait blocks of ended greenlets, for reuse
+	idlers WaitList
+	main   *G
 
 	endSeq atomic.Uint64 // numbers greenlet ends
 

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"runtime"
 	"sync/atomic"
 	"time"
 )
@@ -24,8 +25,14 @@ type TimerCtx struct {
 
 	t  timer       // in hub's heap
 	rt *time.Timer // runtime timer when there is no hub
-	// rtArmed says rt is armed and has not fired.
-	rtArmed atomic.Bool
+	// rtRun is run<<1 | armed for the runtime timer: Start arms a new run,
+	// and the firing and Stop race to disarm it with one compare-and-swap,
+	// so that a callback already on its way when Stop ran can never cancel
+	// a restart. rtFiring counts firings under way (from before their
+	// compare-and-swap to the end of expire); Stop waits them out, so that
+	// after Stop the context's state is final.
+	rtRun    atomic.Uint64
+	rtFiring atomic.Int32
 	// parentStop stops the watch on the parent that Done started; guarded
 	// by mu.
 	parentStop func() bool
@@ -75,12 +82,17 @@ func (tc *TimerCtx) Start(parent context.Context, d time.Duration) bool {
 		return false
 	}
 	tc.deadline = time.Now().Add(d)
-	tc.rtArmed.Store(true)
-	if tc.rt == nil {
-		tc.rt = time.AfterFunc(d, tc.expire)
-	} else {
-		tc.rt.Reset(d)
-	}
+	armed := (tc.rtRun.Load()>>1+1)<<1 | 1
+	tc.rtRun.Store(armed)
+	// A timer per run (this path serves only contexts without a hub): a
+	// reused timer's late callback could not tell its run from the next.
+	tc.rt = time.AfterFunc(d, func() {
+		tc.rtFiring.Add(1)
+		if tc.rtRun.CompareAndSwap(armed, armed&^1) {
+			tc.expire()
+		}
+		tc.rtFiring.Add(-1)
+	})
 	return true
 }
 
@@ -96,9 +108,15 @@ func (tc *TimerCtx) Stop() bool {
 	if tc.hub != nil {
 		return tc.hub.delTimer(&tc.t)
 	}
-	if tc.rt != nil && tc.rt.Stop() {
-		tc.rtArmed.Store(false)
-		return true
+	if tc.rt == nil {
+		return false
+	}
+	tc.rt.Stop()
+	if s := tc.rtRun.Load(); s&1 == 1 && tc.rtRun.CompareAndSwap(s, s&^1) {
+		return true // a firing on its way now claims nothing
+	}
+	for tc.rtFiring.Load() > 0 {
+		runtime.Gosched() // the firing that won is cancelling: a few instructions
 	}
 	return false
 }
@@ -110,7 +128,7 @@ func (tc *TimerCtx) Pending() bool {
 		defer h.tmu.Unlock()
 		return tc.t.idx != 0
 	}
-	return tc.rtArmed.Load()
+	return tc.rtRun.Load()&1 == 1
 }
 
 // CancelWith stops the timer and cancels the context with cause (the cancel
@@ -131,7 +149,6 @@ func (tc *TimerCtx) expire() { tc.expireFrom(nil) }
 // expireFrom cancels tc with its own cause; from is the hub whose timer
 // fired (see Waiter.WakeFrom), or nil for a runtime timer.
 func (tc *TimerCtx) expireFrom(from *Hub) {
-	tc.rtArmed.Store(false)
 	tc.canceler.cancelFrom(tc.self, from)
 	tc.dropParentWatch()
 }

@@ -268,8 +268,6 @@ func (w *Waiter) register(ctx context.Context) (stop func() bool) {
 	return stop
 }
 
-
-
 func (w *Waiter) registerCtx(ctx context.Context) (stop func() bool) {
 	for ctx != nil {
 		switch c := ctx.(type) {
@@ -319,6 +317,7 @@ func (w *Waiter) listener() *listener {
 	}
 	w.nregs++
 	l.w = w
+	l.gen = w.state.Load() >> 2
 	return l
 }
 

@@ -154,10 +154,6 @@ func TestWaiterRaceGreenlets(t *testing.T) {
 		})
 	})
 	t.Run("std-context-of-greenlet", func(t *testing.T) {
-		t.Skip("known bug: G.AfterFunc (canceler.afterFunc) calls f synchronously when the context is " +
-			"already cancelled, but context.WithCancel(gctx) calls it holding the child's lock, and f " +
-			"takes that lock: a kill landing between propagateCancel's Done check and its AfterFunc call " +
-			"deadlocks the greenlet, and with it the hub goroutine (see TestAfterFuncOnCancelledRunsLater)")
 		// context.WithCancelCause of the greenlet's context, with kills.
 		waiterRaceGreenlets(t, 20, func(g *G, i int) (context.Context, func(), error) {
 			self := fmt.Errorf("cancel %d", i)
@@ -166,11 +162,6 @@ func TestWaiterRaceGreenlets(t *testing.T) {
 		})
 	})
 	t.Run("timeout", func(t *testing.T) {
-		t.Skip("known bug: a TimerCtx cancel that has unlinked a waiter's embedded listener " +
-			"(canceler.cancel, under the canceler's lock) races the waiter's reuse of that listener: " +
-			"listener.remove returns at once when l.c is nil, without the lock, so the owner starts its " +
-			"next wait and rewrites l.w while the canceller is about to call l.w.Cancel (any generation); " +
-			"go test -race reports it, and the stale Cancel can end the next wait with the previous timeout")
 		// A Timeout (TimerCtx) in the hub's heap, cancelled by hand:
 		// registered as a listener on the TimerCtx's canceler; with kills.
 		waiterRaceGreenlets(t, 20, func(g *G, i int) (context.Context, func(), error) {
