@@ -19,6 +19,13 @@ import (
 // hub's timer heap; otherwise it is a runtime timer. A *Timeout is an error
 // that satisfies errors.Is(err, context.DeadlineExceeded).
 //
+// As gevent's (libev's cached loop time), a hub's Timeout counts from the
+// hub's clock as last read by its loop (each iteration, and every 64
+// callbacks of a long drain): a start that follows a long stretch of CPU work
+// without a switch expires early by that stretch. Sleep reads the clock
+// afresh. Reading the clock on this machine costs more than all the rest
+// of a start.
+//
 // Start, Cancel and Pending may be called from any goroutine, but Start must
 // not race with itself.
 type Timeout struct {

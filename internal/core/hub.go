@@ -122,6 +122,13 @@ type Hub struct {
 	holds atomic.Int64
 
 	clock Clock
+	// now caches the clock's reading for the timers a loop iteration arms
+	// (gevent arms Timeouts on libev's cached loop time too: a clock read
+	// costs more than the rest of a Timeout's start). It is refreshed
+	// whenever the loop reads the clock, and 0 (read the clock) while the
+	// hub sleeps, so a goroutine arming a timer then never sees it stale.
+	// It holds the reading plus one.
+	now   atomic.Int64
 	base  time.Time
 	opts  Options
 	ctx   *HubCtx
@@ -340,6 +347,21 @@ func (h *Hub) Live() int {
 	return h.nlive
 }
 
+// loopNow returns the cached loop time (see now), or reads the clock.
+func (h *Hub) loopNow() int64 {
+	if n := h.now.Load(); n != 0 {
+		return n - 1
+	}
+	return h.clock.Now()
+}
+
+// refreshNow reads the clock and caches the reading. Loop-only.
+func (h *Hub) refreshNow() int64 {
+	n := h.clock.Now()
+	h.now.Store(n + 1) // 0 means no reading
+	return n
+}
+
 // Hold records outside work that will post back to the hub (it keeps the
 // hub from declaring ErrLoopExit); Unhold releases it.
 func (h *Hub) Hold() { h.holds.Add(1) }
@@ -427,6 +449,7 @@ func (h *Hub) Serve(ctx context.Context, main *G) {
 		defer stop()
 	}
 	defer h.close()
+	h.refreshNow()
 	for {
 		h.drain()
 		if main != nil && main.Dead() {
@@ -524,6 +547,7 @@ func (h *Hub) poll() bool {
 	}
 	if timeout != 0 {
 		h.sleeping.Store(true)
+		h.now.Store(0)
 	}
 	h.mu.Unlock()
 	if timeout < 0 || timeout >= time.Millisecond {
@@ -541,6 +565,7 @@ func (h *Hub) poll() bool {
 		h.mu.Lock()
 		h.sleeping.Store(false)
 		h.mu.Unlock()
+		h.refreshNow()
 	}
 	return events
 }
@@ -616,7 +641,7 @@ func (h *Hub) drain() {
 			h.runPass(t.f)
 		}
 		if n&63 == 0 {
-			now := h.clock.Now()
+			now := h.refreshNow()
 			if start == 0 {
 				start = now
 			} else if time.Duration(now-start) > h.opts.SwitchInterval {

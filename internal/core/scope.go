@@ -37,17 +37,18 @@ func (g *G) enterScope(tc *TimerCtx) {
 	gen := tc.scope.Load()>>1 + 1
 	tc.scope.Store(gen<<1 | 1)
 	wb := g.waits()
+	if n := len(wb.scopes); n > 0 && wb.scopes[n-1].tc == tc {
+		wb.scopes[n-1].gen = gen // a Timeout started again (the common reuse)
+		return
+	}
 	wb.pruneScopes()
 	wb.scopes = append(wb.scopes, scopeRef{tc, gen})
 }
 
 // leaveScope ends tc's scope, if it has one. Any goroutine.
 func (tc *TimerCtx) leaveScope() {
-	for {
-		s := tc.scope.Load()
-		if s&1 == 0 || tc.scope.CompareAndSwap(s, s&^1) {
-			return
-		}
+	if s := tc.scope.Load(); s&1 != 0 {
+		tc.scope.CompareAndSwap(s, s&^1) // lost only to a delivery, which also left
 	}
 }
 

@@ -156,7 +156,7 @@ func (h *Hub) addTimer(t *timer, d time.Duration) {
 // armTimer is addTimer for a timer that must not be armed already; it
 // reports false, doing nothing, if it is.
 func (h *Hub) armTimer(t *timer, d time.Duration) bool {
-	when := deadlineAfter(h.clock.Now(), d)
+	when := deadlineAfter(h.loopNow(), d)
 	h.tmu.Lock()
 	if t.idx != 0 {
 		h.tmu.Unlock()
@@ -203,7 +203,7 @@ func (h *Hub) nextTimer() (int64, bool) {
 // disarm it: a timeout cancelled by the greenlet its sleep woke is never
 // delivered, as in gevent.
 func (h *Hub) collectDue() {
-	now := h.clock.Now()
+	now := h.refreshNow()
 	h.tmu.Lock()
 	for len(h.timers) > 0 && h.timers[0].when <= now {
 		t := h.timers[0]
