@@ -128,10 +128,10 @@ type Hub struct {
 	// whenever the loop reads the clock, and 0 (read the clock) while the
 	// hub sleeps, so a goroutine arming a timer then never sees it stale.
 	// It holds the reading plus one.
-	now   atomic.Int64
-	base  time.Time
-	opts  Options
-	ctx   *HubCtx
+	now  atomic.Int64
+	base time.Time
+	opts Options
+	ctx  *HubCtx
 }
 
 // hubs holds every hub created and not yet closed: a wake-up may come from
