@@ -41,34 +41,16 @@ func (s State) String() string {
 
 // G is the untyped core of a greenlet. It is also the greenlet's
 // context.Context. The root package's Greenlet[T] embeds it.
+//
+// The field order is a measured choice: a greenlet is usually out of the
+// cache when the hub starts or wakes it (thousands of others ran since), so
+// what a start, a park and a wake-up touch is packed into the first two cache
+// lines (the hub, coroutine, wait block, state and body; then the canceler,
+// whose mutex ends the first line and whose cancelled flag and own slot sit
+// in the second), and what only the end and the rare paths touch comes after.
+// Pinned by TestSizes.
 type G struct {
-	// canceler's mutex also guards state changes, err, links and
-	// notifyPending.
-	canceler
-
 	hub *Hub
-
-	state atomic.Uint32 // a State; changed under mu, read anywhere
-	// err is the result error and endSeq the hub-wide order of its end;
-	// both written before state becomes Dead.
-	err    error
-	endSeq uint64
-
-	links         linkList
-	notifyPending bool // a link-notification task is queued
-
-	// values is the context Value delegates to; body runs the greenlet's
-	// function and records its typed result (it is also the typed handle).
-	values context.Context
-	body   Runner
-	ran    atomic.Bool // the body started
-
-	// Parent is the greenlet that spawned this one, if any.
-	Parent *G
-	// extra holds the rarely set name and spawning stack; guarded by
-	// hub.mu. id is -1 until first asked for; guarded by hub.mu.
-	extra *gExtra
-	id    int32
 
 	// co is loop-only: touched by the hub goroutine and by the greenlet
 	// while it runs (the two never run at once).
@@ -79,9 +61,40 @@ type G struct {
 	// before the greenlet starts or by the greenlet itself.
 	wb *waitBlock
 
+	state atomic.Uint32 // a State; changed under mu, read anywhere
+	// id is -1 until first asked for; guarded by hub.mu.
+	id int32
+
+	// body runs the greenlet's function and records its typed result (it
+	// is also the typed handle).
+	body Runner
+	ran  atomic.Bool // the body started
+
+	notifyPending bool // a link-notification task is queued; guarded by mu
+	live          bool // in the hub's live set; guarded by hub.mu
+
+	// canceler's mutex also guards state changes, err, links and
+	// notifyPending.
+	canceler
+
+	// err is the result error and endSeq the hub-wide order of its end;
+	// both written before state becomes Dead.
+	err    error
+	endSeq uint64
+
+	links linkList
+
+	// values is the context Value delegates to.
+	values context.Context
+
+	// Parent is the greenlet that spawned this one, if any.
+	Parent *G
+	// extra holds the rarely set name and spawning stack; guarded by
+	// hub.mu.
+	extra *gExtra
+
 	// Live-set links, guarded by hub.mu.
 	livePrev, liveNext *G
-	live               bool
 }
 
 type gExtra struct {

@@ -57,12 +57,30 @@ func (t *timer) before(u *timer) bool {
 	return t.seq < u.seq
 }
 
-// timerHeap is a binary min-heap ordered by (when, seq).
-type timerHeap []*timer
+// timerHeap is a 4-ary min-heap ordered by (when, seq). Each slot holds a
+// copy of its timer's key, so that sifting compares slots of one array
+// instead of loading a timer, which lives in its owner's memory and is
+// usually out of the cache while it waits. A 4-ary heap halves the depth a
+// pop walks for two more comparisons per level, within one or two cache
+// lines.
+type timerHeap []timerSlot
+
+// timerSlot is one heap entry: a timer and its key.
+type timerSlot struct {
+	when int64
+	seq  uint64
+	t    *timer
+}
+
+func (s *timerSlot) before(u *timerSlot) bool {
+	if s.when != u.when {
+		return s.when < u.when
+	}
+	return s.seq < u.seq
+}
 
 func (h *timerHeap) push(t *timer) {
-	*h = append(*h, t)
-	t.idx = int32(len(*h))
+	*h = append(*h, timerSlot{t.when, t.seq, t})
 	h.up(len(*h) - 1)
 }
 
@@ -71,9 +89,8 @@ func (h *timerHeap) remove(t *timer) {
 	last := len(*h) - 1
 	if i != last {
 		(*h)[i] = (*h)[last]
-		(*h)[i].idx = int32(i + 1)
 	}
-	(*h)[last] = nil
+	(*h)[last] = timerSlot{}
 	*h = (*h)[:last]
 	if i != last {
 		if !h.down(i) {
@@ -83,42 +100,49 @@ func (h *timerHeap) remove(t *timer) {
 	t.idx = 0
 }
 
+// up moves slot i towards the root and records the final slots in the
+// timers' idx.
 func (h timerHeap) up(i int) {
+	s := h[i]
 	for i > 0 {
-		p := (i - 1) / 2
-		if !h[i].before(h[p]) {
+		p := (i - 1) / 4
+		if !s.before(&h[p]) {
 			break
 		}
-		h.swap(i, p)
+		h[i] = h[p]
+		h[i].t.idx = int32(i + 1)
 		i = p
 	}
+	h[i] = s
+	s.t.idx = int32(i + 1)
 }
 
+// down moves slot i towards the leaves and reports whether it moved.
 func (h timerHeap) down(i int) bool {
 	start := i
 	n := len(h)
+	s := h[i]
 	for {
-		l := 2*i + 1
-		if l >= n {
+		c := 4*i + 1
+		if c >= n {
 			break
 		}
-		m := l
-		if r := l + 1; r < n && h[r].before(h[l]) {
-			m = r
+		m := c
+		for j := c + 1; j < c+4 && j < n; j++ {
+			if h[j].before(&h[m]) {
+				m = j
+			}
 		}
-		if !h[m].before(h[i]) {
+		if !h[m].before(&s) {
 			break
 		}
-		h.swap(i, m)
+		h[i] = h[m]
+		h[i].t.idx = int32(i + 1)
 		i = m
 	}
+	h[i] = s
+	s.t.idx = int32(i + 1)
 	return i > start
-}
-
-func (h timerHeap) swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].idx = int32(i + 1)
-	h[j].idx = int32(j + 1)
 }
 
 // deadlineAfter is now+d on the hub clock, with d < 0 counted as zero and
@@ -146,7 +170,7 @@ func (h *Hub) addTimer(t *timer, d time.Duration) {
 	h.tseq++
 	t.seq = h.tseq
 	h.timers.push(t)
-	first := h.timers[0] == t
+	first := h.timers[0].t == t
 	h.tmu.Unlock()
 	if first && h.sleeping.Load() {
 		h.kick()
@@ -166,7 +190,7 @@ func (h *Hub) armTimer(t *timer, d time.Duration) bool {
 	h.tseq++
 	t.seq = h.tseq
 	h.timers.push(t)
-	first := h.timers[0] == t
+	first := h.timers[0].t == t
 	h.tmu.Unlock()
 	if first && h.sleeping.Load() {
 		h.kick()
@@ -206,7 +230,7 @@ func (h *Hub) collectDue() {
 	now := h.refreshNow()
 	h.tmu.Lock()
 	for len(h.timers) > 0 && h.timers[0].when <= now {
-		t := h.timers[0]
+		t := h.timers[0].t
 		h.timers.remove(t)
 		t.idx = -1
 		if t.prio == prioTimeout {

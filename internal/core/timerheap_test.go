@@ -70,7 +70,7 @@ func FuzzTimerHeap(f *testing.F) {
 					continue
 				}
 				want := minOf()
-				if got := h[0]; got != want {
+				if got := h[0].t; got != want {
 					t.Fatalf("step %d: heap minimum (when %d, seq %d), want (when %d, seq %d)",
 						step, got.when, got.seq, want.when, want.seq)
 				}
@@ -82,7 +82,7 @@ func FuzzTimerHeap(f *testing.F) {
 		// Draining pops in (when, seq) order.
 		var prev *timer
 		for len(h) > 0 {
-			tm := h[0]
+			tm := h[0].t
 			if prev != nil && tm.before(prev) {
 				t.Fatalf("drain: (when %d, seq %d) popped after (when %d, seq %d)", tm.when, tm.seq, prev.when, prev.seq)
 			}
@@ -97,17 +97,21 @@ func checkTimerHeap(t *testing.T, step int, h timerHeap, armed, all []*timer) {
 	if len(h) != len(armed) {
 		t.Fatalf("step %d: heap holds %d timers, %d armed", step, len(h), len(armed))
 	}
-	for i, tm := range h {
+	for i, s := range h {
+		tm := s.t
 		if int(tm.idx) != i+1 {
 			t.Fatalf("step %d: timer in slot %d has idx %d", step, i, tm.idx)
 		}
-		if p := (i - 1) / 2; i > 0 && tm.before(h[p]) {
-			t.Fatalf("step %d: slot %d (when %d) sorts before its parent (when %d)", step, i, tm.when, h[p].when)
+		if s.when != tm.when || s.seq != tm.seq {
+			t.Fatalf("step %d: slot %d holds key (%d, %d), its timer (%d, %d)", step, i, s.when, s.seq, tm.when, tm.seq)
+		}
+		if p := (i - 1) / 4; i > 0 && s.before(&h[p]) {
+			t.Fatalf("step %d: slot %d (when %d) sorts before its parent (when %d)", step, i, s.when, h[p].when)
 		}
 	}
 	for _, tm := range all {
 		in := slices.Contains(armed, tm)
-		if in != (tm.idx > 0) || in && h[tm.idx-1] != tm {
+		if in != (tm.idx > 0) || in && h[tm.idx-1].t != tm {
 			t.Fatalf("step %d: timer (when %d, seq %d) armed=%v but idx=%d", step, tm.when, tm.seq, in, tm.idx)
 		}
 	}

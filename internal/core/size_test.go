@@ -1,0 +1,27 @@
+package core
+
+import (
+	"testing"
+	"unsafe"
+)
+
+// TestSizes pins the size and the hot-field placement of the structures
+// every greenlet carries: a field added later, or a reorder, is then a
+// visible decision (docs/performance.md measures what each 32 bytes and
+// each cache line cost).
+func TestSizes(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"G", unsafe.Sizeof(G{}), 216},
+		{"waitBlock", unsafe.Sizeof(waitBlock{}), 208},
+		{"coro", unsafe.Sizeof(coro{}), 32},
+		{"G.canceler.cancelled offset (second cache line)", unsafe.Offsetof(G{}.cancelled), 80},
+		{"G.canceler.own offset (second cache line)", unsafe.Offsetof(G{}.own), 120},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
+		}
+	}
+}
