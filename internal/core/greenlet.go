@@ -61,14 +61,16 @@ type G struct {
 	// before the greenlet starts or by the greenlet itself.
 	wb *waitBlock
 
-	state atomic.Uint32 // a State; changed under mu, read anywhere
+	// state is a State, with stateRan set once the body has started (one
+	// word, so that the first switch is one compare-and-swap); changed
+	// under mu or by compare-and-swap, read anywhere.
+	state atomic.Uint32
 	// id is -1 until first asked for; guarded by hub.mu.
 	id int32
 
 	// body runs the greenlet's function and records its typed result (it
 	// is also the typed handle).
 	body Runner
-	ran  atomic.Bool // the body started
 
 	notifyPending bool // a link-notification task is queued; guarded by mu
 	live          bool // in the hub's live set; guarded by hub.mu
@@ -206,13 +208,16 @@ func (g *G) Init(h *Hub, spawnCtx context.Context, r Runner) {
 }
 
 // Ran reports whether the body started running.
-func (g *G) Ran() bool { return g.ran.Load() }
+func (g *G) Ran() bool { return g.state.Load()&stateRan != 0 }
 
 // Hub returns the greenlet's hub.
 func (g *G) Hub() *Hub { return g.hub }
 
 // State returns the current state.
-func (g *G) State() State { return State(g.state.Load()) }
+func (g *G) State() State { return State(g.state.Load() &^ stateRan) }
+
+// stateRan marks, in G.state, a greenlet whose body has started.
+const stateRan = 1 << 8
 
 // Dead reports whether the greenlet has finished or was killed before it
 // started. The running greenlet is never dead.
@@ -268,13 +273,11 @@ func (g *G) StartLater(d int64) bool {
 // it races only with kill, which also uses compare-and-swap for the moves
 // out of New and Scheduled.
 func (g *G) transition(from, to State) bool {
-	if !g.state.CompareAndSwap(uint32(from), uint32(to)) {
-		return false
-	}
+	next := uint32(to)
 	if to == StateRunning {
-		g.ran.Store(true)
+		next |= stateRan
 	}
-	return true
+	return g.state.CompareAndSwap(uint32(from), next)
 }
 
 // run executes the body on the greenlet's coroutine and records the result.
@@ -307,7 +310,7 @@ func (g *G) finish(err error) {
 	g.mu.Lock()
 	g.err = err
 	g.endSeq = g.hub.endSeq.Add(1)
-	g.state.Store(uint32(StateDead))
+	g.state.Store(uint32(StateDead) | stateRan)
 	notify := g.links.head != nil && !g.notifyPending
 	if notify {
 		g.notifyPending = true

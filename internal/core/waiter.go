@@ -8,16 +8,21 @@ import (
 
 // waitState is the state of one Waiter.
 //
-//	idle ──Prepare──▶ waiting ──Wake──▶ woken ──Block returns──▶ idle
-//	                     └────Cancel──▶ cancelled ──Block returns──▶ idle
+//	idle ──Prepare──▶ waiting ──Wake────▶ woken
+//	                     └──────Cancel──▶ cancelled
 //
-// Wake and Cancel race through one compare-and-swap from waiting: exactly one
-// of them wins. A primitive whose Wake fails moves on to its next waiter, so an
-// item or a unit is never handed to a waiter that has already given up.
+// Every wait starts with Prepare, which moves a woken or cancelled waiter
+// (its previous wait) to waiting like an idle one: a finished wait keeps its
+// end state, since moving it back to idle would cost one more locked
+// instruction per wait and neither end state can be woken or cancelled.
+// Wake and Cancel race through one compare-and-swap from waiting: exactly
+// one of them wins. A primitive whose Wake fails moves on to its next
+// waiter, so an item or a unit is never handed to a waiter that has already
+// given up.
 type waitState int32
 
 const (
-	waitIdle      waitState = iota // not in a wait
+	waitIdle      waitState = iota // never waited
 	waitWaiting                    // registered and parked (or about to park)
 	waitWoken                      // the primitive won: the wait succeeds
 	waitCancelled                  // a cancellation won: the wait fails with cause
@@ -235,18 +240,16 @@ func (w *Waiter) blockGoroutine(ctx context.Context) error {
 }
 
 func (w *Waiter) finish() error {
-	s := w.state.Load()
-	w.state.Store(s &^ 3) // idle, same generation
-	st := waitState(s & 3)
-	if st == waitCancelled {
-		err := w.cause
-		w.cause = nil
-		return err
+	st := waitState(w.state.Load() & 3) // kept until the next begin
+	if st == waitWoken {
+		return nil
 	}
-	if st != waitWoken {
+	if st != waitCancelled {
 		panic("gevent: internal error: wait ended in state " + st.String())
 	}
-	return nil
+	err := w.cause
+	w.cause = nil
+	return err
 }
 
 // Release returns a goroutine waiter to its pool; a no-op for greenlets.
