@@ -28,12 +28,19 @@ const (
 // greenlet, context or caller and reused. idx is the heap position plus one
 // (0: not armed; -1: due, about to fire), guarded by Hub.tmu like the heap
 // and when.
+//
+// due says the timer was collected as due and has not fired or been
+// disarmed or re-armed since. It is guarded by Hub.tmu too, except for a
+// sleep's timer (timerWake): only the sleeping greenlet arms and disarms
+// that one, on its hub's goroutine, which also fires it, so fireDue reads
+// and clears due (and idx, the timer being out of the heap) without the lock.
 type timer struct {
 	when int64
 	seq  uint64
 	idx  int32
 	prio int8
 	kind timerKind
+	due  bool
 
 	g  *G        // timerWake: wake g's sleep; timerStart: start g
 	tc *TimerCtx // timerExpire
@@ -167,6 +174,7 @@ func (h *Hub) addTimer(t *timer, d time.Duration) {
 	if t.idx > 0 {
 		h.timers.remove(t)
 	}
+	t.due = false
 	h.tseq++
 	t.seq = h.tseq
 	h.timers.push(t)
@@ -206,6 +214,7 @@ func (h *Hub) delTimer(t *timer) bool {
 		h.timers.remove(t)
 	}
 	t.idx = 0
+	t.due = false
 	h.tmu.Unlock()
 	return armed
 }
@@ -233,6 +242,7 @@ func (h *Hub) collectDue() {
 		t := h.timers[0].t
 		h.timers.remove(t)
 		t.idx = -1
+		t.due = true
 		if t.prio == prioTimeout {
 			h.dueTimeouts = append(h.dueTimeouts, t)
 		} else {
@@ -242,18 +252,28 @@ func (h *Hub) collectDue() {
 	h.tmu.Unlock()
 }
 
+// fireDue fires the timers collected as due that are still due: one that a
+// greenlet run earlier in this pass disarmed or re-armed is skipped.
 func (h *Hub) fireDue(due []*timer) {
 	for i, t := range due {
 		due[i] = nil
-		h.tmu.Lock()
-		pending := t.idx == -1
-		if pending {
-			t.idx = 0
+		if t.kind == timerWake {
+			if !t.due { // lock-free: see timer.due
+				continue
+			}
+			t.due, t.idx = false, 0
+		} else {
+			h.tmu.Lock()
+			pending := t.due
+			if pending {
+				t.due, t.idx = false, 0
+			}
+			h.tmu.Unlock()
+			if !pending {
+				continue
+			}
 		}
-		h.tmu.Unlock()
-		if pending {
-			h.fire(t)
-		}
+		h.fire(t)
 	}
 }
 
