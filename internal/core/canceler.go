@@ -12,13 +12,24 @@ import (
 // a greenlet parking on a wait costs a list insertion, not a goroutine or an
 // AfterFunc registration.
 type canceler struct {
-	mu sync.Mutex // guards the fields below
-	// cause is the cancellation cause; nil until cancelled, then fixed.
-	cause error
+	// mu guards the fields below (own and cancelled are also read without
+	// it). The order of the first three fields is for the greenlet's
+	// switch path, which reads own and cancelled: in a G they share the
+	// first cache line with the fields the hub touches (see G).
+	mu sync.Mutex
+	// own is the waiter of the greenlet whose context this is, while it
+	// waits with that very context: the common case gets a lock-free slot.
+	// A canceller sets cancelled, then reads own; the waiter stores own,
+	// then reads cancelled: one of them sees the other. The waiter's
+	// regGen names the wait, so a late cancel cannot end a later wait that
+	// did not register here.
+	own atomic.Pointer[Waiter]
 	// cancelled mirrors cause != nil for lock-free reads on the switch path;
 	// hasDone mirrors done != nil.
 	cancelled atomic.Bool
 	hasDone   atomic.Bool
+	// cause is the cancellation cause; nil until cancelled, then fixed.
+	cause error
 	// done is created lazily by Done and closed on cancellation.
 	done chan struct{}
 	// listeners are parked waiters and AfterFunc callbacks to run on
@@ -28,13 +39,6 @@ type canceler struct {
 	// itself Canceled or DeadlineExceeded, so that context.Cause finds the
 	// exact cause (see cancelCtxKey). Set before cancelled.
 	std atomic.Pointer[context.Context]
-	// own is the waiter of the greenlet whose context this is, while it
-	// waits with that very context: the common case gets a lock-free slot.
-	// A canceller sets cancelled, then reads own; the waiter stores own,
-	// then reads cancelled: one of them sees the other. The waiter's
-	// regGen names the wait, so a late cancel cannot end a later wait that
-	// did not register here.
-	own atomic.Pointer[Waiter]
 }
 
 // cancelCtxKey is the key context.Cause passes to Value to find a context's

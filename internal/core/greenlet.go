@@ -44,11 +44,11 @@ func (s State) String() string {
 //
 // The field order is a measured choice: a greenlet is usually out of the
 // cache when the hub starts or wakes it (thousands of others ran since), so
-// what a start, a park and a wake-up touch is packed into the first two cache
-// lines (the hub, coroutine, wait block, state and body; then the canceler,
-// whose mutex ends the first line and whose cancelled flag and own slot sit
-// in the second), and what only the end and the rare paths touch comes after.
-// Pinned by TestSizes.
+// what a start, a park and a wake-up touch comes first: the hub, coroutine,
+// wait block and state, then the canceler, whose mutex and cancelled flag
+// complete the first cache line and whose own slot shares the second with
+// the body. What only the end and the rare paths touch comes after. Pinned
+// by TestSizes.
 type G struct {
 	hub *Hub
 
@@ -68,16 +68,16 @@ type G struct {
 	// id is -1 until first asked for; guarded by hub.mu.
 	id int32
 
+	// canceler's mutex also guards state changes, err, links and
+	// notifyPending.
+	canceler
+
 	// body runs the greenlet's function and records its typed result (it
 	// is also the typed handle).
 	body Runner
 
 	notifyPending bool // a link-notification task is queued; guarded by mu
 	live          bool // in the hub's live set; guarded by hub.mu
-
-	// canceler's mutex also guards state changes, err, links and
-	// notifyPending.
-	canceler
 
 	// err is the result error and endSeq the hub-wide order of its end;
 	// both written before state becomes Dead.

@@ -17,8 +17,8 @@ func TestSizes(t *testing.T) {
 		{"G", unsafe.Sizeof(G{}), 216},
 		{"waitBlock", unsafe.Sizeof(waitBlock{}), 208},
 		{"coro", unsafe.Sizeof(coro{}), 32},
-		{"G.canceler.cancelled offset (second cache line)", unsafe.Offsetof(G{}.cancelled), 80},
-		{"G.canceler.own offset (second cache line)", unsafe.Offsetof(G{}.own), 120},
+		{"G.canceler.cancelled offset (first cache line)", unsafe.Offsetof(G{}.cancelled), 48},
+		{"G.canceler.own offset (first cache line)", unsafe.Offsetof(G{}.own), 40},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
