@@ -17,12 +17,14 @@ type canceler struct {
 	// switch path, which reads own and cancelled: in a G they share the
 	// first cache line with the fields the hub touches (see G).
 	mu sync.Mutex
-	// own is the waiter of the greenlet whose context this is, while it
-	// waits with that very context: the common case gets a lock-free slot.
-	// A canceller sets cancelled, then reads own; the waiter stores own,
-	// then reads cancelled: one of them sees the other. The waiter's
-	// regGen names the wait, so a late cancel cannot end a later wait that
-	// did not register here.
+	// own is the waiter of the greenlet whose context this is (for the
+	// greenlet's life, from its first wait): a wait made with that very
+	// context, the common case, listens here, lock-free, by flagging
+	// itself waitOwn. A canceller sets cancelled, then reads own and
+	// cancels the current wait if it is flagged; the waiter flags its
+	// wait, then reads cancelled: one of them sees the other. A wait that
+	// did not flag itself (it waits on something else) is never cancelled
+	// through own.
 	own atomic.Pointer[Waiter]
 	// cancelled mirrors cause != nil for lock-free reads on the switch path;
 	// hasDone mirrors done != nil.
@@ -178,7 +180,7 @@ func (c *canceler) cancelFrom(cause error, from *Hub) bool {
 		close(c.done)
 	}
 	if w := c.own.Load(); w != nil {
-		w.cancelGen(w.regGen.Load(), cause, from)
+		w.cancelOwn(cause, from)
 	}
 	// Fire under the lock so that a listener's owner, which removes it under
 	// the same lock before reusing it, never sees a stale cancellation.

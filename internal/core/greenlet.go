@@ -44,11 +44,11 @@ func (s State) String() string {
 //
 // The field order is a measured choice: a greenlet is usually out of the
 // cache when the hub starts or wakes it (thousands of others ran since), so
-// what a start, a park and a wake-up touch comes first: the hub, coroutine,
-// wait block and state, then the canceler, whose mutex and cancelled flag
-// complete the first cache line and whose own slot shares the second with
-// the body. What only the end and the rare paths touch comes after. Pinned
-// by TestSizes.
+// what a start, a park and a wake-up touch fills the first cache line: the
+// hub, coroutine, wait block and state, then the canceler's mutex, own slot
+// and cancelled flag. The body and the fields the greenlet's end touches
+// follow (the next two lines); what only the spawn and the rare paths touch
+// comes last. Pinned by TestSizes.
 type G struct {
 	hub *Hub
 
@@ -86,6 +86,9 @@ type G struct {
 
 	links linkList
 
+	// Live-set links, guarded by hub.mu.
+	livePrev, liveNext *G
+
 	// values is the context Value delegates to.
 	values context.Context
 
@@ -94,9 +97,6 @@ type G struct {
 	// extra holds the rarely set name and spawning stack; guarded by
 	// hub.mu.
 	extra *gExtra
-
-	// Live-set links, guarded by hub.mu.
-	livePrev, liveNext *G
 }
 
 type gExtra struct {
@@ -108,11 +108,14 @@ type gExtra struct {
 // parked reports whether the greenlet is parked in a wait (loop-only).
 func (g *G) parked() bool { return g.co != nil && g.wb != nil && g.wb.w.Waiting() }
 
-// waitBlock is the part of a greenlet used only when it waits.
+// waitBlock is the part of a greenlet used only when it waits. Its 192
+// bytes are three whole cache lines, and what a timer's wake-up touches (the
+// timer, then the waiter's state, greenlet and registration count) is the
+// first one. Pinned by TestSizes.
 type waitBlock struct {
-	w Waiter // reused for every wait
 	// t is the greenlet's own timer: its delayed start, then its sleeps.
 	t timer
+	w Waiter // reused for every wait
 	// scopes are the timeouts the greenlet entered (scope.go).
 	scopes []scopeRef
 }
@@ -133,6 +136,7 @@ func (g *G) waits() *waitBlock {
 		wb.w.g = g
 		wb.t.g = g
 		g.wb = wb
+		g.own.Store(&wb.w)
 	}
 	return g.wb
 }
@@ -142,6 +146,7 @@ func (g *G) waits() *waitBlock {
 func (g *G) newWaits() *waitBlock {
 	if g.wb == nil {
 		g.wb = &waitBlock{w: Waiter{g: g}, t: timer{g: g}}
+		g.own.Store(&g.wb.w)
 	}
 	return g.wb
 }
@@ -155,6 +160,7 @@ func (g *G) releaseWaits() {
 		return
 	}
 	g.wb = nil
+	g.own.Store(nil)
 	wb.w.g, wb.t.g = nil, nil
 	clear(wb.scopes)
 	wb.scopes = wb.scopes[:0]
@@ -317,7 +323,9 @@ func (g *G) finish(err error) {
 	}
 	// Cancel the context (ErrGreenletDone) in the same critical section
 	// when nobody listens, which is the common case.
-	quiet := g.cause != nil || (g.head == nil && g.own.Load() == nil && g.done == nil)
+	// (The own slot does not count: the greenlet runs, so no wait of its
+	// listens there.)
+	quiet := g.cause != nil || (g.head == nil && g.done == nil)
 	if quiet && g.cause == nil {
 		g.cause = ErrGreenletDone
 		g.cancelled.Store(true)

@@ -15,10 +15,13 @@ func TestSizes(t *testing.T) {
 		got, want uintptr
 	}{
 		{"G", unsafe.Sizeof(G{}), 216},
-		{"waitBlock", unsafe.Sizeof(waitBlock{}), 208},
+		{"waitBlock", unsafe.Sizeof(waitBlock{}), 192},
 		{"coro", unsafe.Sizeof(coro{}), 32},
 		{"G.canceler.cancelled offset (first cache line)", unsafe.Offsetof(G{}.cancelled), 48},
 		{"G.canceler.own offset (first cache line)", unsafe.Offsetof(G{}.own), 40},
+		{"G.liveNext offset (third cache line)", unsafe.Offsetof(G{}.liveNext), 176},
+		{"waitBlock.w.state offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.state), 40},
+		{"waitBlock.w.scoped offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.scoped), 60},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)

@@ -36,7 +36,6 @@ const (
 // and clears due (and idx, the timer being out of the heap) without the lock.
 type timer struct {
 	when int64
-	seq  uint64
 	idx  int32
 	prio int8
 	kind timerKind
@@ -56,13 +55,6 @@ const (
 	timerStart                   // start g (SpawnLater)
 	timerExpire                  // expire tc
 )
-
-func (t *timer) before(u *timer) bool {
-	if t.when != u.when {
-		return t.when < u.when
-	}
-	return t.seq < u.seq
-}
 
 // timerHeap is a 4-ary min-heap ordered by (when, seq). Each slot holds a
 // copy of its timer's key, so that sifting compares slots of one array
@@ -86,8 +78,9 @@ func (s *timerSlot) before(u *timerSlot) bool {
 	return s.seq < u.seq
 }
 
-func (h *timerHeap) push(t *timer) {
-	*h = append(*h, timerSlot{t.when, t.seq, t})
+// push adds t with key (t.when, seq).
+func (h *timerHeap) push(t *timer, seq uint64) {
+	*h = append(*h, timerSlot{t.when, seq, t})
 	h.up(len(*h) - 1)
 }
 
@@ -176,8 +169,7 @@ func (h *Hub) addTimer(t *timer, d time.Duration) {
 	}
 	t.due = false
 	h.tseq++
-	t.seq = h.tseq
-	h.timers.push(t)
+	h.timers.push(t, h.tseq)
 	first := h.timers[0].t == t
 	h.tmu.Unlock()
 	if first && h.sleeping.Load() {
@@ -196,8 +188,7 @@ func (h *Hub) armTimer(t *timer, d time.Duration) bool {
 	}
 	t.when = when
 	h.tseq++
-	t.seq = h.tseq
-	h.timers.push(t)
+	h.timers.push(t, h.tseq)
 	first := h.timers[0].t == t
 	h.tmu.Unlock()
 	if first && h.sleeping.Load() {
