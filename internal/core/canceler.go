@@ -12,11 +12,6 @@ import (
 // a greenlet parking on a wait costs a list insertion, not a goroutine or an
 // AfterFunc registration.
 type canceler struct {
-	// mu guards the fields below (own and cancelled are also read without
-	// it). The order of the first three fields is for the greenlet's
-	// switch path, which reads own and cancelled: in a G they share the
-	// first cache line with the fields the hub touches (see G).
-	mu sync.Mutex
 	// own is the waiter of the greenlet whose context this is (for the
 	// greenlet's life, from its first wait): a wait made with that very
 	// context, the common case, listens here, lock-free, by flagging
@@ -25,11 +20,17 @@ type canceler struct {
 	// wait, then reads cancelled: one of them sees the other. A wait that
 	// did not flag itself (it waits on something else) is never cancelled
 	// through own.
+	//
+	// own and cancelled come first because a greenlet's switch path reads
+	// them: in a G they share the first cache line with the fields the hub
+	// touches (see G).
 	own atomic.Pointer[Waiter]
 	// cancelled mirrors cause != nil for lock-free reads on the switch path;
 	// hasDone mirrors done != nil.
 	cancelled atomic.Bool
 	hasDone   atomic.Bool
+
+	mu sync.Mutex // guards the fields below (and sets cancelled and hasDone)
 	// cause is the cancellation cause; nil until cancelled, then fixed.
 	cause error
 	// done is created lazily by Done and closed on cancellation.

@@ -45,10 +45,10 @@ func (s State) String() string {
 // The field order is a measured choice: a greenlet is usually out of the
 // cache when the hub starts or wakes it (thousands of others ran since), so
 // what a start, a park and a wake-up touch fills the first cache line: the
-// hub, coroutine, wait block and state, then the canceler's mutex, own slot
-// and cancelled flag. The body and the fields the greenlet's end touches
-// follow (the next two lines); what only the spawn and the rare paths touch
-// comes last. Pinned by TestSizes.
+// hub, coroutine, wait block, body and state, then the canceler's own slot
+// and cancelled flag. The fields the greenlet's end touches follow (the next
+// two lines); what only the spawn and the rare paths touch comes last.
+// Pinned by TestSizes.
 type G struct {
 	hub *Hub
 
@@ -61,6 +61,10 @@ type G struct {
 	// before the greenlet starts or by the greenlet itself.
 	wb *waitBlock
 
+	// body runs the greenlet's function and records its typed result (it
+	// is also the typed handle).
+	body Runner
+
 	// state is a State, with stateRan set once the body has started (one
 	// word, so that the first switch is one compare-and-swap); changed
 	// under mu or by compare-and-swap, read anywhere.
@@ -71,10 +75,6 @@ type G struct {
 	// canceler's mutex also guards state changes, err, links and
 	// notifyPending.
 	canceler
-
-	// body runs the greenlet's function and records its typed result (it
-	// is also the typed handle).
-	body Runner
 
 	notifyPending bool // a link-notification task is queued; guarded by mu
 	live          bool // in the hub's live set; guarded by hub.mu

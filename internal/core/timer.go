@@ -100,6 +100,43 @@ func (h *timerHeap) remove(t *timer) {
 	t.idx = 0
 }
 
+// popMin removes the first timer and returns it. It moves the hole left at
+// the root down along the least children to a leaf and the last slot up
+// from there (Floyd's method): the last slot usually belongs near the
+// leaves, so this saves the comparison with it at every level.
+func (h *timerHeap) popMin() *timer {
+	s := *h
+	t := s[0].t
+	t.idx = 0
+	n := len(s) - 1
+	last := s[n]
+	s[n] = timerSlot{}
+	s = s[:n]
+	*h = s
+	if n == 0 {
+		return t
+	}
+	i := 0
+	for {
+		c := 4*i + 1
+		if c >= n {
+			break
+		}
+		m := c
+		for j := c + 1; j < c+4 && j < n; j++ {
+			if s[j].before(&s[m]) {
+				m = j
+			}
+		}
+		s[i] = s[m]
+		s[i].t.idx = int32(i + 1)
+		i = m
+	}
+	s[i] = last
+	s.up(i)
+	return t
+}
+
 // up moves slot i towards the root and records the final slots in the
 // timers' idx.
 func (h timerHeap) up(i int) {
@@ -230,8 +267,7 @@ func (h *Hub) collectDue() {
 	now := h.refreshNow()
 	h.tmu.Lock()
 	for len(h.timers) > 0 && h.timers[0].when <= now {
-		t := h.timers[0].t
-		h.timers.remove(t)
+		t := h.timers.popMin()
 		t.idx = -1
 		t.due = true
 		if t.prio == prioTimeout {

@@ -67,7 +67,7 @@ func FuzzTimerHeap(f *testing.F) {
 				tm := armed[arg%len(armed)]
 				h.remove(tm)
 				disarm(tm)
-			case 3: // pop the minimum, as fireTimers does
+			case 3: // pop the minimum, as collectDue does
 				if len(h) == 0 {
 					continue
 				}
@@ -76,7 +76,9 @@ func FuzzTimerHeap(f *testing.F) {
 					t.Fatalf("step %d: heap minimum (when %d, seq %d), want (when %d, seq %d)",
 						step, got.when, seqOf[got], want.when, seqOf[want])
 				}
-				h.remove(want)
+				if got := h.popMin(); got != want || got.idx != 0 {
+					t.Fatalf("step %d: popMin = %p (idx %d), want %p (idx 0)", step, got, got.idx, want)
+				}
 				disarm(want)
 			}
 			checkTimerHeap(t, step, h, armed, all, seqOf)
