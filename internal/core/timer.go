@@ -81,23 +81,28 @@ func (s *timerSlot) before(u *timerSlot) bool {
 // push adds t with key (t.when, seq).
 func (h *timerHeap) push(t *timer, seq uint64) {
 	*h = append(*h, timerSlot{t.when, seq, t})
-	h.up(len(*h) - 1)
+	if n := len(*h); n > 1 {
+		h.up(n - 1)
+	} else {
+		t.idx = 1
+	}
 }
 
 func (h *timerHeap) remove(t *timer) {
 	i := int(t.idx) - 1
 	last := len(*h) - 1
-	if i != last {
-		(*h)[i] = (*h)[last]
-	}
-	(*h)[last] = timerSlot{}
-	*h = (*h)[:last]
-	if i != last {
-		if !h.down(i) {
-			h.up(i)
-		}
-	}
 	t.idx = 0
+	if i == last {
+		(*h)[last].t = nil
+		*h = (*h)[:last]
+		return
+	}
+	(*h)[i] = (*h)[last]
+	(*h)[last].t = nil
+	*h = (*h)[:last]
+	if !h.down(i) {
+		h.up(i)
+	}
 }
 
 // popMin removes the first timer and returns it. It moves the hole left at
@@ -110,7 +115,7 @@ func (h *timerHeap) popMin() *timer {
 	t.idx = 0
 	n := len(s) - 1
 	last := s[n]
-	s[n] = timerSlot{}
+	s[n].t = nil
 	s = s[:n]
 	*h = s
 	if n == 0 {
