@@ -24,8 +24,11 @@ import (
 // Wait that observes the greenlet's end, and before its link callbacks run.
 type Greenlet[T any] struct {
 	g     core.G
-	fn    func(context.Context) (T, error)
 	value T // written by the greenlet before it becomes dead
+	// fn comes last: a struct that ends in a zero-size field (value, for
+	// Greenlet[struct{}]) is padded, which would take the handle from the
+	// 224-byte size class to the 240-byte one.
+	fn func(context.Context) (T, error)
 }
 
 // Runner is a value that can be a greenlet's body: gevent's way of
