@@ -16,8 +16,10 @@ var ErrGreenletDone = core.ErrGreenletDone
 
 // ErrLoopExit is returned by a wait of the main greenlet that nothing can ever
 // complete: no greenlet is runnable, no timer is armed, no I/O or Blocking
-// call is in flight, no other hub is running and no plain goroutine waits on
-// the library (gevent's LoopExit, "this operation would block forever").
+// call is in flight, no Hold is taken, no other hub is running and no plain
+// goroutine waits on the library (gevent's LoopExit, "this operation would
+// block forever"). A goroutine that will wake a greenlet later is invisible
+// to the hub: take Hold before starting it. Its text says so.
 var ErrLoopExit = core.ErrLoopExit
 
 // ErrHubClosed is the result of a greenlet started on a hub that has

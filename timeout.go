@@ -103,6 +103,10 @@ func (t *Timeout) Error() string {
 	return fmt.Sprintf("gevent: timeout after %v", t.d)
 }
 
+// Timeout reports true: a *Timeout is a timeout in net.Error's sense too
+// (a url.Error or net.OpError wrapping it says Timeout()).
+func (t *Timeout) Timeout() bool { return true }
+
 // Is reports true for context.DeadlineExceeded.
 func (t *Timeout) Is(target error) bool { return target == context.DeadlineExceeded }
 

@@ -236,7 +236,8 @@ func (ex *exchange) do(fn func()) bool {
 		return false // fast path for late calls: no waiter, no wait
 	}
 	// A blocking call from a hub callback panics here (gevent:), before
-	// anything is queued.
+	// anything is queued or held.
+	core.CheckNotInCallback(ex.waitCtx)
 	w, _ := core.Prepare(ex.waitCtx) // never cancelled: never an error
 	c := &ioCall{fn: fn, w: w}
 	ex.mu.Lock()

@@ -21,7 +21,10 @@ var ErrGreenletExit error = &exitError{"gevent: greenlet exit"}
 var ErrGreenletDone error = &exitError{"gevent: greenlet finished"}
 
 // ErrLoopExit ends a wait that nothing can ever complete.
-var ErrLoopExit = fmt.Errorf("gevent: this operation would block forever (loop exit)")
+var ErrLoopExit = fmt.Errorf("gevent: this operation would block forever (loop exit): " +
+	"no greenlet can run, no timer is armed, no I/O or outside work is in flight; " +
+	"if a goroutine will wake this wait, take gevent.Hold(ctx) before starting it " +
+	"(and use gevent.AfterFunc, not time.AfterFunc, for timed callbacks)")
 
 // ErrHubClosed is the result of a greenlet started on a hub that has stopped.
 var ErrHubClosed error = &exitError{"gevent: hub closed"}

@@ -288,8 +288,8 @@ func (g *G) run() {
 	g.finish(err)
 }
 
-// finish records err, makes the greenlet dead, schedules its links, cancels
-// its context and reports a failure.
+// finish records err, makes the greenlet dead, schedules its links and
+// cancels its context.
 func (g *G) finish(err error) {
 	g.mu.Lock()
 	g.err = err
@@ -312,9 +312,8 @@ func (g *G) finish(err error) {
 		g.canceler.cancel(ErrGreenletDone)
 	}
 	g.releaseWaits()
-	if err != nil && !IsExit(err) {
-		g.hub.report(g, err)
-	}
+	// A failure is reported by the hub, on its goroutine, as soon as the
+	// coroutine hands back (Hub.switchTo).
 }
 
 // Kill cancels the greenlet's context with cause. A greenlet that has not
@@ -367,7 +366,7 @@ func (g *G) kill(cause error, onlyUnstarted bool) bool {
 	}
 	g.canceler.cancel(cause)
 	if !IsExit(cause) {
-		g.hub.Post(func() { g.hub.report(g, cause) })
+		g.hub.Post(func() { g.hub.report(g, cause) }) // runFunc: a callback
 	}
 	return true
 }
@@ -401,6 +400,9 @@ type linkList struct{ head, tail *Link }
 // AddLink registers l to run once after the greenlet is dead, on its hub, in
 // registration order. Linking a dead greenlet still fires.
 func (g *G) AddLink(l *Link) {
+	if l.W != nil || l.FnFrom != nil {
+		g.hub.waitedOn.Add(1) // someone waits on this hub's work (registry.go)
+	}
 	g.mu.Lock()
 	l.g = g
 	l.prev = g.links.tail
@@ -444,6 +446,9 @@ func (g *G) unlinkLocked(l *Link) {
 		g.links.tail = l.prev
 	}
 	l.prev, l.next, l.g = nil, nil, nil
+	if l.W != nil || l.FnFrom != nil {
+		g.hub.waitedOn.Add(-1)
+	}
 }
 
 // notifyLinks runs the links one at a time, popping each before calling it,

@@ -83,8 +83,15 @@ type Hub struct {
 	phase    phase
 	live     *G // live-set list head
 	nlive    int
-	nliveA   atomic.Int64 // mirrors nlive for lock-free reads by other hubs
-	serving  atomic.Bool  // inside Serve
+	// loopGoid is the id of the goroutine running Serve, and cbActive is
+	// set while that goroutine runs a callback (registry.go).
+	loopGoid uint64
+	cbActive atomic.Bool
+	// waitedOn counts the waits (Join, Get, JoinAll...) linked to this
+	// hub's greenlets; pendingReg says the hub is in the pending registry.
+	// Both serve ErrLoopExit detection across hubs (registry.go).
+	waitedOn   atomic.Int64
+	pendingReg bool // guarded by mu
 	ids      idRegistry
 	poller   Poller
 	closers  []func()
@@ -134,28 +141,6 @@ type Hub struct {
 	ctx  *HubCtx
 }
 
-// hubs holds every hub created and not yet closed: a wake-up may come from
-// any other hub that is serving or has greenlets waiting to run (one created
-// but not served yet will be served, presumably); an abandoned empty hub
-// does not count.
-var hubs sync.Map // *Hub → struct{}
-
-// busy reports whether the hub is serving or has live greenlets. Lock-free:
-// another hub asks while holding its own lock.
-func (h *Hub) busy() bool { return h.serving.Load() || h.nliveA.Load() > 0 }
-
-func otherHubBusy(self *Hub) bool {
-	busy := false
-	hubs.Range(func(k, _ any) bool {
-		if o := k.(*Hub); o != self && o.busy() {
-			busy = true
-			return false
-		}
-		return true
-	})
-	return busy
-}
-
 // NewHub creates a hub that has not started.
 func NewHub(ctx context.Context, opts Options) *Hub {
 	if opts.SwitchInterval <= 0 {
@@ -171,7 +156,6 @@ func NewHub(ctx context.Context, opts Options) *Hub {
 	}
 	h.poller = newChanPoller()
 	h.ctx = &HubCtx{Context: context.WithoutCancel(ctx), hub: h}
-	hubs.Store(h, struct{}{})
 	return h
 }
 
@@ -242,6 +226,7 @@ func (h *Hub) scheduleFrom(g *G, from *Hub) {
 		return
 	}
 	h.addLiveLocked(g)
+	h.notePendingLocked()
 	if from == h && h.inPass && h.current == nil && h.phase == phaseRunning {
 		h.direct = append(h.direct, g)
 		h.mu.Unlock()
@@ -267,6 +252,7 @@ func (h *Hub) scheduleLater(g *G, d int64) {
 		return
 	}
 	h.addLiveLocked(g)
+	h.notePendingLocked()
 	stopping := h.phase == phaseStopping
 	h.mu.Unlock()
 	if stopping {
@@ -287,7 +273,6 @@ func (h *Hub) addLiveLocked(g *G) {
 	}
 	h.live = g
 	h.nlive++
-	h.nliveA.Add(1)
 }
 
 // retire removes a dead greenlet from the live set, frees its id and queues
@@ -305,7 +290,6 @@ func (h *Hub) retire(g *G, notify bool) {
 		}
 		g.livePrev, g.liveNext, g.live = nil, nil, false
 		h.nlive--
-		h.nliveA.Add(-1)
 	}
 	if g.id >= 0 {
 		h.ids.release(g.id)
@@ -431,9 +415,10 @@ func (h *Hub) Serve(ctx context.Context, main *G) {
 		panic("gevent: hub served twice")
 	}
 	h.phase = phaseRunning
-	h.serving.Store(true)
 	h.mu.Unlock()
-	defer h.serving.Store(false)
+	h.loopGoid = goid()
+	registerServing(h)
+	unlistPending(h)
 	h.main = main
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() {
@@ -668,6 +653,9 @@ func (h *Hub) switchTo(g *G) {
 	if c := g.co; c.g == nil {
 		g.co = nil
 		h.putCoro(c)
+		if err := g.err; err != nil && !IsExit(err) {
+			h.reportEnd(g)
+		}
 		if g == h.main && h.phase == phaseRunning {
 			// Main has returned: nothing queued after it may start.
 			h.beginStop()
@@ -685,12 +673,14 @@ func Yield(ctx context.Context) (bool, error) {
 		if g.cancelled.Load() {
 			return false, g.causeOf()
 		}
-		cur = g.hub.current
+		if cur = g.hub.current; cur != g && cur != nil {
+			cur = Current(ctx) // another greenlet runs: a descendant, or misuse
+		}
 	} else {
 		if err := causeSlow(ctx); err != nil {
 			return false, err
 		}
-		cur = currentSlow(ctx)
+		cur = Current(ctx)
 	}
 	if cur == nil {
 		return false, nil
@@ -738,8 +728,8 @@ func (h *Hub) AfterFunc(d time.Duration, f func()) (stop func() bool) {
 }
 
 func (h *Hub) runFunc(f func()) {
-	h.inCallback = true
-	defer func() { h.inCallback = false }()
+	h.enterCallback()
+	defer h.leaveCallback()
 	if h.opts.CrashOnPanic {
 		f()
 		return
@@ -750,6 +740,28 @@ func (h *Hub) runFunc(f func()) {
 		}
 	}()
 	f()
+}
+
+// enterCallback and leaveCallback bracket user code the hub runs on its own
+// goroutine (a callback, the error handler): a blocking call there would
+// freeze the hub, and Prepare and the goroutine waiter check for it.
+func (h *Hub) enterCallback() {
+	h.inCallback = true
+	h.cbActive.Store(true)
+}
+
+func (h *Hub) leaveCallback() {
+	h.inCallback = false
+	h.cbActive.Store(false)
+}
+
+// reportEnd reports the failure of g, which has just ended on its
+// coroutine, from the hub's goroutine (where the error handler may not
+// block, as in any callback) before anything queued after the end.
+func (h *Hub) reportEnd(g *G) {
+	h.enterCallback()
+	defer h.leaveCallback()
+	h.report(g, g.err)
 }
 
 // report hands a failure to the error handler (once per failed greenlet).
@@ -783,7 +795,7 @@ func (h *Hub) close() {
 	h.free = nil
 	h.mu.Lock()
 	h.phase = phaseClosed
-	hubs.Delete(h)
+	unregisterServing(h)
 	closers := h.closers
 	h.closers = nil
 	rest := h.runq

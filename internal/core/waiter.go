@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 )
@@ -64,6 +65,9 @@ type Waiter struct {
 
 	// g is the parked greenlet; nil for a goroutine waiter.
 	g *G
+	// misuse is set by Prepare on a goroutine waiter it refused (see
+	// Prepare); Block panics with it.
+	misuse string
 	// ch wakes a goroutine waiter (capacity 1).
 	ch chan struct{}
 
@@ -88,20 +92,37 @@ var waiterPool = sync.Pool{New: func() any {
 // own Waiter when ctx belongs to a running hub, or a pooled goroutine Waiter
 // otherwise. It returns ctx's cancellation cause instead when ctx is already
 // cancelled (every switch point is level-triggered).
+//
+// Primitives call Prepare holding their own lock, so misuse it detects (a
+// greenlet's context from a plain goroutine, a blocking call inside a hub
+// callback) does not panic here: the Waiter it returns is already cancelled,
+// so no waker ever hands it anything, and its Block panics, after the
+// primitive has released its lock.
 func Prepare(ctx context.Context) (*Waiter, error) {
 	if err := Cause(ctx); err != nil {
 		return nil, err
 	}
-	var w *Waiter
-	if g := Current(ctx); g != nil {
-		w = &g.waits().w
-	} else {
-		CheckNotInCallback(ctx)
-		w = waiterPool.Get().(*Waiter)
+	g, misuse := current(ctx)
+	if g != nil {
+		w := &g.waits().w
+		w.begin()
+		return w, nil
 	}
+	if misuse == "" {
+		misuse = callbackMisuse(ctx)
+	}
+	w := waiterPool.Get().(*Waiter)
 	w.begin()
+	if misuse != "" {
+		w.misuse = misuse
+		w.Cancel(errMisuse)
+	}
 	return w, nil
 }
+
+// errMisuse is the cause of a Waiter that Prepare refused; Block panics
+// with the Waiter's message instead of returning it.
+var errMisuse = errors.New("gevent: misuse")
 
 // begin starts a new wait: next generation, waiting. Owner only.
 func (w *Waiter) begin() {
@@ -128,10 +149,20 @@ func (w *Waiter) transition(gen uint64, st waitState) bool {
 // hub's goroutine there would deadlock it (gevent raises
 // BlockingSwitchOutError).
 func CheckNotInCallback(ctx context.Context) {
-	if g := GreenletOf(ctx); g != nil && g.hub.inCallback && g.hub.current == nil {
-		panic("gevent: blocking call inside a hub callback (link callback, timer or posted function); " +
-			"spawn a greenlet for work that must wait")
+	if msg := callbackMisuse(ctx); msg != "" {
+		panic(msg)
 	}
+}
+
+// callbackMisuse describes a blocking call made inside a hub callback: with a
+// greenlet's context while its hub runs no greenlet, or with any context on
+// the goroutine of a hub that is running a callback. "" when it is not one.
+func callbackMisuse(ctx context.Context) string {
+	if g := GreenletOf(ctx); g != nil && g.hub.inCallback && g.hub.current == nil {
+		return "gevent: blocking call inside a hub callback (link callback, timer or posted function); " +
+			"spawn a greenlet for work that must wait"
+	}
+	return onLoopMisuse()
 }
 
 // Greenlet reports the greenlet this waiter parks, or nil.
@@ -214,6 +245,9 @@ func (w *Waiter) Waiting() bool { return waitState(w.state.Load()&3) == waitWait
 // blocking call and the coroutine switch.
 func (w *Waiter) Block(ctx context.Context) error {
 	if w.g == nil {
+		if w.misuse != "" {
+			w.panicMisuse()
+		}
 		return w.blockGoroutine(ctx)
 	}
 	stop := w.register(ctx)
@@ -232,6 +266,13 @@ func (w *Waiter) blockGoroutine(ctx context.Context) error {
 	}
 	goroutineWaiters.Add(-1)
 	return w.finish()
+}
+
+// panicMisuse raises the misuse Prepare found. The waiter stays cancelled
+// wherever it was queued (wakers skip it) and is not reused.
+func (w *Waiter) panicMisuse() {
+	msg := w.misuse
+	panic(msg)
 }
 
 func (w *Waiter) finish() error {
