@@ -92,9 +92,9 @@ type Hub struct {
 	// Both serve ErrLoopExit detection across hubs (registry.go).
 	waitedOn   atomic.Int64
 	pendingReg bool // guarded by mu
-	ids      idRegistry
-	poller   Poller
-	closers  []func()
+	ids        idRegistry
+	poller     Poller
+	closers    []func()
 
 	tmu    sync.Mutex // guards timers, tseq and every timer's idx/when
 	timers timerHeap
