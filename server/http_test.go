@@ -585,7 +585,8 @@ func TestServeHTTPDefaultsAndConfigure(t *testing.T) {
 // production) instead of being held open for ever.
 func TestServeHTTPCutsOffTricklingClients(t *testing.T) {
 	const clients = 5
-	defer server.SetHTTPDefaults(200*time.Millisecond, 200*time.Millisecond)()
+	// A cleanup, registered before the server's: it runs after the server stopped.
+	t.Cleanup(server.SetHTTPDefaults(200*time.Millisecond, 200*time.Millisecond))
 	hub := startHub(t, nil)
 	addr := startServeHTTP(t, hub, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t.Errorf("a trickling client's request reached the handler")
@@ -633,7 +634,7 @@ func TestServeHTTPCutsOffTricklingClients(t *testing.T) {
 // a response is closed by ServeHTTP's default idle timeout (shortened here;
 // 2m in production).
 func TestServeHTTPClosesIdleKeepAlive(t *testing.T) {
-	defer server.SetHTTPDefaults(time.Hour, 200*time.Millisecond)()
+	t.Cleanup(server.SetHTTPDefaults(time.Hour, 200*time.Millisecond)) // runs after the server's cleanup
 	hub := startHub(t, nil)
 	addr := startServeHTTP(t, hub, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok")
