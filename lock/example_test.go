@@ -13,15 +13,15 @@ func ExampleSemaphore() {
 		sem := lock.NewSemaphore(2) // at most two workers inside at once
 		var tasks []gevent.Task
 		for i := range 4 {
-			tasks = append(tasks, gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			tasks = append(tasks, gevent.Go(ctx, func(ctx context.Context) error {
 				if err := sem.Acquire(ctx); err != nil {
-					return struct{}{}, err
+					return err
 				}
 				defer sem.Release()
 				fmt.Println("worker", i, "in; free units:", sem.Value())
 				gevent.Yield(ctx) // let the others try
 				fmt.Println("worker", i, "out")
-				return struct{}{}, nil
+				return nil
 			}))
 		}
 		_, err := gevent.JoinAll(ctx, tasks)
