@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent/internal/core"
+	"github.com/gevent-go/gevent/internal/gohook"
 )
 
 // Greenlet is a cooperatively scheduled task with a typed result: gevent's
@@ -71,9 +72,15 @@ func Go(ctx context.Context, fn func(context.Context) error, opts ...SpawnOption
 	if fn == nil {
 		panic("gevent: Go: nil fn")
 	}
+	gl := newGo(ctx, fn, opts, "Go")
+	gl.Start()
+	return gl
+}
+
+// newGo makes the unstarted greenlet of Go; what names the caller.
+func newGo(ctx context.Context, fn func(context.Context) error, opts []SpawnOption, what string) *Greenlet[struct{}] {
 	b := &goBody{fn: fn}
-	b.gl.init(ctx, b, opts, "Go")
-	b.gl.Start()
+	b.gl.init(ctx, b, opts, what)
 	return &b.gl
 }
 
@@ -195,6 +202,9 @@ func hubOf(ctx context.Context, what string) *core.Hub {
 }
 
 func init() {
+	gohook.NewGo = func(ctx context.Context, fn func(context.Context) error, opts any) any {
+		return newGo(ctx, fn, opts.([]SpawnOption), "pool.Spawn")
+	}
 	core.SetTaskCore(func(v any) *core.G {
 		if t, ok := v.(Task); ok {
 			return t.core()
