@@ -20,20 +20,20 @@ func Example() {
 			return err
 		}
 		defer ln.Close()
-		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			for {
 				c, err := ln.Accept()
 				if err != nil {
-					return struct{}{}, nil // closed
+					return nil // closed
 				}
-				gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+				gevent.Go(ctx, func(ctx context.Context) error {
 					defer c.Close()
 					line, err := bufio.NewReader(c).ReadString('\n')
 					if err != nil {
-						return struct{}{}, err
+						return err
 					}
 					_, err = fmt.Fprint(c, strings.ToUpper(line))
-					return struct{}{}, err
+					return err
 				})
 			}
 		})
@@ -73,13 +73,13 @@ func ExamplePacketConn() {
 			return err
 		}
 		defer srv.Close()
-		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			buf := make([]byte, 512)
 			n, from, err := srv.ReadFrom(buf)
 			if err == nil {
 				_, err = srv.WriteTo(buf[:n], from)
 			}
-			return struct{}{}, err
+			return err
 		})
 		c, err := socket.Dial(ctx, "udp", srv.LocalAddr().String())
 		if err != nil {
