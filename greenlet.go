@@ -25,8 +25,10 @@ import (
 // Wait that observes the greenlet's end, and before its link callbacks run.
 type Greenlet[T any] struct {
 	g     core.G
-	fn    func(context.Context) (T, error)
 	value T // written by the greenlet before it becomes dead
+	// fn comes last: a zero-size last field (value of a Greenlet[struct{}])
+	// would be padded, putting Go's greenlet in a larger size class.
+	fn func(context.Context) (T, error)
 }
 
 // Runner is a value that can be a greenlet's body: gevent's way of
