@@ -34,6 +34,7 @@ type Greenlet[T any] struct {
 // Runner is a value that can be a greenlet's body: gevent's way of
 // subclassing Greenlet and overriding _run. See SpawnRunner.
 type Runner[T any] interface {
+	// Run is the greenlet's body, with the greenlet's context.
 	Run(ctx context.Context) (T, error)
 }
 

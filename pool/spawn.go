@@ -14,9 +14,16 @@ import (
 // the spawner of its handlers. It cannot be implemented outside this
 // package.
 type Spawner interface {
+	// Spawn runs fn in a new member, waiting for a slot of a full Pool
+	// (Group.Spawn, Pool.Spawn).
 	Spawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error)
+	// TrySpawn is Spawn without waiting (Group.TrySpawn, Pool.TrySpawn).
 	TrySpawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error)
+	// Full reports whether a Spawn would wait (always false for a Group).
 	Full() bool
+	// WaitAvailable waits until a Spawn would not wait, and returns the
+	// free slots then, math.MaxInt for a Group (Group.WaitAvailable,
+	// Pool.WaitAvailable).
 	WaitAvailable(ctx context.Context) (int, error)
 	group() *Group
 }
