@@ -35,12 +35,12 @@
 // net.Conn methods, which take no context, switch too.
 //
 // One iteration of the hub follows gevent's (libev's) order: it drains a
-// FIFO callback queue (greenlet starts, Yield resumptions, wake-ups from
-// other goroutines and hubs, link notifications, posted passes such as a
-// Semaphore's), including callbacks queued during the drain, cutting the
+// FIFO callback queue (greenlet starts, Yield resumptions, queued wake-ups,
+// link notifications, posted passes such as a Semaphore's), including callbacks queued during the drain, cutting the
 // drain after the switch interval (5ms) so that I/O and timers are not
 // starved; then it polls for I/O and outside wake-ups; then, if no callback,
-// timer or I/O is pending, it wakes the Idle waiters; then it fires the due
+// I/O or timer (other than a timeout) is due, it wakes the Idle waiters; then
+// it fires the due
 // timers in deadline order (sleeps, delayed starts, hub functions); then it
 // resumes the greenlets whose I/O became ready; then it fires the due
 // timeouts, which have the lowest priority, as in gevent. Spawn order is
@@ -49,14 +49,17 @@
 //
 // A woken waiter resumes inside the pass that woke it, as in gevent: a
 // sleeper resumes from its timer, a SpawnLater greenlet starts from its
-// timer, the greenlets blocked in Join, Get, JoinAll, Wait or Iwait on a
-// greenlet resume during its death notification, the waiter a Semaphore's
-// release pass picks resumes during that pass, a Link greenlet starts during
-// the notification, and a greenlet whose I/O is ready resumes in the I/O
-// step: each runs until it next switches before the hub moves on, so before
-// anything queued after the timer, death, release or readiness. A wake-up
-// from another goroutine or hub (Event.Set, Queue.Put, a Kill) queues the
-// greenlet at the back of its hub's callback queue.
+// timer, a greenlet whose Timeout expires resumes from that timeout, the
+// greenlets blocked in Join, Get, JoinAll, Wait or Iwait on a greenlet
+// resume during its death notification (where its Link greenlets start too,
+// in registration order), the waiters a Semaphore's release pass picks
+// resume during that pass, and a greenlet whose I/O is ready resumes in the
+// I/O step: each runs until it next switches before the hub moves on, so
+// before anything queued after the timer, death, release or readiness. Other
+// wake-ups (an Event's Set, a Queue's Put or Get, a Kill, anything from
+// another goroutine or hub) queue the greenlet at the back of its hub's
+// callback queue, in the order they happen.
+//
 // # Errors, kill and timeouts
 //
 // Switch points return errors; nothing is injected. Kill cancels the
@@ -191,8 +194,9 @@
 //     None), and Get returns the value and the error together.
 //   - Alive is gevent's bool(g) and its deprecated started; there is no
 //     Started method.
-//   - gevent's wait() with no objects is WaitHub; Wait with an empty slice
-//     returns at once, as gevent's wait([]) does.
+//   - Wait takes its objects as a slice, so gevent's wait() with no argument
+//     is a function of its own, WaitHub; Wait with an empty slice returns at
+//     once, as gevent's wait([]) does.
 //   - A greenlet's context carries its spawner's values but not its
 //     cancellation or deadline: a greenlet outlives its spawner, as in gevent.
 //     Its context is cancelled (ErrGreenletDone) when its function returns.

@@ -293,3 +293,30 @@ func ExamplePanicError() {
 	// reported: parser
 	// panicked: assignment to entry in nil map ; stack recorded: true
 }
+
+// counter is a Runner: a value whose Run method is a greenlet's body (gevent's
+// Greenlet subclass overriding _run), named by its String method.
+type counter struct{ to int }
+
+func (c counter) Run(ctx context.Context) (int, error) {
+	sum := 0
+	for i := 1; i <= c.to; i++ {
+		sum += i
+		if err := gevent.Yield(ctx); err != nil {
+			return sum, err
+		}
+	}
+	return sum, nil
+}
+
+func (c counter) String() string { return fmt.Sprintf("counter-to-%d", c.to) }
+
+func ExampleSpawnRunner() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		g := gevent.SpawnRunner(ctx, counter{to: 10})
+		v, err := g.Get(ctx)
+		fmt.Println(g.Name(), v, err)
+		return nil
+	})
+	// Output: counter-to-10 55 <nil>
+}
