@@ -187,3 +187,136 @@ func ExampleBlocking() {
 	// the hub still runs greenlets
 	// from the channel <nil>
 }
+
+// Go starts a greenlet whose body returns only an error (errgroup's Go):
+// its value is struct{}, and JoinAll with RaiseError reports the first
+// failure.
+func ExampleGo() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		var tasks []*gevent.Greenlet[struct{}]
+		for _, name := range []string{"a.txt", "b.txt", "missing.txt"} {
+			tasks = append(tasks, gevent.Go(ctx, func(ctx context.Context) error {
+				if name == "missing.txt" {
+					return fmt.Errorf("open %s: not found", name)
+				}
+				fmt.Println("processed", name)
+				return nil
+			}))
+		}
+		_, err := gevent.JoinAll(ctx, tasks, gevent.RaiseError())
+		fmt.Println("first failure:", err)
+		return nil
+	}, gevent.WithErrorHandler(func(gevent.Task, error) {})) // the failure is expected
+	// Output:
+	// processed a.txt
+	// processed b.txt
+	// first failure: open missing.txt: not found
+}
+
+// gevent's `spawn(a); spawn(b); wait()`: WaitHub returns once nothing else
+// is left on the hub.
+func ExampleWaitHub() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		for _, d := range []time.Duration{2 * time.Millisecond, time.Millisecond} {
+			gevent.Go(ctx, func(ctx context.Context) error {
+				if err := gevent.Sleep(ctx, d); err != nil {
+					return err
+				}
+				fmt.Println("slept", d)
+				return nil
+			})
+		}
+		err := gevent.WaitHub(ctx)
+		fmt.Println("all done:", err)
+		return nil
+	})
+	// Output:
+	// slept 1ms
+	// slept 2ms
+	// all done: <nil>
+}
+
+// Wait takes any Waitables: here an Event and a greenlet; Count(1) returns
+// as soon as one of them is ready.
+func ExampleWait() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		var ev event.Event
+		slow := gevent.Go(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, time.Hour) })
+		gevent.Go(ctx, func(ctx context.Context) error {
+			ev.Set()
+			return nil
+		})
+		ready, err := gevent.Wait(ctx, []gevent.Waitable{slow, &ev}, gevent.Count(1))
+		fmt.Println(len(ready), ready[0] == gevent.Waitable(&ev), err)
+		slow.Kill(ctx)
+		return nil
+	})
+	// Output: 1 true <nil>
+}
+
+// The module-level Kill yields once, as guv's kill does: a greenlet of the
+// same hub has reacted to the kill (here: run its deferred call and ended)
+// before Kill returns. With KillNoWait it does not switch, as gevent's kill.
+func ExampleKill() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		g := gevent.Go(ctx, func(ctx context.Context) error {
+			defer fmt.Println("deferred call ran")
+			return gevent.Sleep(ctx, time.Hour)
+		})
+		gevent.Yield(ctx) // g starts and parks
+		gevent.Kill(ctx, g)
+		fmt.Println("after Kill: dead =", g.Dead())
+		return nil
+	})
+	// Output:
+	// deferred call ran
+	// after Kill: dead = true
+}
+
+// A panic ends only its greenlet, with a *PanicError carrying the value and
+// the stack; the hub reports it (here to a handler of our own).
+func ExamplePanicError() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		g := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
+			var m map[string]int
+			m["x"] = 1 // panics: assignment to entry in nil map
+			return 0, nil
+		}, gevent.WithName("parser"))
+		_, err := g.Get(ctx)
+		var pe *gevent.PanicError
+		if errors.As(err, &pe) {
+			fmt.Println("panicked:", pe.Value, "; stack recorded:", len(pe.Stack) > 0)
+		}
+		return nil
+	}, gevent.WithErrorHandler(func(t gevent.Task, err error) { fmt.Println("reported:", t.Name()) }))
+	// Output:
+	// reported: parser
+	// panicked: assignment to entry in nil map ; stack recorded: true
+}
+
+// counter is a Runner: a value whose Run method is a greenlet's body (gevent's
+// Greenlet subclass overriding _run), named by its String method.
+type counter struct{ to int }
+
+func (c counter) Run(ctx context.Context) (int, error) {
+	sum := 0
+	for i := 1; i <= c.to; i++ {
+		sum += i
+		if err := gevent.Yield(ctx); err != nil {
+			return sum, err
+		}
+	}
+	return sum, nil
+}
+
+func (c counter) String() string { return fmt.Sprintf("counter-to-%d", c.to) }
+
+func ExampleSpawnRunner() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		g := gevent.SpawnRunner(ctx, counter{to: 10})
+		v, err := g.Get(ctx)
+		fmt.Println(g.Name(), v, err)
+		return nil
+	})
+	// Output: counter-to-10 55 <nil>
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent/internal/core"
+	"github.com/gevent-go/gevent/internal/gohook"
 )
 
 // Greenlet is a cooperatively scheduled task with a typed result: gevent's
@@ -24,13 +25,16 @@ import (
 // Wait that observes the greenlet's end, and before its link callbacks run.
 type Greenlet[T any] struct {
 	g     core.G
-	fn    func(context.Context) (T, error)
 	value T // written by the greenlet before it becomes dead
+	// fn comes last: a zero-size last field (value of a Greenlet[struct{}])
+	// would be padded, putting Go's greenlet in a larger size class.
+	fn func(context.Context) (T, error)
 }
 
 // Runner is a value that can be a greenlet's body: gevent's way of
 // subclassing Greenlet and overriding _run. See SpawnRunner.
 type Runner[T any] interface {
+	// Run is the greenlet's body, with the greenlet's context.
 	Run(ctx context.Context) (T, error)
 }
 
@@ -71,9 +75,15 @@ func Go(ctx context.Context, fn func(context.Context) error, opts ...SpawnOption
 	if fn == nil {
 		panic("gevent: Go: nil fn")
 	}
+	gl := newGo(ctx, fn, opts, "Go")
+	gl.Start()
+	return gl
+}
+
+// newGo makes the unstarted greenlet of Go; what names the caller.
+func newGo(ctx context.Context, fn func(context.Context) error, opts []SpawnOption, what string) *Greenlet[struct{}] {
 	b := &goBody{fn: fn}
-	b.gl.init(ctx, b, opts, "Go")
-	b.gl.Start()
+	b.gl.init(ctx, b, opts, what)
 	return &b.gl
 }
 
@@ -195,6 +205,9 @@ func hubOf(ctx context.Context, what string) *core.Hub {
 }
 
 func init() {
+	gohook.NewGo = func(ctx context.Context, fn func(context.Context) error, opts any) any {
+		return newGo(ctx, fn, opts.([]SpawnOption), "pool.Spawn")
+	}
 	core.SetTaskCore(func(v any) *core.G {
 		if t, ok := v.(Task); ok {
 			return t.core()

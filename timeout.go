@@ -113,7 +113,9 @@ func (t *Timeout) Is(target error) bool { return target == context.DeadlineExcee
 // WithTimeout returns a context derived from ctx that is cancelled after d
 // with a new *Timeout as its cause, and a function that cancels it early
 // (with context.Canceled) and releases its timer. Inside a greenlet the timer
-// is the hub's: cheaper than context.WithTimeout.
+// is the hub's: cheaper than context.WithTimeout. Called by a greenlet with
+// its own context (or one derived from it), it also opens a timeout scope of
+// that greenlet until cancel is called: see Timeout.Start.
 func WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	if ctx == nil {
 		panic("gevent: WithTimeout: nil ctx")
@@ -141,6 +143,9 @@ func Fallback[T any](v T) FallbackOption[T] {
 // with_timeout) and returns fn's result. When that timeout, and not an outer
 // one, ends fn with an error, the result is the Fallback value if one was
 // given and the *Timeout error otherwise. fn runs on the calling goroutine.
+// Called by a greenlet, the timeout is a scope of that greenlet while fn
+// runs (see Timeout.Start): it also ends fn's waits made without fn's
+// context, such as a socket Read (gevent's `with Timeout(s): sock.recv(n)`).
 func WithTimeoutFunc[T any](ctx context.Context, d time.Duration, fn func(context.Context) (T, error), opts ...FallbackOption[T]) (T, error) {
 	if ctx == nil {
 		panic("gevent: WithTimeoutFunc: nil ctx")

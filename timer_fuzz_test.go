@@ -303,7 +303,7 @@ func checkTimerScript(t *testing.T, ops []timerOp) {
 				if op.tk == tkNew {
 					e.to = gevent.NewTimeout(d1, nil)
 				}
-				e.g = gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+				e.g = gevent.Go(ctx, func(ctx context.Context) error {
 					c := ctx
 					switch op.tk {
 					case tkWith:
@@ -321,7 +321,7 @@ func checkTimerScript(t *testing.T, ops []timerOp) {
 						err = fmt.Errorf("ended by another Timeout: %w", err)
 					}
 					events = append(events, timerEvent{id, classifyOf(err), now()})
-					return struct{}{}, err
+					return err
 				})
 			case topSpawnLater:
 				id := len(ents)

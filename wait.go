@@ -25,17 +25,30 @@ type Waitable interface {
 }
 
 // Task is the untyped view of a *Greenlet[T] of any T, for collections of
-// mixed greenlets (JoinAll, KillAll, pool.Group). Only greenlets implement it.
+// mixed greenlets (JoinAll, KillAll, pool.Group). Only greenlets implement
+// it; each method is the Greenlet method of the same name.
 type Task interface {
 	Waitable
+	// Name returns the greenlet's name (Greenlet.Name).
 	Name() string
+	// ID returns the greenlet's small id on its hub (Greenlet.ID).
 	ID() int
+	// String describes the greenlet (Greenlet.String).
 	String() string
+	// Dead reports whether the greenlet has ended or was killed before it
+	// started (Greenlet.Dead).
 	Dead() bool
+	// Alive reports whether the greenlet was started and has not ended
+	// (Greenlet.Alive, gevent's bool(g)).
 	Alive() bool
+	// Successful reports whether it ended without error or with
+	// ErrGreenletExit (Greenlet.Successful).
 	Successful() bool
+	// Err returns the error it ended with (Greenlet.Err).
 	Err() error
+	// Join waits until it has ended (Greenlet.Join).
 	Join(ctx context.Context) error
+	// Kill kills it (Greenlet.Kill).
 	Kill(ctx context.Context, opts ...KillOption)
 	core() *core.G
 }
@@ -260,9 +273,11 @@ func Wait[T Waitable](ctx context.Context, objs []T, opts ...WaitOption) ([]T, e
 
 // WaitHub parks the calling greenlet until nothing else is left on its hub
 // (gevent's wait() with no arguments, hub.join()): no queued work, no armed
-// timer other than ctx's own timeouts, no I/O wait or outside work
-// (Blocking, Hub.Ref) in flight. Greenlets parked on something nobody can
-// signal do not count: they would wait for ever. So `spawn; spawn; wait()`
+// timer other than ctx's own timeouts, no I/O wait, and no outside work in
+// flight (a Blocking call, a socket or HTTP client operation running off the
+// hub). Greenlets parked on something nobody can signal do not count: they
+// would wait for ever, as in gevent. Other hubs and plain goroutines do not
+// count either. So `spawn; spawn; wait()`
 // ports as two Spawns and a WaitHub. It returns nil, or ctx's cause when ctx
 // ends first. ctx must be a running greenlet's context.
 func WaitHub(ctx context.Context) error {

@@ -379,12 +379,12 @@ func TestWaitFromGoroutine(t *testing.T) {
 func TestKillAll(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		deferred := 0
-		body := func(ctx context.Context) (struct{}, error) {
+		body := func(ctx context.Context) error {
 			defer func() { deferred++ }()
-			return struct{}{}, gevent.Sleep(ctx, time.Hour)
+			return gevent.Sleep(ctx, time.Hour)
 		}
-		a := gevent.Spawn(ctx, body)
-		b := gevent.Spawn(ctx, body)
+		a := gevent.Go(ctx, body)
+		b := gevent.Go(ctx, body)
 		gevent.Yield(ctx)
 		ran := false
 		unstarted := gevent.Go(ctx, func(context.Context) error { ran = true; return nil })

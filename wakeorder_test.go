@@ -24,21 +24,21 @@ func TestWakeOrderSleeperThenTimeoutThenQueued(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var l logger
 		run(t, func(ctx context.Context) error {
-			a := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			a := gevent.Go(ctx, func(ctx context.Context) error {
 				gevent.Sleep(ctx, 10*time.Millisecond)
 				l.add("sleeper woke")
-				gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+				gevent.Go(ctx, func(ctx context.Context) error {
 					l.add("spawned by the sleeper")
-					return struct{}{}, nil
+					return nil
 				})
-				return struct{}{}, nil
+				return nil
 			})
-			w := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			w := gevent.Go(ctx, func(ctx context.Context) error {
 				tctx, cancel := gevent.WithTimeout(ctx, 10*time.Millisecond)
 				defer cancel()
 				err := gevent.Sleep(tctx, time.Hour)
 				l.add("timed out: %v", err != nil)
-				return struct{}{}, nil
+				return nil
 			})
 			_, err := gevent.JoinAll(ctx, []gevent.Task{a, w})
 			gevent.Yield(ctx)
@@ -55,18 +55,18 @@ func TestWakeOrderSpawnLaterStartsFromTimer(t *testing.T) {
 		run(t, func(ctx context.Context) error {
 			a := gevent.SpawnLater(ctx, 10*time.Millisecond, func(ctx context.Context) (struct{}, error) {
 				l.add("started late")
-				gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+				gevent.Go(ctx, func(ctx context.Context) error {
 					l.add("spawned by it")
-					return struct{}{}, nil
+					return nil
 				})
 				return struct{}{}, nil
 			})
-			w := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			w := gevent.Go(ctx, func(ctx context.Context) error {
 				tctx, cancel := gevent.WithTimeout(ctx, 10*time.Millisecond)
 				defer cancel()
 				gevent.Sleep(tctx, time.Hour)
 				l.add("timed out")
-				return struct{}{}, nil
+				return nil
 			})
 			_, err := gevent.JoinAll(ctx, []gevent.Task{a, w})
 			gevent.Yield(ctx)
@@ -86,24 +86,24 @@ func TestWakeOrderJoinerResumesInDeathNotification(t *testing.T) {
 			l.add("target ends")
 			return struct{}{}, nil
 		})
-		joiner := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		joiner := gevent.Go(ctx, func(ctx context.Context) error {
 			target.Join(ctx)
 			l.add("joiner resumed")
-			return struct{}{}, nil
+			return nil
 		})
-		getter := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		getter := gevent.Go(ctx, func(ctx context.Context) error {
 			target.Get(ctx)
 			l.add("getter resumed")
-			return struct{}{}, nil
+			return nil
 		})
 		target.Start()
-		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			// Runs after the death, before its notification.
-			gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			gevent.Go(ctx, func(ctx context.Context) error {
 				l.add("spawned after the death")
-				return struct{}{}, nil
+				return nil
 			})
-			return struct{}{}, nil
+			return nil
 		})
 		_, err := gevent.JoinAll(ctx, []gevent.Task{joiner, getter})
 		gevent.Yield(ctx)

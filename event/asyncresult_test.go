@@ -78,7 +78,7 @@ func TestAsyncResultGetWaits(t *testing.T) {
 func TestAsyncResultWaitIgnoresStoredError(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var r event.AsyncResult[int]
-		g := spawn(ctx, r.Wait)
+		g := gevent.Go(ctx, r.Wait)
 		gevent.Yield(ctx)
 		r.SetError(errors.New("boom"))
 		if err := g.Join(ctx); err != nil {
@@ -238,7 +238,7 @@ func TestAsyncResultWaitMany(t *testing.T) {
 					results[i] = new(event.AsyncResult[int])
 					objs = append(objs, results[i])
 				}
-				sender := spawn(ctx, func(ctx context.Context) error {
+				sender := gevent.Go(ctx, func(ctx context.Context) error {
 					for i := n - 1; i >= 0; i-- {
 						if err := gevent.Yield(ctx); err != nil {
 							return err

@@ -25,13 +25,6 @@ func run(t *testing.T, body func(ctx context.Context) error) {
 	}
 }
 
-// spawn starts fn as a greenlet returning only an error.
-func spawn(ctx context.Context, fn func(ctx context.Context) error) *gevent.Greenlet[struct{}] {
-	return gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, fn(ctx)
-	})
-}
-
 func TestEventZeroValue(t *testing.T) {
 	var ev event.Event
 	if ev.IsSet() || ev.Ready() {
@@ -53,7 +46,7 @@ func TestEventWaitWhenSetDoesNotSwitch(t *testing.T) {
 		var ev event.Event
 		ev.Set()
 		ran := false
-		spawn(ctx, func(context.Context) error { ran = true; return nil })
+		gevent.Go(ctx, func(context.Context) error { ran = true; return nil })
 		if err := ev.Wait(ctx); err != nil {
 			return fmt.Errorf("Wait = %v, want nil", err)
 		}
@@ -78,7 +71,7 @@ func TestEventWaitersWakeFIFO(t *testing.T) {
 		var tasks []gevent.Task
 		const n = 10
 		for i := range n {
-			tasks = append(tasks, spawn(ctx, func(ctx context.Context) error {
+			tasks = append(tasks, gevent.Go(ctx, func(ctx context.Context) error {
 				if err := ev.Wait(ctx); err != nil {
 					return err
 				}
@@ -114,7 +107,7 @@ func TestEventSetThenClear(t *testing.T) {
 				var ev event.Event
 				var tasks []gevent.Task
 				for range n {
-					tasks = append(tasks, spawn(ctx, ev.Wait))
+					tasks = append(tasks, gevent.Go(ctx, ev.Wait))
 				}
 				gevent.Yield(ctx)
 				ev.Set()
@@ -150,9 +143,9 @@ func TestEventWaitWhileNotifying(t *testing.T) {
 			results = append(results, arg)
 			return nil
 		}
-		g1 := spawn(ctx, func(ctx context.Context) error { return waitThenAppend(ctx, 1) })
-		g2 := spawn(ctx, func(ctx context.Context) error { return waitThenAppend(ctx, 2) })
-		idler := spawn(ctx, func(ctx context.Context) error {
+		g1 := gevent.Go(ctx, func(ctx context.Context) error { return waitThenAppend(ctx, 1) })
+		g2 := gevent.Go(ctx, func(ctx context.Context) error { return waitThenAppend(ctx, 2) })
+		idler := gevent.Go(ctx, func(ctx context.Context) error {
 			if err := gevent.Idle(ctx); err != nil {
 				return err
 			}
@@ -180,7 +173,7 @@ func TestEventWaitWhileNotifyingChained(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var ev event.Event
 		var results []string
-		w := spawn(ctx, func(ctx context.Context) error {
+		w := gevent.Go(ctx, func(ctx context.Context) error {
 			if err := ev.Wait(ctx); err != nil {
 				return err
 			}
@@ -189,7 +182,7 @@ func TestEventWaitWhileNotifyingChained(t *testing.T) {
 		})
 		gevent.Yield(ctx)
 		ev.Set()
-		late := spawn(ctx, func(ctx context.Context) error {
+		late := gevent.Go(ctx, func(ctx context.Context) error {
 			// Starts after the waiter was woken and main parked as a
 			// late arrival; it must wait behind main, which main's own
 			// resumption wakes.
@@ -228,7 +221,7 @@ func TestEventWaitTimeout(t *testing.T) {
 		}
 		// The timed-out waiter left the list: a later waiter is still woken
 		// and nothing is woken twice.
-		g := spawn(ctx, ev.Wait)
+		g := gevent.Go(ctx, ev.Wait)
 		gevent.Yield(ctx)
 		ev.Set()
 		return g.Join(ctx)
@@ -239,7 +232,7 @@ func TestEventWaitKilled(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var ev event.Event
 		errBoom := errors.New("boom")
-		g := spawn(ctx, ev.Wait)
+		g := gevent.Go(ctx, ev.Wait)
 		gevent.Yield(ctx)
 		g.Kill(ctx, gevent.KillError(errBoom))
 		if !errors.Is(g.Err(), errBoom) {
@@ -264,7 +257,7 @@ func TestEventLateArrivalKilled(t *testing.T) {
 		errBoom := errors.New("boom")
 		// Each greenlet yields once so that the run order after main's Set
 		// is: late, late2, killer, then the woken waiter.
-		w := spawn(ctx, func(ctx context.Context) error {
+		w := gevent.Go(ctx, func(ctx context.Context) error {
 			if err := ev.Wait(ctx); err != nil {
 				return err
 			}
@@ -281,9 +274,9 @@ func TestEventLateArrivalKilled(t *testing.T) {
 				return nil
 			}
 		}
-		late := spawn(ctx, lateWait("late"))
-		late2 := spawn(ctx, lateWait("late2"))
-		killer := spawn(ctx, func(ctx context.Context) error {
+		late := gevent.Go(ctx, lateWait("late"))
+		late2 := gevent.Go(ctx, lateWait("late2"))
+		killer := gevent.Go(ctx, func(ctx context.Context) error {
 			gevent.Yield(ctx)
 			late.Kill(ctx, gevent.KillError(errBoom), gevent.KillNoWait())
 			return nil
@@ -327,7 +320,7 @@ func TestEventCrossGoroutine(t *testing.T) {
 		served := make(chan error, 1)
 		go func() { served <- h.Serve(context.Background()) }()
 		var ev event.Event
-		g := spawn(h.Context(), ev.Wait)
+		g := gevent.Go(h.Context(), ev.Wait)
 		ev.Set()
 		if err := g.Join(context.Background()); err != nil {
 			t.Fatalf("Join = %v", err)
@@ -472,7 +465,7 @@ func startsWithGevent(r any) bool {
 func TestEventWaitIwait(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var a, b, c event.Event
-		spawn(ctx, func(ctx context.Context) error {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			b.Set()
 			gevent.Yield(ctx)
 			c.Set()
@@ -508,7 +501,7 @@ func TestEventWaitIwait(t *testing.T) {
 func TestEventSetDuringWait(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var ev event.Event
-		setter := spawn(ctx, func(context.Context) error { ev.Set(); return nil })
+		setter := gevent.Go(ctx, func(context.Context) error { ev.Set(); return nil })
 		if err := ev.Wait(ctx); err != nil {
 			return err
 		}
@@ -554,7 +547,7 @@ func TestEventStressAcrossHubs(t *testing.T) {
 		go func() { c <- h.Serve(context.Background()) }()
 		hubs, served = append(hubs, h), append(served, c)
 		for range perHub {
-			tasks = append(tasks, spawn(h.Context(), func(ctx context.Context) error {
+			tasks = append(tasks, gevent.Go(h.Context(), func(ctx context.Context) error {
 				for j := range rounds {
 					if err := ev.Wait(ctx); err != nil {
 						return err
@@ -606,7 +599,7 @@ func TestAsyncResultWaitWhileNotifying(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var r event.AsyncResult[int]
 		var order []string
-		g := spawn(ctx, func(ctx context.Context) error {
+		g := gevent.Go(ctx, func(ctx context.Context) error {
 			if _, err := r.Get(ctx); err != nil {
 				return err
 			}

@@ -28,9 +28,12 @@
 // goroutine and from greenlets of any hub. A greenlet parks (its hub runs
 // others), a plain goroutine blocks. Wake-ups go through the waiting
 // greenlet's hub, FIFO. Semaphore keeps gevent's rules exactly: a release
-// wakes waiters one unit at a time from a notification pass on the hub, a
-// free unit can be taken by anyone before that pass runs (barging), and a
-// waiter that gave up never takes a unit with it. Wait's watchers and
+// wakes waiters one unit at a time from a notification pass on the hub, and
+// each greenlet of that hub it wakes resumes inside the pass, before
+// anything queued after the release; a free unit can be taken by anyone
+// before that pass runs (barging); and a waiter that gave up never takes a
+// unit with it. BoundedSemaphore and Reentrant are built on Semaphore and
+// wake the same way. Wait's watchers and
 // OnReady callbacks are woken before the acquirers of the same pass, rather
 // than interleaved with them in one FIFO.
 //

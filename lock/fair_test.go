@@ -30,18 +30,18 @@ func TestSemaphoreFairOrHangs(t *testing.T) {
 			if err := sem.Acquire(ctx); err != nil {
 				return err
 			}
-			return spawn(ctx, releaseThenSpawn).Join(ctx)
+			return gevent.Go(ctx, releaseThenSpawn).Join(ctx)
 		}
 		releaseThenSpawn = func(ctx context.Context) error {
 			sem.Release()
 			if quit {
 				return nil
 			}
-			return spawn(ctx, acquireThenSpawn).Join(ctx)
+			return gevent.Go(ctx, acquireThenSpawn).Join(ctx)
 		}
-		keepGoing1 := spawn(ctx, acquireThenSpawn)
-		keepGoing2 := spawn(ctx, acquireThenSpawn)
-		exiting := spawn(ctx, func(ctx context.Context) error {
+		keepGoing1 := gevent.Go(ctx, acquireThenSpawn)
+		keepGoing2 := gevent.Go(ctx, acquireThenSpawn)
+		exiting := gevent.Go(ctx, func(ctx context.Context) error {
 			if err := sem.Acquire(ctx); err != nil {
 				return err
 			}

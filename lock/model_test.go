@@ -115,7 +115,7 @@ func TestSemaphoreWaitersModel(t *testing.T) {
 				switch op % 5 {
 				case 0: // a new waiter
 					id := len(tasks)
-					tasks = append(tasks, spawn(ctx, func(ctx context.Context) error {
+					tasks = append(tasks, gevent.Go(ctx, func(ctx context.Context) error {
 						if err := s.Acquire(ctx); err != nil {
 							return err
 						}

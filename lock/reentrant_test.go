@@ -30,7 +30,7 @@ func TestBoundedSemaphore(t *testing.T) {
 		if err := z.Acquire(ctx); err != nil {
 			return err
 		}
-		g := spawn(ctx, z.Acquire)
+		g := gevent.Go(ctx, z.Acquire)
 		gevent.Yield(ctx)
 		z.Release()
 		if err := g.Join(ctx); err != nil || g.Err() != nil {
@@ -81,7 +81,7 @@ func TestReentrant(t *testing.T) {
 			return errors.New("owner's TryAcquire = false")
 		}
 		var order []string
-		other := spawn(ctx, func(ctx context.Context) error {
+		other := gevent.Go(ctx, func(ctx context.Context) error {
 			if r.TryAcquire(ctx) {
 				return errors.New("non-owner's TryAcquire = true")
 			}
@@ -123,7 +123,7 @@ func TestReentrant(t *testing.T) {
 func TestReentrantAcquireTimeout(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var r lock.Reentrant
-		holder := spawn(ctx, func(ctx context.Context) error {
+		holder := gevent.Go(ctx, func(ctx context.Context) error {
 			if err := r.Acquire(ctx); err != nil {
 				return err
 			}
@@ -177,7 +177,7 @@ func TestReentrantGoroutines(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- h.Serve(bg) }()
 	var acquired, release = make(chan struct{}), make(chan struct{})
-	g := spawn(h.Context(), func(ctx context.Context) error {
+	g := gevent.Go(h.Context(), func(ctx context.Context) error {
 		if err := r.Acquire(ctx); err != nil {
 			return err
 		}

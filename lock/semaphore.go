@@ -25,7 +25,11 @@ import (
 // after the releasing greenlet next switches. The pass hands each waiter its
 // unit under the semaphore's lock, as part of waking it, so a woken waiter
 // never finds its unit gone, and a waiter that was killed or timed out before
-// the pass reached it gets nothing (the unit goes to the next one). Until the
+// the pass reached it gets nothing (the unit goes to the next one). The
+// greenlets of that hub that the pass wakes resume inside it, one after
+// another, before anything queued after the Release (gevent's notifier
+// switches to each waiter in turn); a waiting greenlet of another hub is
+// queued on its own hub. Until the
 // pass runs, the released units are free for anyone: a greenlet that calls
 // Release and then TryAcquire or Acquire before switching gets its unit back
 // and the waiters stay queued (gevent allows this barging; FIFO fairness holds

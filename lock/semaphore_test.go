@@ -27,13 +27,6 @@ func run(t *testing.T, body func(ctx context.Context) error) {
 	}
 }
 
-// spawn starts fn as a greenlet returning only an error.
-func spawn(ctx context.Context, fn func(ctx context.Context) error) *gevent.Greenlet[struct{}] {
-	return gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, fn(ctx)
-	})
-}
-
 // wantPanic runs f and checks that it panics with want.
 func wantPanic(t *testing.T, want string, f func()) {
 	t.Helper()
@@ -77,7 +70,7 @@ func TestSemaphoreAcquireFreeDoesNotSwitch(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		s := lock.NewSemaphore(2)
 		ran := false
-		spawn(ctx, func(context.Context) error { ran = true; return nil })
+		gevent.Go(ctx, func(context.Context) error { ran = true; return nil })
 		for range 2 {
 			if err := s.Acquire(ctx); err != nil {
 				return err
@@ -134,7 +127,7 @@ func TestSemaphoreFIFO(t *testing.T) {
 				var tasks []gevent.Task
 				const n = 8
 				for i := range n {
-					tasks = append(tasks, spawn(ctx, func(ctx context.Context) error {
+					tasks = append(tasks, gevent.Go(ctx, func(ctx context.Context) error {
 						if err := s.Acquire(ctx); err != nil {
 							return err
 						}
@@ -179,7 +172,7 @@ func TestSemaphoreReleaserBarges(t *testing.T) {
 				return nil
 			}
 		}
-		a, b := spawn(ctx, waiter("a")), spawn(ctx, waiter("b"))
+		a, b := gevent.Go(ctx, waiter("a")), gevent.Go(ctx, waiter("b"))
 		gevent.Yield(ctx)
 		s.Release()
 		if !s.TryAcquire() {
@@ -217,7 +210,7 @@ func TestSemaphoreWaiterResumesInsidePass(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var s lock.Semaphore
 		var order []string
-		a := spawn(ctx, func(ctx context.Context) error {
+		a := gevent.Go(ctx, func(ctx context.Context) error {
 			if err := s.Acquire(ctx); err != nil {
 				return err
 			}
@@ -226,9 +219,9 @@ func TestSemaphoreWaiterResumesInsidePass(t *testing.T) {
 		})
 		gevent.Yield(ctx) // a parks
 		s.Release()
-		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			order = append(order, "spawned after release")
-			return struct{}{}, nil
+			return nil
 		})
 		gevent.Yield(ctx) // the pass runs, and a inside it; then the spawn; then main
 		order = append(order, "main")
@@ -253,15 +246,15 @@ func TestSemaphoreCancelledWaiterLosesNoUnit(t *testing.T) {
 				var quitter *gevent.Greenlet[struct{}]
 				switch how {
 				case "kill":
-					quitter = spawn(ctx, s.Acquire)
+					quitter = gevent.Go(ctx, s.Acquire)
 				case "timeout":
-					quitter = spawn(ctx, func(ctx context.Context) error {
+					quitter = gevent.Go(ctx, func(ctx context.Context) error {
 						tctx, cancel := gevent.WithTimeout(ctx, time.Millisecond)
 						defer cancel()
 						return s.Acquire(tctx)
 					})
 				}
-				stayer := spawn(ctx, s.Acquire)
+				stayer := gevent.Go(ctx, s.Acquire)
 				gevent.Yield(ctx) // both park, quitter first
 				switch how {
 				case "kill":
@@ -313,7 +306,7 @@ func TestSemaphoreWait(t *testing.T) {
 		// acquirer takes the unit, and the watcher sees 0 (gevent's wait
 		// "may return 0").
 		watcher = gevent.Spawn(ctx, s.Wait)
-		acquirer := spawn(ctx, s.Acquire)
+		acquirer := gevent.Go(ctx, s.Acquire)
 		gevent.Yield(ctx)
 		s.Release()
 		if n, err := watcher.Get(ctx); n != 0 || err != nil {
@@ -342,7 +335,7 @@ func TestSemaphoreOnReadyAndWaitables(t *testing.T) {
 		// another greenlet.
 		var s lock.Semaphore
 		var ev event.Event
-		spawn(ctx, func(ctx context.Context) error {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			s.Release()
 			gevent.Yield(ctx)
 			ev.Set()
@@ -382,7 +375,7 @@ func TestSemaphoreCrossGoroutine(t *testing.T) {
 		served := make(chan error, 1)
 		go func() { served <- h.Serve(context.Background()) }()
 		var s lock.Semaphore
-		g := spawn(h.Context(), func(ctx context.Context) error {
+		g := gevent.Go(h.Context(), func(ctx context.Context) error {
 			for range 100 {
 				if err := s.Acquire(ctx); err != nil {
 					return err
@@ -532,7 +525,7 @@ func TestSemaphoreNoUnitLost(t *testing.T) {
 			errs <- gevent.Run(context.Background(), func(ctx context.Context) error {
 				var tasks []gevent.Task
 				for i := range 3 {
-					tasks = append(tasks, spawn(ctx, func(ctx context.Context) error {
+					tasks = append(tasks, gevent.Go(ctx, func(ctx context.Context) error {
 						return work(ctx, 10*hub+i)
 					}))
 				}

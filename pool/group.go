@@ -188,12 +188,12 @@ func (g *Group) removeLocked(m *member) {
 // context, Run's, or Hub.Context). See the package function Spawn for bodies
 // with a typed result.
 func (g *Group) Spawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error) {
-	return spawn(ctx, g, false, unitBody(fn), opts, nil, 0)
+	return spawnGo(ctx, g, false, fn, opts)
 }
 
 // TrySpawn is Spawn; on a Group it never fails.
 func (g *Group) TrySpawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error) {
-	return spawn(ctx, g, true, unitBody(fn), opts, nil, 0)
+	return spawnGo(ctx, g, true, fn, opts)
 }
 
 // Add starts tracking t (gevent's Group.add); t leaves the group when it

@@ -1,10 +1,13 @@
 package pool_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -173,8 +176,8 @@ func TestGroupKillFiresOnce(t *testing.T) {
 	}
 	run(t, func(ctx context.Context) error {
 		var u1, u2 undead
-		p1 := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, u1.run(ctx) })
-		p2 := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, u2.run(ctx) })
+		p1 := gevent.Go(ctx, u1.run)
+		p2 := gevent.Go(ctx, u2.run)
 		gevent.Yield(ctx)
 		var g pool.Group
 		g.Add(p1)
@@ -282,5 +285,42 @@ func TestGroupIsNeverFull(t *testing.T) {
 	n, err := g.WaitAvailable(context.Background())
 	if n <= 0 || err != nil {
 		t.Fatalf("WaitAvailable() = %d, %v; want a positive count", n, err)
+	}
+}
+
+var errReportMe = errors.New("report me")
+
+func failingMember(context.Context) error { return errReportMe }
+
+// The default failure report of a member made by the Spawn methods names the
+// caller's function (it named an internal adapter, pool.unitBody.func1).
+func TestSpawnMethodsReportTheBodyFunction(t *testing.T) {
+	var buf bytes.Buffer
+	w, flags := log.Writer(), log.Flags()
+	log.SetOutput(&buf) // slog's default handler writes through package log
+	log.SetFlags(0)
+	defer func() { log.SetOutput(w); log.SetFlags(flags) }()
+	err := gevent.Run(context.Background(), func(ctx context.Context) error {
+		var g pool.Group
+		p := pool.NewPool(1)
+		for _, spawn := range []func(context.Context, func(context.Context) error, ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error){
+			g.Spawn, g.TrySpawn, p.Spawn, p.TrySpawn,
+		} {
+			gl, err := spawn(ctx, failingMember)
+			if err != nil {
+				return err
+			}
+			if err := gl.Join(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if n := strings.Count(out, "greenlet=pool_test.failingMember "); n != 4 {
+		t.Errorf("%d of 4 reports name the function; log:\n%s", n, out)
 	}
 }

@@ -79,7 +79,7 @@ func imapSeq[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn
 		if ordered {
 			st.pending = make(map[int]result[Out])
 		}
-		prod := gevent.Spawn(ctx, st.produce)
+		prod := gevent.Go(ctx, st.produce)
 		prod.OnReady(func() { st.producerEnded(prod) })
 		defer st.stop(ctx, prod)
 		for {
@@ -132,10 +132,10 @@ type imap[In, Out any] struct {
 }
 
 // produce is the producer greenlet's body.
-func (st *imap[In, Out]) produce(ctx context.Context) (struct{}, error) {
+func (st *imap[In, Out]) produce(ctx context.Context) error {
 	for item := range st.items {
 		if err := st.waitCredit(ctx); err != nil {
-			return struct{}{}, err
+			return err
 		}
 		// Count the item before spawning it: its end, reported by ended,
 		// must never be seen before it was counted.
@@ -150,7 +150,7 @@ func (st *imap[In, Out]) produce(ctx context.Context) (struct{}, error) {
 			st.mu.Lock()
 			st.started--
 			st.mu.Unlock()
-			return struct{}{}, err
+			return err
 		}
 		st.mu.Lock()
 		stopped := st.stopped
@@ -160,10 +160,10 @@ func (st *imap[In, Out]) produce(ctx context.Context) (struct{}, error) {
 			// for work to kill: gl has not run yet (it is queued behind
 			// us on our hub), so this kill means it never will.
 			gevent.Kill(ctx, gl, gevent.KillNoWait())
-			return struct{}{}, core.Cause(ctx)
+			return core.Cause(ctx)
 		}
 	}
-	return struct{}{}, nil
+	return nil
 }
 
 // waitCredit parks the producer while MaxSize started items are unread.

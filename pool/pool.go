@@ -54,13 +54,13 @@ func NewPool(n int) *Pool {
 // gives the new greenlet its values. See the package function Spawn for
 // bodies with a typed result.
 func (p *Pool) Spawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error) {
-	return spawn(ctx, &p.g, false, unitBody(fn), opts, nil, 0)
+	return spawnGo(ctx, &p.g, false, fn, opts)
 }
 
 // TrySpawn is Spawn without waiting: it fails with ErrPoolFull when the pool
 // is full.
 func (p *Pool) TrySpawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error) {
-	return spawn(ctx, &p.g, true, unitBody(fn), opts, nil, 0)
+	return spawnGo(ctx, &p.g, true, fn, opts)
 }
 
 // Add starts tracking t, waiting for a free slot first while the pool is

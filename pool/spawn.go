@@ -6,6 +6,7 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/internal/core"
+	"github.com/gevent-go/gevent/internal/gohook"
 )
 
 // Spawner is a *Group or a *Pool: what Spawn, Apply, Map and the Imap
@@ -13,9 +14,16 @@ import (
 // the spawner of its handlers. It cannot be implemented outside this
 // package.
 type Spawner interface {
+	// Spawn runs fn in a new member, waiting for a slot of a full Pool
+	// (Group.Spawn, Pool.Spawn).
 	Spawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error)
+	// TrySpawn is Spawn without waiting (Group.TrySpawn, Pool.TrySpawn).
 	TrySpawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error)
+	// Full reports whether a Spawn would wait (always false for a Group).
 	Full() bool
+	// WaitAvailable waits until a Spawn would not wait, and returns the
+	// free slots then, math.MaxInt for a Group (Group.WaitAvailable,
+	// Pool.WaitAvailable).
 	WaitAvailable(ctx context.Context) (int, error)
 	group() *Group
 }
@@ -51,16 +59,34 @@ func TrySpawn[T any](ctx context.Context, s Spawner, fn func(context.Context) (T
 // so that a wait for a slot holds no half-made member. hook and idx are
 // recorded in the member (see memberHook).
 func spawn[T any](ctx context.Context, g *Group, try bool, fn func(context.Context) (T, error), opts []gevent.SpawnOption, hook memberHook, idx int) (*gevent.Greenlet[T], error) {
+	checkSpawn(ctx, fn == nil)
+	return admit(ctx, g, try, gevent.New(ctx, fn, opts...), hook, idx)
+}
+
+// spawnGo is spawn for the Spawn methods' error-only body: the greenlet is
+// gevent.Go's (one allocation, and reports name fn, not an adapter).
+func spawnGo(ctx context.Context, g *Group, try bool, fn func(context.Context) error, opts []gevent.SpawnOption) (*gevent.Greenlet[struct{}], error) {
+	checkSpawn(ctx, fn == nil)
+	gl := gohook.NewGo(ctx, fn, opts).(*gevent.Greenlet[struct{}])
+	return admit(ctx, g, try, gl, nil, 0)
+}
+
+// checkSpawn panics on the arguments a spawn cannot use.
+func checkSpawn(ctx context.Context, nilFn bool) {
 	if ctx == nil {
 		panic("gevent: pool: Spawn: nil ctx")
 	}
-	if fn == nil {
+	if nilFn {
 		panic("gevent: pool: Spawn: nil fn")
 	}
 	if core.HubOf(ctx) == nil {
 		panic("gevent: pool: Spawn needs a context from a greenlet, Run or Hub.Context; this one carries no hub")
 	}
-	gl := gevent.New(ctx, fn, opts...)
+}
+
+// admit takes a slot for gl, which has not started, makes it a member and
+// starts it.
+func admit[T any](ctx context.Context, g *Group, try bool, gl *gevent.Greenlet[T], hook memberHook, idx int) (*gevent.Greenlet[T], error) {
 	if err := g.acquire(ctx, try); err != nil {
 		return nil, err
 	}
@@ -86,13 +112,6 @@ func checkSpawner(s Spawner, what string) {
 	if s == nil {
 		panic("gevent: pool: " + what + ": nil s")
 	}
-}
-
-func unitBody(fn func(context.Context) error) func(context.Context) (struct{}, error) {
-	if fn == nil {
-		return nil
-	}
-	return func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) }
 }
 
 // isMember reports whether the caller is a member of g: the greenlet

@@ -234,9 +234,7 @@ func (b *base) start(ctx context.Context, sp Spawner, conn net.Conn, fn func(ctx
 			t = g
 		}
 	} else {
-		t = gevent.Spawn(ctx, func(hctx context.Context) (struct{}, error) {
-			return struct{}{}, body(hctx)
-		})
+		t = gevent.Go(ctx, body)
 	}
 	if err != nil {
 		b.mu.Lock()

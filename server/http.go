@@ -103,8 +103,8 @@ func (a *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := &exchange{hub: a.hub, kick: make(chan struct{}, 1)}
 	gw := &responseWriter{w: w, ex: ex}
 	ran := false // written by the greenlet; read once ex.close has run
-	g := gevent.Spawn(spawnCtx{Context: a.hub.Context(), req: core.Detach(rctx), user: a.user},
-		func(gctx context.Context) (struct{}, error) {
+	g := gevent.Go(spawnCtx{Context: a.hub.Context(), req: core.Detach(rctx), user: a.user},
+		func(gctx context.Context) error {
 			ran = true
 			ex.waitCtx = context.WithoutCancel(gctx)
 			r2 := r.WithContext(gctx)
@@ -123,7 +123,7 @@ func (a *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				}
 			}()
 			a.h.ServeHTTP(gw, r2)
-			return struct{}{}, nil
+			return nil
 		}, gevent.WithName("server.http"))
 	// Runs on the hub once the greenlet has ended (or was killed before it
 	// ran): from then on every call fails at once.

@@ -32,16 +32,16 @@ func echoServer(ctx context.Context, t *testing.T) net.Listener {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+	gevent.Go(ctx, func(ctx context.Context) error {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
-				return struct{}{}, nil
+				return nil
 			}
-			gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			gevent.Go(ctx, func(ctx context.Context) error {
 				defer c.Close()
 				io.Copy(c, c)
-				return struct{}{}, nil
+				return nil
 			})
 		}
 	})

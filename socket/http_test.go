@@ -47,10 +47,10 @@ func TestHTTPClientConcurrentRequestsKeepHubResponsive(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		client := socket.HTTPClient(ctx)
 		var ticks, ticksAfterAllIn atomic.Int32
-		ticker := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		ticker := gevent.Go(ctx, func(ctx context.Context) error {
 			for {
 				if err := gevent.Sleep(ctx, time.Millisecond); err != nil {
-					return struct{}{}, nil // killed when the test is done
+					return nil // killed when the test is done
 				}
 				ticks.Add(1)
 				select {

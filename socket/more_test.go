@@ -35,42 +35,42 @@ func TestThousandConnections(t *testing.T) {
 		defer ln.Close()
 		stop := make(chan struct{})
 		ticks := 0
-		ticker := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		ticker := gevent.Go(ctx, func(ctx context.Context) error {
 			for {
 				select {
 				case <-stop:
-					return struct{}{}, nil
+					return nil
 				default:
 				}
 				ticks++
 				if err := gevent.Yield(ctx); err != nil {
-					return struct{}{}, err
+					return err
 				}
 			}
 		})
 		clients := make([]gevent.Task, conns)
 		for i := range clients {
-			clients[i] = gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			clients[i] = gevent.Go(ctx, func(ctx context.Context) error {
 				c, err := socket.Dial(ctx, "tcp", ln.Addr().String())
 				if err != nil {
-					return struct{}{}, err
+					return err
 				}
 				defer c.Close()
 				r := bufio.NewReader(c)
 				for j := range rounds {
 					msg := fmt.Sprintf("client %d round %d\n", i, j)
 					if _, err := io.WriteString(c, msg); err != nil {
-						return struct{}{}, err
+						return err
 					}
 					got, err := r.ReadString('\n')
 					if err != nil {
-						return struct{}{}, err
+						return err
 					}
 					if got != msg {
-						return struct{}{}, fmt.Errorf("echo = %q, want %q", got, msg)
+						return fmt.Errorf("echo = %q, want %q", got, msg)
 					}
 				}
-				return struct{}{}, nil
+				return nil
 			})
 		}
 		if _, err := gevent.JoinAll(ctx, clients, gevent.RaiseError()); err != nil {
@@ -142,7 +142,7 @@ func TestCloseWakesBlockedAccept(t *testing.T) {
 func closeFrom(ctx context.Context, t *testing.T, from string, c io.Closer) {
 	t.Helper()
 	if from == "greenlet" {
-		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, c.Close() })
+		gevent.Go(ctx, func(ctx context.Context) error { return c.Close() })
 		return
 	}
 	done := make(chan error, 1)
@@ -396,18 +396,18 @@ func TestUDP(t *testing.T) {
 			return err
 		}
 		defer srv.Close()
-		server := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		server := gevent.Go(ctx, func(ctx context.Context) error {
 			buf := make([]byte, 1500)
 			for range 3 {
 				n, from, err := srv.ReadFrom(buf)
 				if err != nil {
-					return struct{}{}, err
+					return err
 				}
 				if _, err := srv.WriteTo(bytes.ToUpper(buf[:n]), from); err != nil {
-					return struct{}{}, err
+					return err
 				}
 			}
-			return struct{}{}, nil
+			return nil
 		})
 		// An unconnected client with ReadFrom/WriteTo.
 		cl, err := socket.ListenPacket(ctx, "udp", "127.0.0.1:0")
@@ -460,14 +460,14 @@ func TestUnix(t *testing.T) {
 			return err
 		}
 		defer ln.Close()
-		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			c, err := ln.Accept()
 			if err != nil {
-				return struct{}{}, err
+				return err
 			}
 			defer c.Close()
 			_, err = io.Copy(c, c)
-			return struct{}{}, err
+			return err
 		})
 		c, err := socket.Dial(ctx, "unix", path)
 		if err != nil {
