@@ -79,7 +79,10 @@
 // it has none of its own), its function, its ID, a number never reused in
 // the process (uid), the error and, for a panic, the stack as one attribute
 // per frame. A wait of the main greenlet that nothing can complete returns
-// ErrLoopExit instead of hanging.
+// ErrLoopExit instead of hanging. Work that will come back from outside the
+// hub (a goroutine that sets an AsyncResult later) is invisible to it: take
+// Hold before starting such a goroutine, and use AfterFunc (the hub's timer)
+// rather than time.AfterFunc for timed callbacks.
 //
 // A Timeout started by a greenlet (Timeout.Start, WithTimeout or
 // WithTimeoutFunc, with the greenlet's context or one derived from it) is
@@ -135,9 +138,10 @@
 // context panics with a "gevent: blocking call inside a hub callback"
 // message (gevent raises BlockingSwitchOutError); use Link, or spawn a
 // greenlet, for work that must wait. A blocking call made there with a
-// context that carries no greenlet (context.Background, a Hub's Context) is
-// not detected: it blocks the hub's goroutine, and so every greenlet of the
-// hub, until it returns.
+// context that carries no greenlet (context.Background, a Hub's Context)
+// panics too: the hub knows its own goroutine while it runs a callback (it
+// reads the goroutine's id then, a few microseconds, only on the slow path
+// of a plain goroutine about to block while some hub runs a callback).
 //
 // # Goroutines, hubs and contexts
 //
@@ -201,8 +205,11 @@
 //     cancellation or deadline: a greenlet outlives its spawner, as in gevent.
 //     Its context is cancelled (ErrGreenletDone) when its function returns.
 //   - Primitives are safe across goroutines and hubs (gevent's are hub-local).
-//   - ErrLoopExit is declared only when no other hub is running and no plain
-//     goroutine waits on the library, since either could wake the hub.
+//   - ErrLoopExit is declared only when no other hub is serving, no hub that
+//     is not served yet has greenlets somebody waits on, no Hold is taken and
+//     no plain goroutine waits on the library, since any of them could wake
+//     the hub. A hub created and never served holds nothing: it is collected
+//     once unreferenced, whatever it was given to run.
 //   - There is no monkey-patching (Go cannot replace the standard library's
 //     blocking calls), no fork/reinit (Go programs do not fork), and no
 //     greenlet-local storage (use context values).
