@@ -197,11 +197,7 @@ func callers() []uintptr {
 }
 
 func hubOf(ctx context.Context, what string) *core.Hub {
-	h := core.HubOf(ctx)
-	if h == nil {
-		panic("gevent: " + what + " needs a context from a greenlet, Run or Hub.Context; this one carries no hub")
-	}
-	return h
+	return core.MustHub(ctx, "gevent: "+what)
 }
 
 func init() {

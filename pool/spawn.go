@@ -79,9 +79,7 @@ func checkSpawn(ctx context.Context, nilFn bool) {
 	if nilFn {
 		panic("gevent: pool: Spawn: nil fn")
 	}
-	if core.HubOf(ctx) == nil {
-		panic("gevent: pool: Spawn needs a context from a greenlet, Run or Hub.Context; this one carries no hub")
-	}
+	core.MustHub(ctx, "gevent: pool: Spawn")
 }
 
 // admit takes a slot for gl, which has not started, makes it a member and
@@ -202,9 +200,7 @@ func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn fun
 			st.abort(ctx, g)
 		}
 	}()
-	if core.HubOf(ctx) == nil {
-		panic("gevent: pool: Map needs a context from a greenlet, Run or Hub.Context; this one carries no hub")
-	}
+	core.MustHub(ctx, "gevent: pool: Map")
 	for item := range items {
 		// One critical section per item: take a slot, count the item,
 		// make its greenlet and admit it. (gevent.New runs no user code

@@ -101,9 +101,7 @@ func (h *handler) closeConn() {
 
 // needHub panics unless ctx can spawn greenlets.
 func needHub(ctx context.Context, what string) {
-	if core.HubOf(ctx) == nil {
-		panic("gevent: server: " + what + " needs a context from a greenlet, gevent.Run or Hub.Context; this one carries no hub")
-	}
+	core.MustHub(ctx, "gevent: server: "+what)
 }
 
 // serve runs body (the accept or read loop) in a new greenlet on ctx's hub

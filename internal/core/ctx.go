@@ -111,6 +111,17 @@ func HubOf(ctx context.Context) *Hub {
 	return h
 }
 
+// MustHub returns ctx's hub and panics when ctx carries none: who (the
+// package and function, "gevent: pool: Map") needs a context that can spawn
+// greenlets. The one wording of that misuse across the packages.
+func MustHub(ctx context.Context, who string) *Hub {
+	h := HubOf(ctx)
+	if h == nil {
+		panic(who + " needs a context from a greenlet, gevent.Run or Hub.Context; this one carries no hub")
+	}
+	return h
+}
+
 // GreenletOf returns the greenlet whose context ctx is or derives from.
 func GreenletOf(ctx context.Context) *G {
 	switch c := ctx.(type) {
