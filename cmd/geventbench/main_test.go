@@ -222,34 +222,40 @@ func TestSelectRows(t *testing.T) {
 	}
 }
 
-// The rows must be gevent's rows, and every Go benchmark they name must
-// exist, so that a rename cannot silently drop a column.
+// The rows must be the rows of bench/gevent/README.md, which names each
+// row's script and Go benchmarks, and every script and Go benchmark they
+// name must exist, so that a rename cannot silently drop a column.
 func TestRowsMatchGeventAndGoBenchmarks(t *testing.T) {
 	root, err := findRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile(filepath.Join(root, "..", "shared", "bench", "gevent", "README.md"))
+	readme, err := os.ReadFile(filepath.Join(root, geventScripts, "README.md"))
 	if err != nil {
-		t.Skipf("gevent's benchmark README is not beside the repository: %v", err)
+		t.Fatal(err)
 	}
-	matches := regexp.MustCompile("(?m)^\\| `(\\w+\\.py)` \\| `(\\w+)` \\|").FindAllSubmatch(readme, -1)
+	matches := regexp.MustCompile("(?m)^\\| `(\\w+\\.py)` \\| `(\\w+)` \\|.*\\| ([^|]*) \\|$").FindAllSubmatch(readme, -1)
 	if len(matches) != len(rows) {
-		t.Errorf("gevent's README has %d rows, this command %d", len(matches), len(rows))
+		t.Errorf("%s/README.md has %d rows, this command %d", geventScripts, len(matches), len(rows))
 	}
 	for _, m := range matches {
-		script, bench := string(m[1]), string(m[2])
+		script, bench, goBenches := string(m[1]), string(m[2]), string(m[3])
 		rs, err := selectRows(bench)
 		if err != nil {
-			t.Errorf("gevent row %s has no row here", bench)
+			t.Errorf("README row %s has no row here", bench)
 			continue
 		}
 		if rs[0].script != script {
-			t.Errorf("row %s runs %s, gevent's README says %s", bench, rs[0].script, script)
+			t.Errorf("row %s runs %s, the README says %s", bench, rs[0].script, script)
+		}
+		for _, im := range rs[0].impls[:2] { // ours and raw Go
+			if !strings.Contains(goBenches, "`"+im.bench.name+"`") {
+				t.Errorf("README row %s does not name %s among its Go benchmarks (%s)", bench, im.bench.name, goBenches)
+			}
 		}
 	}
 	for _, r := range rows {
-		if _, err := os.Stat(filepath.Join(root, "..", "shared", "bench", "gevent", r.script)); err != nil {
+		if _, err := os.Stat(filepath.Join(root, geventScripts, r.script)); err != nil {
 			t.Errorf("row %s: %v", r.name, err)
 		}
 		for _, im := range r.impls {

@@ -129,7 +129,7 @@ func newReport(rs []row, mode string, count int, benchtime string, m machine, ex
 		rw := &rs[i]
 		rr := &rowResult{Bench: rw.name, Op: rw.op, Unit: rw.unit, RawShape: rw.rawShape, row: rw}
 		rr.Results = append(rr.Results, &result{Impl: geventImpl.id, Label: geventImpl.label, Kind: kindGevent,
-			Source: "bench/gevent/" + rw.script + strings.Join(append([]string{""}, rw.args...), " ")})
+			Source: geventScripts + "/" + rw.script + strings.Join(append([]string{""}, rw.args...), " ")})
 		for _, im := range rw.impls {
 			r := &result{Impl: im.id, Label: im.label, Kind: im.kind, Source: im.bench.String()}
 			rr.Results = append(rr.Results, r)
