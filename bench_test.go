@@ -105,7 +105,7 @@ func BenchmarkSleep0SwitchRawGosched(b *testing.B) {
 	wg.Wait()
 }
 
-// The floor of sleep0_switch on this machine (DESIGN.md §8): a minimal
+// The floor of sleep0_switch on this machine (design §8): a minimal
 // loop resuming two bare iter.Pull coroutines alternately, each yielding
 // once per resume; no queue, timers or cancellation. Two coroutine switches
 // per op, like a Yield through the hub.

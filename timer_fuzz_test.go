@@ -385,7 +385,7 @@ func checkTimerScript(t *testing.T, ops []timerOp) {
 // timerModel simulates one hub loop: a FIFO callback queue, armed timers
 // with (when, seq), and instants at which due sleeps and delayed starts fire,
 // then due timeouts, each running the greenlet it wakes right inside it
-// (DESIGN §2), and then the queue drains.
+// (design §2), and then the queue drains.
 type timerModel struct {
 	ops      []timerOp
 	pc       int

@@ -13,7 +13,7 @@ import (
 	"github.com/gevent-go/gevent/queue"
 )
 
-// The rule of DESIGN §2: a woken waiter resumes inside the pass that woke it,
+// The rule of design §2: a woken waiter resumes inside the pass that woke it,
 // as gevent's callbacks switch into it. Each test writes down who ran first.
 
 // A sleeper resumes from its timer, and a Timeout due in the same iteration

@@ -185,7 +185,7 @@ func (w *Waiter) Wake() bool {
 // greenlets: a timer, a poller event, a link notification, a function posted
 // with Post. When w parks a greenlet of h, that greenlet resumes as soon as
 // the calling callback returns, before anything queued after it: gevent
-// resumes a waiter inside the callback that woke it (DESIGN §2). Anywhere
+// resumes a waiter inside the callback that woke it (design §2). Anywhere
 // else it is Wake; h may be nil.
 func (w *Waiter) WakeFrom(h *Hub) bool {
 	if !w.transition(0, waitWoken) {
