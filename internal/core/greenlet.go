@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"runtime"
-	"runtime/debug"
 	"sync/atomic"
 )
 
@@ -276,7 +275,7 @@ func (g *G) run() {
 			return
 		}
 		if p := recover(); p != nil {
-			g.finish(&PanicError{Value: p, Stack: debug.Stack()})
+			g.finish(g.hub.panicked(p))
 			return
 		}
 		// runtime.Goexit: record it; the coroutine, and then the hub's

@@ -22,6 +22,8 @@ type Options struct {
 	SwitchInterval time.Duration
 	// CaptureStacks records every greenlet's spawning stack.
 	CaptureStacks bool
+	// Panics makes the errors of recovered panics (nil: an internal type).
+	Panics PanicErrors
 	// Clock replaces the real monotonic clock.
 	Clock Clock
 	// MaxIdleCoroutines bounds the finished coroutines kept for reuse
@@ -145,6 +147,9 @@ type Hub struct {
 func NewHub(ctx context.Context, opts Options) *Hub {
 	if opts.SwitchInterval <= 0 {
 		opts.SwitchInterval = 5 * time.Millisecond
+	}
+	if opts.Panics == nil {
+		opts.Panics = defaultPanics{}
 	}
 	if opts.MaxIdleCoroutines <= 0 {
 		opts.MaxIdleCoroutines = 1 << 30
@@ -736,7 +741,7 @@ func (h *Hub) runFunc(f func()) {
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			h.report(nil, &PanicError{Value: p, Stack: stack()})
+			h.report(nil, h.panicked(p))
 		}
 	}()
 	f()
