@@ -178,3 +178,31 @@ func TestZeroHubOption(t *testing.T) {
 		t.Fatalf("Run with a zero HubOption = %v, ran = %v", err, ran)
 	}
 }
+
+// NewGo makes Go's greenlet without starting it (what package pool uses to
+// admit a member before it runs): it runs once started, in Go's size, and a
+// failure is reported under fn's own name.
+func TestNewGoRunsOnlyOnceStarted(t *testing.T) {
+	buf := captureLog(t)
+	run(t, func(ctx context.Context) error {
+		ran := false
+		g := gevent.NewGo(ctx, func(context.Context) error { ran = true; return nil })
+		gevent.Yield(ctx)
+		if ran || g.Alive() || g.Dead() {
+			t.Errorf("before Start: ran = %v, Alive = %v, Dead = %v; want all false", ran, g.Alive(), g.Dead())
+		}
+		g.Start()
+		if err := g.Join(ctx); err != nil {
+			return err
+		}
+		if !ran || !g.Successful() {
+			t.Errorf("after Start and Join: ran = %v, Successful = %v", ran, g.Successful())
+		}
+		failed := gevent.NewGo(ctx, failC)
+		failed.Start()
+		return failed.Join(ctx)
+	})
+	if !strings.Contains(buf.String(), "greenlet=gevent_test.failC ") {
+		t.Errorf("report = %q, want it to name failC", buf)
+	}
+}

@@ -136,8 +136,8 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...HubO
 	refuseNested("Run")
 	h := newHub(ctx, opts)
 	g := Go(h.Context(), main, WithName("main"))
-	h.h.Serve(ctx, &g.g)
-	return g.g.Result()
+	h.h.Serve(ctx, g.g())
+	return g.g().Result()
 }
 
 // refuseNested panics when the caller runs on a hub: inside a greenlet (a

@@ -46,6 +46,8 @@ func TestNilArgumentsPanicAtTheCall(t *testing.T) {
 		{"gevent: SpawnRunner: nil r", func() { gevent.SpawnRunner[int](ctx, nil) }},
 		{"gevent: Go: nil ctx", func() { gevent.Go(nilCtx, func(context.Context) error { return nil }) }},
 		{"gevent: Go: nil fn", func() { gevent.Go(ctx, nil) }},
+		{"gevent: NewGo: nil ctx", func() { gevent.NewGo(nilCtx, func(context.Context) error { return nil }) }},
+		{"gevent: NewGo: nil fn", func() { gevent.NewGo(ctx, nil) }},
 		{"gevent: Run: nil ctx", func() { gevent.Run(nilCtx, func(context.Context) error { return nil }) }},
 		{"gevent: Run: nil main", func() { gevent.Run(context.Background(), nil) }},
 		{"gevent: Sleep: nil ctx", func() { gevent.Sleep(nilCtx, time.Second) }},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"math"
+	"reflect"
 	"runtime"
 	"sync"
 
@@ -442,7 +443,7 @@ func (g *Group) KillOne(ctx context.Context, t gevent.Task, opts ...gevent.KillO
 	if ctx == nil {
 		panic("gevent: pool: KillOne: nil ctx")
 	}
-	if t == nil || core.TaskCore(t) == nil {
+	if nilTask(t) {
 		panic("gevent: pool: KillOne: nil t")
 	}
 	g.mu.Lock()
@@ -458,6 +459,16 @@ func (g *Group) KillOne(ctx context.Context, t gevent.Task, opts ...gevent.KillO
 	if t.Dead() {
 		settle(ctx, []gevent.Task{t})
 	}
+}
+
+// nilTask reports whether t is nil or holds a nil *gevent.Greenlet (only
+// greenlets implement Task, and every one is a pointer).
+func nilTask(t gevent.Task) bool {
+	if t == nil {
+		return true
+	}
+	v := reflect.ValueOf(t)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 func (g *Group) kill(t gevent.Task, opts []gevent.KillOption) {
