@@ -386,32 +386,17 @@ func (gl *Greenlet[T]) TryGet() (value T, err error, ok bool) {
 	return gl.value, gl.g().Result(), true
 }
 
-// KillOption configures Kill and KillAll.
+// KillOption configures a kill (Greenlet.Kill, Kill, KillAll, and the kills
+// of package pool).
 type KillOption func(*killConfig)
 
 type killConfig struct {
-	err        error
-	noWait     bool
-	timeout    time.Duration
-	hasTimeout bool
+	err error
 }
 
 // KillError makes the kill deliver err instead of ErrGreenletExit. A greenlet
 // that ends with it is not successful.
 func KillError(err error) KillOption { return func(c *killConfig) { c.err = err } }
-
-// KillNoWait makes Greenlet.Kill and KillAll return without waiting for the
-// greenlets to end, and the module-level Kill return without yielding
-// (gevent's kill(block=False) and gevent.kill).
-func KillNoWait() KillOption { return func(c *killConfig) { c.noWait = true } }
-
-// KillTimeout bounds how long Greenlet.Kill and KillAll wait for the
-// greenlets to end. As everywhere in this module, a duration of zero or less
-// means no time at all: Kill then returns at once, as with KillNoWait, and
-// KillAll reports a *Timeout at once if a greenlet is still alive.
-func KillTimeout(d time.Duration) KillOption {
-	return func(c *killConfig) { c.timeout, c.hasTimeout = d, true }
-}
 
 func killOptions(opts []KillOption) killConfig {
 	c := killConfig{err: ErrGreenletExit}
@@ -427,10 +412,12 @@ func killOptions(opts []KillOption) killConfig {
 // Kill cancels the greenlet's context with ErrGreenletExit (or KillError's
 // error): its current and every later switch point returns that cause. A
 // greenlet that has not started never runs; it is dead at once and its links
-// fire later from the hub. Unless KillNoWait is given, Kill then waits until
-// the greenlet has ended, for at most KillTimeout's duration and for as long
-// as ctx allows; it never returns an error of its own (gevent's kill). A
-// greenlet killing itself does not wait.
+// fire later from the hub. Kill then waits until the greenlet has ended, for
+// as long as ctx allows, and never returns an error of its own (gevent's
+// kill). To bound the wait, give a ctx with a deadline
+// (gevent.WithTimeout); with a ctx that is already done Kill does not wait,
+// as http.Server.Shutdown does not; to kill without waiting, use the
+// package-level Kill. A greenlet killing itself does not wait.
 func (gl *Greenlet[T]) Kill(ctx context.Context, opts ...KillOption) {
 	if gl == nil {
 		nilGreenlet("Kill")
@@ -440,16 +427,8 @@ func (gl *Greenlet[T]) Kill(ctx context.Context, opts ...KillOption) {
 	}
 	c := killOptions(opts)
 	gl.g().Kill(c.err)
-	if c.noWait || gl.g().Dead() || core.Current(ctx) == gl.g() {
+	if gl.g().Dead() || core.Current(ctx) == gl.g() {
 		return
-	}
-	if c.hasTimeout {
-		if c.timeout <= 0 {
-			return
-		}
-		var cancel context.CancelFunc
-		ctx, cancel = WithTimeout(ctx, c.timeout)
-		defer cancel()
 	}
 	_ = gl.g().Join(ctx)
 }

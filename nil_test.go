@@ -81,6 +81,8 @@ func TestNilArgumentsPanicAtTheCall(t *testing.T) {
 		{"gevent: Timeout.Start: nil ctx", func() { gevent.NewTimeout(time.Second, nil).Start(nilCtx) }},
 		{"gevent: WithTimeoutFunc: nil ctx", func() { gevent.WithTimeoutFunc(nilCtx, time.Second, body) }},
 		{"gevent: WithTimeoutFunc: nil fn", func() { gevent.WithTimeoutFunc[int](ctx, time.Second, nil) }},
+		{"gevent: WithTimeoutFallback: nil ctx", func() { gevent.WithTimeoutFallback(nilCtx, time.Second, body, 0) }},
+		{"gevent: WithTimeoutFallback: nil fn", func() { gevent.WithTimeoutFallback(ctx, time.Second, nil, 0) }},
 		{"gevent: Blocking: nil ctx", func() { gevent.Blocking(nilCtx, body) }},
 		{"gevent: Blocking: nil fn", func() { gevent.Blocking[int](ctx, nil) }},
 		{"gevent: SignalHandler: nil ctx", func() { gevent.SignalHandler(nilCtx, nil, func(context.Context) {}) }},

@@ -105,9 +105,9 @@ func TestAsyncResultGetTimeout(t *testing.T) {
 		if v != 0 || !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, context.Cause(tctx)) {
 			return fmt.Errorf("Get = %v, %v; want 0 and the context's Timeout", v, err)
 		}
-		got, err := gevent.WithTimeoutFunc(ctx, time.Millisecond, r.Get, gevent.Fallback(-1))
+		got, err := gevent.WithTimeoutFallback(ctx, time.Millisecond, r.Get, -1)
 		if got != -1 || err != nil {
-			return fmt.Errorf("WithTimeoutFunc(Get) = %v, %v; want -1, nil", got, err)
+			return fmt.Errorf("WithTimeoutFallback(Get) = %v, %v; want -1, nil", got, err)
 		}
 		if err := r.Wait(tctx); !errors.Is(err, context.Cause(tctx)) {
 			return fmt.Errorf("Wait(expired) = %v, want the Timeout", err)

@@ -159,7 +159,7 @@ func (st *imap[In, Out]) produce(ctx context.Context) error {
 			// The loop ended while we spawned, perhaps after stop looked
 			// for work to kill: gl has not run yet (it is queued behind
 			// us on our hub), so this kill means it never will.
-			gevent.Kill(ctx, gl, gevent.KillNoWait())
+			gevent.Kill(context.Background(), gl) // no switch: kill only
 			return core.Cause(ctx)
 		}
 	}
@@ -299,7 +299,7 @@ func (st *imap[In, Out]) stop(ctx context.Context, prod *gevent.Greenlet[struct{
 	st.stopped = true
 	st.done, st.pending = nil, nil
 	st.mu.Unlock()
-	gevent.Kill(ctx, prod, gevent.KillNoWait())
+	gevent.Kill(context.Background(), prod) // no switch: kill only
 	var ts []gevent.Task
 	for _, t := range st.g.hooked(st) {
 		if !t.Dead() {

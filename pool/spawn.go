@@ -141,7 +141,7 @@ func Apply[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, e
 	}
 	v, err := gl.Get(ctx)
 	if err != nil && !gl.Dead() {
-		gevent.Kill(ctx, gl, gevent.KillNoWait())
+		gevent.Kill(context.Background(), gl) // no context of a greenlet: no switch
 	}
 	return v, err
 }
