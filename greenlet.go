@@ -374,16 +374,17 @@ func (gl *Greenlet[T]) Get(ctx context.Context) (T, error) {
 	return gl.value, gl.g().Result()
 }
 
-// TryGet returns what Get would if the greenlet has ended, and ok false
-// without blocking otherwise (gevent's get(block=False)).
-func (gl *Greenlet[T]) TryGet() (value T, err error, ok bool) {
+// TryGet returns Value and ok true if the greenlet has ended, and the zero
+// value and ok false without blocking otherwise (gevent's get(block=False));
+// Err returns the error it ended with.
+func (gl *Greenlet[T]) TryGet() (value T, ok bool) {
 	if gl == nil {
 		nilGreenlet("TryGet")
 	}
 	if !gl.g().Dead() {
-		return value, nil, false
+		return value, false
 	}
-	return gl.value, gl.g().Result(), true
+	return gl.value, true
 }
 
 // KillOption configures a kill (Greenlet.Kill, Kill, KillAll, and the kills

@@ -602,17 +602,22 @@ func TestTryGet(t *testing.T) {
 			gevent.Yield(ctx)
 			return 4, errX
 		})
-		if v, err, ok := g.TryGet(); ok || v != 0 || err != nil {
-			t.Errorf("TryGet before start = %v, %v, %v; want 0, nil, false", v, err, ok)
+		if v, ok := g.TryGet(); ok || v != 0 || g.Err() != nil {
+			t.Errorf("TryGet before start = %v, %v (Err %v); want 0, false (nil)", v, ok, g.Err())
 		}
 		gevent.Yield(ctx) // g starts and yields
-		if v, err, ok := g.TryGet(); ok || v != 0 || err != nil {
-			t.Errorf("TryGet while running = %v, %v, %v; want 0, nil, false", v, err, ok)
+		if v, ok := g.TryGet(); ok || v != 0 || g.Err() != nil {
+			t.Errorf("TryGet while running = %v, %v (Err %v); want 0, false (nil)", v, ok, g.Err())
 		}
 		g.Join(ctx)
 		// The function returned 4 with an error: a failure has no value.
-		if v, err, ok := g.TryGet(); !ok || v != 0 || err != errX {
-			t.Errorf("TryGet after end = %v, %v, %v; want 0, x, true", v, err, ok)
+		if v, ok := g.TryGet(); !ok || v != 0 || g.Err() != errX {
+			t.Errorf("TryGet after end = %v, %v (Err %v); want 0, true (x)", v, ok, g.Err())
+		}
+		ok := gevent.Spawn(ctx, func(context.Context) (int, error) { return 5, nil })
+		ok.Join(ctx)
+		if v, done := ok.TryGet(); !done || v != 5 || ok.Err() != nil {
+			t.Errorf("TryGet after success = %v, %v (Err %v); want 5, true (nil)", v, done, ok.Err())
 		}
 		return nil
 	}, quiet())

@@ -203,7 +203,8 @@ func (st *imap[In, Out]) owner() any { return st }
 // endedLocked records the result of item i; it runs on the item's hub, with
 // the group's lock held (which is ordered before st.mu).
 func (st *imap[In, Out]) endedLocked(t gevent.Task, i int) {
-	v, err, _ := t.(*gevent.Greenlet[Out]).TryGet()
+	gl := t.(*gevent.Greenlet[Out])
+	v, err := gl.Value(), gl.Err()
 	st.mu.Lock()
 	if st.stopped {
 		st.mu.Unlock()

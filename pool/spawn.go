@@ -275,7 +275,8 @@ func (st *mapRun[In, Out]) newItemLocked(in In) *mapItem[In, Out] {
 // ended, so nothing runs it.call again. The group's lock is held.
 func (it *mapItem[In, Out]) endedLocked(t gevent.Task, idx int) {
 	st := it.st
-	v, err, _ := t.(*gevent.Greenlet[Out]).TryGet()
+	gl := t.(*gevent.Greenlet[Out])
+	v, err := gl.Value(), gl.Err()
 	var zero In
 	it.in = zero
 	st.results[idx] = v
