@@ -22,7 +22,7 @@ func WithBlockingWorkers(n int) HubOption {
 	if n == 0 {
 		panic("gevent: WithBlockingWorkers(0): a hub needs at least one worker (negative: no bound)")
 	}
-	return func(o *core.Options) { o.BlockingWorkers = n }
+	return HubOption{func(o *core.Options) { o.BlockingWorkers = n }}
 }
 
 // Blocking runs fn on a worker goroutine while the calling greenlet parks,

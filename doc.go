@@ -106,8 +106,8 @@
 // afresh.
 //
 // A duration of zero or less means no time at all, everywhere: Sleep(0) is
-// Yield, WithTimeout(ctx, 0) expires at once, and KillTimeout(0) does not
-// wait. A duration too long for its deadline to be represented
+// Yield, WithTimeout(ctx, 0) expires at once, and a Kill bounded by it does
+// not wait. A duration too long for its deadline to be represented
 // (math.MaxInt64 from now) saturates: that timer never fires, and the hub's
 // other timers are unaffected. nil where a value is required (a context, a function, a *Greenlet,
 // an element of JoinAll, KillAll, Wait or Iwait) panics at the call with a
@@ -191,8 +191,12 @@
 //   - A link greenlet spawned while the hub stops (after Run's main
 //     returned) is killed before it starts, like any greenlet spawned then;
 //     use RawLink for what must run.
-//   - The module-level Kill yields once after the kill, as guv's kill does
-//     (gevent's kill, which never switches, is Kill with KillNoWait).
+//   - The module-level Kill yields once after the kill, as guv's kill does,
+//     when its context is a greenlet's (gevent's kill, which never switches,
+//     is Kill with a context that carries no greenlet).
+//   - A kill's timeout is its context's deadline, and its block=False a
+//     context already done (as for http.Server.Shutdown): Greenlet.Kill,
+//     KillAll and the kills of package pool wait as long as ctx allows.
 //   - IDs are freed when the greenlet ends, not when it is garbage-collected.
 //   - A greenlet's value is the zero value unless it succeeded (gevent's is
 //     None), and Get returns the value and the error together.

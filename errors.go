@@ -1,6 +1,10 @@
 package gevent
 
-import "github.com/gevent-go/gevent/internal/core"
+import (
+	"fmt"
+
+	"github.com/gevent-go/gevent/internal/core"
+)
 
 // ErrGreenletExit is the default cause of Kill (gevent's GreenletExit). A
 // greenlet that ends with it counts as successful: Successful reports true,
@@ -26,7 +30,42 @@ var ErrLoopExit = core.ErrLoopExit
 // stopped. It satisfies errors.Is(err, context.Canceled).
 var ErrHubClosed = core.ErrHubClosed
 
-// PanicError is the error of a greenlet whose function panicked: the
-// recovered value and the stack of the panic. Unwrap returns the value when
-// it is an error.
-type PanicError = core.PanicError
+// PanicError is the error of a greenlet whose function panicked, and what
+// the error handler gets for a RawLink or OnReady callback that panicked (as
+// do the greenlets and callbacks of the subpackages). errors.As(err, &pe)
+// with a pe of type *PanicError finds it.
+type PanicError struct {
+	// Value is the value the function passed to panic.
+	Value any
+	// Stack is the stack of the panicking greenlet (or of the hub, for a
+	// callback) when the panic was recovered, as runtime/debug.Stack
+	// formats it: the frames of the panic are at the top.
+	Stack []byte
+}
+
+// Error describes the panic value: "gevent: greenlet panicked: <value>".
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("gevent: greenlet panicked: %v", e.Value)
+}
+
+// Unwrap returns Value when it is an error, and nil otherwise, so that
+// errors.Is and errors.As look through a panic with an error.
+func (e *PanicError) Unwrap() error {
+	if err, ok := e.Value.(error); ok {
+		return err
+	}
+	return nil
+}
+
+// panics is the hub's core.PanicErrors: it makes every recovered panic a
+// *PanicError (newHub sets it on every hub).
+type panics struct{}
+
+func (panics) New(value any, stack []byte) error { return &PanicError{Value: value, Stack: stack} }
+
+func (panics) Stack(err error) ([]byte, bool) {
+	if pe, ok := err.(*PanicError); ok {
+		return pe.Stack, true
+	}
+	return nil, false
+}

@@ -55,6 +55,37 @@ func ExampleGreenlet_Kill() {
 	// dead: true successful: true
 }
 
+// A kill waits as long as its context allows: a greenlet that goes on after
+// the kill (here, cleanup that must not be interrupted) is waited for until
+// the deadline, and a context already done means no wait at all (gevent's
+// kill(timeout=...) and kill(block=False)).
+func ExampleGreenlet_Kill_timeout() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		g := gevent.Go(ctx, func(ctx context.Context) error {
+			err := gevent.Sleep(ctx, time.Hour)                           // ends with the kill
+			gevent.Sleep(context.WithoutCancel(ctx), 50*time.Millisecond) // slow cleanup
+			return err
+		})
+		gevent.Yield(ctx)
+		tctx, cancel := gevent.WithTimeout(ctx, 10*time.Millisecond)
+		g.Kill(tctx)
+		cancel()
+		fmt.Println("dead after the kill's deadline:", g.Dead())
+
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		h := gevent.Go(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, time.Hour) })
+		gevent.Yield(ctx)
+		h.Kill(done)
+		fmt.Println("dead right after a kill with a done ctx:", h.Dead())
+		// Run waits for g's cleanup before it returns.
+		return nil
+	})
+	// Output:
+	// dead after the kill's deadline: false
+	// dead right after a kill with a done ctx: false
+}
+
 // A timeout is a context with identity: errors.Is tells whose timeout it was.
 func ExampleWithTimeout() {
 	gevent.Run(context.Background(), func(ctx context.Context) error {
@@ -64,9 +95,9 @@ func ExampleWithTimeout() {
 		fmt.Println("mine:", errors.Is(err, context.Cause(tctx)))
 		fmt.Println("deadline exceeded:", errors.Is(err, context.DeadlineExceeded))
 
-		v, err := gevent.WithTimeoutFunc(ctx, 5*time.Millisecond, func(ctx context.Context) (string, error) {
+		v, err := gevent.WithTimeoutFallback(ctx, 5*time.Millisecond, func(ctx context.Context) (string, error) {
 			return "slow", gevent.Sleep(ctx, time.Hour)
-		}, gevent.Fallback("fallback"))
+		}, "fallback")
 		fmt.Println(v, err)
 		return nil
 	})
@@ -256,7 +287,8 @@ func ExampleWait() {
 
 // The module-level Kill yields once, as guv's kill does: a greenlet of the
 // same hub has reacted to the kill (here: run its deferred call and ended)
-// before Kill returns. With KillNoWait it does not switch, as gevent's kill.
+// before Kill returns; Kill never waits for the end, though. With a context
+// that carries no greenlet it does not switch, as gevent's kill.
 func ExampleKill() {
 	gevent.Run(context.Background(), func(ctx context.Context) error {
 		g := gevent.Go(ctx, func(ctx context.Context) error {

@@ -9,12 +9,11 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent/internal/core"
-	"github.com/gevent-go/gevent/internal/gohook"
 )
 
 // Greenlet is a cooperatively scheduled task with a typed result: gevent's
-// Greenlet. Create one with Spawn, SpawnLater or New. All its methods are
-// safe to call from any goroutine and any hub.
+// Greenlet. Create one with Spawn, Go, SpawnLater, New or NewGo. All its
+// methods are safe to call from any goroutine and any hub.
 //
 // A greenlet runs its function with a context that identifies it: blocking
 // calls of this module made with that context park the greenlet and let the
@@ -24,7 +23,10 @@ import (
 // The function's return "synchronizes before" the return of any Join, Get or
 // Wait that observes the greenlet's end, and before its link callbacks run.
 type Greenlet[T any] struct {
-	g     core.G
+	// handle holds the core (see g); embedded, so that the module's other
+	// packages reach it through core.TaskG without a hook, while nothing of
+	// it shows in go doc.
+	handle
 	value T // written by the greenlet before it becomes dead
 	// fn comes last: a zero-size last field (value of a Greenlet[struct{}])
 	// would be padded, putting Go's greenlet in a larger size class.
@@ -78,6 +80,20 @@ func Go(ctx context.Context, fn func(context.Context) error, opts ...SpawnOption
 	gl := newGo(ctx, fn, opts, "Go")
 	gl.Start()
 	return gl
+}
+
+// NewGo is New for a body that returns only an error: Go's greenlet, which
+// does not run until Start or StartLater. Make a greenlet first and start it
+// later when something must know it before it runs (a pool admits a member
+// before it starts, a link registered before the start cannot miss its end).
+func NewGo(ctx context.Context, fn func(context.Context) error, opts ...SpawnOption) *Greenlet[struct{}] {
+	if ctx == nil {
+		panic("gevent: NewGo: nil ctx")
+	}
+	if fn == nil {
+		panic("gevent: NewGo: nil fn")
+	}
+	return newGo(ctx, fn, opts, "NewGo")
 }
 
 // newGo makes the unstarted greenlet of Go; what names the caller.
@@ -173,17 +189,17 @@ func newGreenlet[T any](ctx context.Context, fn func(context.Context) (T, error)
 
 // init binds gl to ctx's hub with body as what runs.
 func (gl *Greenlet[T]) init(ctx context.Context, body core.Runner, opts []SpawnOption, what string) {
-	gl.g.Init(hubOf(ctx, what), ctx, body)
+	gl.g().Init(hubOf(ctx, what), ctx, body)
 	if len(opts) > 0 {
 		var c spawnConfig
 		for _, o := range opts {
 			o(&c)
 		}
 		if c.name != "" {
-			gl.g.SetName(c.name)
+			gl.g().SetName(c.name)
 		}
-		if c.stack && gl.g.Stack() == nil {
-			gl.g.SetStack(callers())
+		if c.stack && gl.g().Stack() == nil {
+			gl.g().SetStack(callers())
 		}
 	}
 }
@@ -198,18 +214,6 @@ func callers() []uintptr {
 
 func hubOf(ctx context.Context, what string) *core.Hub {
 	return core.MustHub(ctx, "gevent: "+what)
-}
-
-func init() {
-	gohook.NewGo = func(ctx context.Context, fn func(context.Context) error, opts any) any {
-		return newGo(ctx, fn, opts.([]SpawnOption), "pool.Spawn")
-	}
-	core.SetTaskCore(func(v any) *core.G {
-		if t, ok := v.(Task); ok {
-			return t.core()
-		}
-		return nil
-	})
 }
 
 // runner is the Greenlet as the hub sees it: a core.Runner. The conversion
@@ -253,11 +257,11 @@ func (gl *Greenlet[T]) Start() {
 	if gl == nil {
 		nilGreenlet("Start")
 	}
-	if gl.g.State() != core.StateNew {
+	if gl.g().State() != core.StateNew {
 		return
 	}
 	runSpawnCallbacks(gl)
-	gl.g.Start()
+	gl.g().Start()
 }
 
 // StartLater schedules a greenlet made by New to start after d.
@@ -265,11 +269,11 @@ func (gl *Greenlet[T]) StartLater(d time.Duration) {
 	if gl == nil {
 		nilGreenlet("StartLater")
 	}
-	if gl.g.State() != core.StateNew {
+	if gl.g().State() != core.StateNew {
 		return
 	}
 	runSpawnCallbacks(gl)
-	gl.g.StartLater(int64(max(d, 0)))
+	gl.g().StartLater(int64(max(d, 0)))
 }
 
 // Value returns the function's result once the greenlet has ended
@@ -282,7 +286,7 @@ func (gl *Greenlet[T]) Value() T {
 		nilGreenlet("Value")
 	}
 	var zero T
-	if !gl.g.Dead() {
+	if !gl.g().Dead() {
 		return zero
 	}
 	return gl.value
@@ -295,7 +299,7 @@ func (gl *Greenlet[T]) Err() error {
 	if gl == nil {
 		nilGreenlet("Err")
 	}
-	return gl.g.Result()
+	return gl.g().Result()
 }
 
 // Ready reports whether the greenlet has ended (gevent's ready()).
@@ -303,7 +307,7 @@ func (gl *Greenlet[T]) Ready() bool {
 	if gl == nil {
 		nilGreenlet("Ready")
 	}
-	return gl.g.Dead()
+	return gl.g().Dead()
 }
 
 // Dead reports whether the greenlet has ended or was killed before it
@@ -312,7 +316,7 @@ func (gl *Greenlet[T]) Dead() bool {
 	if gl == nil {
 		nilGreenlet("Dead")
 	}
-	return gl.g.Dead()
+	return gl.g().Dead()
 }
 
 // Successful reports whether the greenlet ended without error or with
@@ -321,10 +325,10 @@ func (gl *Greenlet[T]) Successful() bool {
 	if gl == nil {
 		nilGreenlet("Successful")
 	}
-	if !gl.g.Dead() {
+	if !gl.g().Dead() {
 		return false
 	}
-	err := gl.g.Result()
+	err := gl.g().Result()
 	return err == nil || core.IsExit(err)
 }
 
@@ -335,7 +339,7 @@ func (gl *Greenlet[T]) Alive() bool {
 	if gl == nil {
 		nilGreenlet("Alive")
 	}
-	s := gl.g.State()
+	s := gl.g().State()
 	return s == core.StateScheduled || s == core.StateRunning
 }
 
@@ -348,7 +352,7 @@ func (gl *Greenlet[T]) Join(ctx context.Context) error {
 	if ctx == nil {
 		panic("gevent: Greenlet.Join: nil ctx")
 	}
-	return gl.g.Join(ctx)
+	return gl.g().Join(ctx)
 }
 
 // Get waits until the greenlet has ended and returns Value and Err: the
@@ -363,51 +367,37 @@ func (gl *Greenlet[T]) Get(ctx context.Context) (T, error) {
 	if ctx == nil {
 		panic("gevent: Greenlet.Get: nil ctx")
 	}
-	if err := gl.g.Join(ctx); err != nil {
+	if err := gl.g().Join(ctx); err != nil {
 		var zero T
 		return zero, err
 	}
-	return gl.value, gl.g.Result()
+	return gl.value, gl.g().Result()
 }
 
-// TryGet returns what Get would if the greenlet has ended, and ok false
-// without blocking otherwise (gevent's get(block=False)).
-func (gl *Greenlet[T]) TryGet() (value T, err error, ok bool) {
+// TryGet returns Value and ok true if the greenlet has ended, and the zero
+// value and ok false without blocking otherwise (gevent's get(block=False));
+// Err returns the error it ended with.
+func (gl *Greenlet[T]) TryGet() (value T, ok bool) {
 	if gl == nil {
 		nilGreenlet("TryGet")
 	}
-	if !gl.g.Dead() {
-		return value, nil, false
+	if !gl.g().Dead() {
+		return value, false
 	}
-	return gl.value, gl.g.Result(), true
+	return gl.value, true
 }
 
-// KillOption configures Kill and KillAll.
+// KillOption configures a kill (Greenlet.Kill, Kill, KillAll, and the kills
+// of package pool).
 type KillOption func(*killConfig)
 
 type killConfig struct {
-	err        error
-	noWait     bool
-	timeout    time.Duration
-	hasTimeout bool
+	err error
 }
 
 // KillError makes the kill deliver err instead of ErrGreenletExit. A greenlet
 // that ends with it is not successful.
 func KillError(err error) KillOption { return func(c *killConfig) { c.err = err } }
-
-// KillNoWait makes Greenlet.Kill and KillAll return without waiting for the
-// greenlets to end, and the module-level Kill return without yielding
-// (gevent's kill(block=False) and gevent.kill).
-func KillNoWait() KillOption { return func(c *killConfig) { c.noWait = true } }
-
-// KillTimeout bounds how long Greenlet.Kill and KillAll wait for the
-// greenlets to end. As everywhere in this module, a duration of zero or less
-// means no time at all: Kill then returns at once, as with KillNoWait, and
-// KillAll reports a *Timeout at once if a greenlet is still alive.
-func KillTimeout(d time.Duration) KillOption {
-	return func(c *killConfig) { c.timeout, c.hasTimeout = d, true }
-}
 
 func killOptions(opts []KillOption) killConfig {
 	c := killConfig{err: ErrGreenletExit}
@@ -423,10 +413,12 @@ func killOptions(opts []KillOption) killConfig {
 // Kill cancels the greenlet's context with ErrGreenletExit (or KillError's
 // error): its current and every later switch point returns that cause. A
 // greenlet that has not started never runs; it is dead at once and its links
-// fire later from the hub. Unless KillNoWait is given, Kill then waits until
-// the greenlet has ended, for at most KillTimeout's duration and for as long
-// as ctx allows; it never returns an error of its own (gevent's kill). A
-// greenlet killing itself does not wait.
+// fire later from the hub. Kill then waits until the greenlet has ended, for
+// as long as ctx allows, and never returns an error of its own (gevent's
+// kill). To bound the wait, give a ctx with a deadline
+// (gevent.WithTimeout); with a ctx that is already done Kill does not wait,
+// as http.Server.Shutdown does not; to kill without waiting, use the
+// package-level Kill. A greenlet killing itself does not wait.
 func (gl *Greenlet[T]) Kill(ctx context.Context, opts ...KillOption) {
 	if gl == nil {
 		nilGreenlet("Kill")
@@ -435,19 +427,11 @@ func (gl *Greenlet[T]) Kill(ctx context.Context, opts ...KillOption) {
 		panic("gevent: Greenlet.Kill: nil ctx")
 	}
 	c := killOptions(opts)
-	gl.g.Kill(c.err)
-	if c.noWait || gl.g.Dead() || core.Current(ctx) == &gl.g {
+	gl.g().Kill(c.err)
+	if gl.g().Dead() || core.Current(ctx) == gl.g() {
 		return
 	}
-	if c.hasTimeout {
-		if c.timeout <= 0 {
-			return
-		}
-		var cancel context.CancelFunc
-		ctx, cancel = WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
-	_ = gl.g.Join(ctx)
+	_ = gl.g().Join(ctx)
 }
 
 // Cancel kills the greenlet only if it has not started running, and reports
@@ -456,7 +440,7 @@ func (gl *Greenlet[T]) Cancel() bool {
 	if gl == nil {
 		nilGreenlet("Cancel")
 	}
-	return gl.g.CancelStart(ErrGreenletExit)
+	return gl.g().CancelStart(ErrGreenletExit)
 }
 
 // Link arranges for fn to run in a new greenlet of the greenlet's hub once
@@ -533,16 +517,16 @@ func (gl *Greenlet[T]) RawLink(fn func(g *Greenlet[T])) (unlink func() bool) {
 
 func (gl *Greenlet[T]) link(f func()) func() bool {
 	l := &core.Link{Fn: f}
-	gl.g.AddLink(l)
-	return func() bool { return gl.g.RemoveLink(l) }
+	gl.g().AddLink(l)
+	return func() bool { return gl.g().RemoveLink(l) }
 }
 
 // spawnLink starts fn's greenlet; it runs in the link notification, on the
 // hub.
 func (gl *Greenlet[T]) spawnLink(fn func(context.Context, *Greenlet[T])) {
 	lg := &linkGreenlet[T]{gl: gl, fn: fn}
-	lg.g.Init(gl.g.Hub(), &gl.g, lg)
-	lg.g.StartFrom(gl.g.Hub())
+	lg.g.Init(gl.g().Hub(), gl.g(), lg)
+	lg.g.StartFrom(gl.g().Hub())
 }
 
 // linkGreenlet is the handle-less greenlet that runs one Link callback.
@@ -577,7 +561,7 @@ func (gl *Greenlet[T]) Name() string {
 	if gl == nil {
 		nilGreenlet("Name")
 	}
-	return gl.g.Name()
+	return gl.g().Name()
 }
 
 // ID returns a small integer identifying the greenlet among the live
@@ -590,7 +574,7 @@ func (gl *Greenlet[T]) ID() int {
 	if gl == nil {
 		nilGreenlet("ID")
 	}
-	return gl.g.ID()
+	return gl.g().ID()
 }
 
 // String describes the greenlet: name, id and state.
@@ -598,18 +582,18 @@ func (gl *Greenlet[T]) String() string {
 	if gl == nil {
 		nilGreenlet("String")
 	}
-	return fmt.Sprintf("<Greenlet %q id=%d %s>", gl.g.Name(), gl.g.ID(), gl.state())
+	return fmt.Sprintf("<Greenlet %q id=%d %s>", gl.g().Name(), gl.g().ID(), gl.state())
 }
 
 func (gl *Greenlet[T]) state() string {
-	s := gl.g.State()
+	s := gl.g().State()
 	if s != core.StateDead {
 		return s.String()
 	}
 	if gl.Successful() {
 		return "dead: succeeded"
 	}
-	return "dead: failed: " + gl.g.Result().Error()
+	return "dead: failed: " + gl.g().Result().Error()
 }
 
 // Parent returns the greenlet that spawned this one, or nil when it was
@@ -618,7 +602,7 @@ func (gl *Greenlet[T]) Parent() Task {
 	if gl == nil {
 		nilGreenlet("Parent")
 	}
-	return taskOf(gl.g.Parent)
+	return taskOf(gl.g().Parent)
 }
 
 // SpawnStack returns where the greenlet was spawned, starting at the caller
@@ -628,7 +612,7 @@ func (gl *Greenlet[T]) SpawnStack() []runtime.Frame {
 	if gl == nil {
 		nilGreenlet("SpawnStack")
 	}
-	stack := gl.g.Stack()
+	stack := gl.g().Stack()
 	if stack == nil {
 		return nil
 	}
@@ -658,8 +642,15 @@ func (gl *Greenlet[T]) core() *core.G {
 	if gl == nil {
 		return nil
 	}
-	return &gl.g
+	return gl.g()
 }
+
+// handle is the embedded holder of a Greenlet's core (core.Handle): its
+// name is unexported, and so is its only method.
+type handle = core.Handle
+
+// g returns the greenlet's core.
+func (gl *Greenlet[T]) g() *core.G { return core.HandleG(&gl.handle) }
 
 // spawnCallbacks are called by Start and StartLater (copy-on-write).
 var spawnCallbacks atomic.Pointer[[]*spawnCallback]

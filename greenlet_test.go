@@ -179,13 +179,19 @@ func TestKillSleepingGreenlet(t *testing.T) {
 	})
 }
 
-func TestKillNoWaitReturnsBeforeDeath(t *testing.T) {
+// Kill without waiting for the end (issue 11: one way per meaning, no
+// KillNoWait): Greenlet.Kill with a ctx that is already done, and the
+// package-level Kill, which never waits (it switches only when ctx is a
+// greenlet's, and then once).
+func TestKillWithoutWaiting(t *testing.T) {
 	run(t, func(ctx context.Context) error {
+		done, cancel := context.WithCancel(ctx)
+		cancel()
 		g := gevent.Spawn(ctx, sleeper)
 		gevent.Yield(ctx)
-		g.Kill(ctx, gevent.KillNoWait())
+		g.Kill(done)
 		if g.Dead() {
-			t.Error("dead right after Kill(KillNoWait)")
+			t.Error("dead right after Kill with a done ctx")
 		}
 		if err := g.Join(ctx); err != nil {
 			t.Errorf("Join = %v", err)
@@ -194,17 +200,34 @@ func TestKillNoWaitReturnsBeforeDeath(t *testing.T) {
 			t.Errorf("Err() = %v, want ErrGreenletExit", g.Err())
 		}
 
-		// gevent.Kill with KillNoWait is gevent's kill: it does not switch.
+		// With a context that carries no greenlet it does not switch:
+		// gevent's kill.
 		g2 := gevent.Spawn(ctx, sleeper)
 		gevent.Yield(ctx)
-		gevent.Kill(ctx, g2, gevent.KillNoWait())
+		gevent.Kill(context.Background(), g2)
 		if g2.Dead() {
-			t.Error("dead right after gevent.Kill(KillNoWait)")
+			t.Error("dead right after gevent.Kill(context.Background(), g)")
 		}
 		if err := g2.Join(ctx); err != nil || !g2.Dead() {
 			t.Errorf("Join = %v, dead = %v", err, g2.Dead())
 		}
-		return nil
+
+		// With the caller's context it yields once, and does not wait for
+		// a greenlet that goes on after the kill.
+		release := false
+		g3 := gevent.Go(ctx, func(ctx context.Context) error {
+			for !release {
+				gevent.Sleep(context.WithoutCancel(ctx), time.Millisecond)
+			}
+			return nil
+		})
+		gevent.Yield(ctx)
+		gevent.Kill(ctx, g3)
+		if g3.Dead() {
+			t.Error("stubborn greenlet died")
+		}
+		release = true
+		return g3.Join(ctx)
 	})
 }
 
@@ -312,8 +335,9 @@ func TestKillSelfDoesNotWait(t *testing.T) {
 	})
 }
 
-// KillTimeout bounds the wait of Kill, which never reports an error.
-func TestKillTimeoutReturnsWithGreenletAlive(t *testing.T) {
+// A deadline of ctx bounds the wait of Kill, which never reports an error
+// (gevent's kill(timeout=...); the KillTimeout option is gone).
+func TestKillDeadlineReturnsWithGreenletAlive(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		release := false
 		g := gevent.Go(ctx, func(ctx context.Context) error {
@@ -323,7 +347,9 @@ func TestKillTimeoutReturnsWithGreenletAlive(t *testing.T) {
 			return nil
 		})
 		gevent.Yield(ctx)
-		g.Kill(ctx, gevent.KillTimeout(5*time.Millisecond))
+		tctx, cancel := gevent.WithTimeout(ctx, 5*time.Millisecond)
+		g.Kill(tctx)
+		cancel()
 		if g.Dead() {
 			t.Error("stubborn greenlet died")
 		}
@@ -576,17 +602,22 @@ func TestTryGet(t *testing.T) {
 			gevent.Yield(ctx)
 			return 4, errX
 		})
-		if v, err, ok := g.TryGet(); ok || v != 0 || err != nil {
-			t.Errorf("TryGet before start = %v, %v, %v; want 0, nil, false", v, err, ok)
+		if v, ok := g.TryGet(); ok || v != 0 || g.Err() != nil {
+			t.Errorf("TryGet before start = %v, %v (Err %v); want 0, false (nil)", v, ok, g.Err())
 		}
 		gevent.Yield(ctx) // g starts and yields
-		if v, err, ok := g.TryGet(); ok || v != 0 || err != nil {
-			t.Errorf("TryGet while running = %v, %v, %v; want 0, nil, false", v, err, ok)
+		if v, ok := g.TryGet(); ok || v != 0 || g.Err() != nil {
+			t.Errorf("TryGet while running = %v, %v (Err %v); want 0, false (nil)", v, ok, g.Err())
 		}
 		g.Join(ctx)
 		// The function returned 4 with an error: a failure has no value.
-		if v, err, ok := g.TryGet(); !ok || v != 0 || err != errX {
-			t.Errorf("TryGet after end = %v, %v, %v; want 0, x, true", v, err, ok)
+		if v, ok := g.TryGet(); !ok || v != 0 || g.Err() != errX {
+			t.Errorf("TryGet after end = %v, %v (Err %v); want 0, true (x)", v, ok, g.Err())
+		}
+		ok := gevent.Spawn(ctx, func(context.Context) (int, error) { return 5, nil })
+		ok.Join(ctx)
+		if v, done := ok.TryGet(); !done || v != 5 || ok.Err() != nil {
+			t.Errorf("TryGet after success = %v, %v (Err %v); want 5, true (nil)", v, done, ok.Err())
 		}
 		return nil
 	}, quiet())

@@ -641,7 +641,7 @@ func TestSignalHandler(t *testing.T) {
 		var got atomic.Int32
 		stop := gevent.SignalHandler(ctx, syscall.SIGUSR1, func(hctx context.Context) {
 			got.Add(1)
-			waiter.Kill(hctx, gevent.KillNoWait())
+			gevent.Kill(hctx, waiter)
 		})
 		defer stop()
 		if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {

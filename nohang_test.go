@@ -245,7 +245,9 @@ func TestExtremeDurationsDoNotFreezeTheHub(t *testing.T) {
 			if later.Ready() || startLater.Ready() || tctx.Err() != nil {
 				t.Error("a near-maximum timer fired")
 			}
-			sleeper.Kill(ctx, gevent.KillTimeout(huge))
+			kctx, cancel := gevent.WithTimeout(ctx, huge)
+			sleeper.Kill(kctx)
+			cancel()
 			later.Kill(ctx)
 			startLater.Kill(ctx)
 			return nil

@@ -43,8 +43,8 @@ func TestValueIsZeroUnlessSuccessful(t *testing.T) {
 			if v, err := c.g.Get(ctx); v != c.want || err != c.g.Err() {
 				t.Errorf("%s: Get = %d, %v; want %d, %v", c.name, v, err, c.want, c.g.Err())
 			}
-			if v, err, ok := c.g.TryGet(); !ok || v != c.want || err != c.g.Err() {
-				t.Errorf("%s: TryGet = %d, %v, %v; want %d, %v, true", c.name, v, err, ok, c.want, c.g.Err())
+			if v, ok := c.g.TryGet(); !ok || v != c.want {
+				t.Errorf("%s: TryGet = %d, %v; want %d, true", c.name, v, ok, c.want)
 			}
 		}
 		return nil
@@ -86,9 +86,9 @@ func TestAliveIsGeventBool(t *testing.T) {
 
 // guv's kill yields: the killed greenlet reacts to the kill (here: its
 // blocking call returns and it logs) before Kill returns to the killer, and
-// the links of a greenlet killed before it started have run. With
-// KillNoWait it is gevent's kill, which does not switch; a dead target does
-// not switch either.
+// the links of a greenlet killed before it started have run. With a context
+// that carries no greenlet it is gevent's kill, which does not switch; a
+// dead target does not switch either.
 func TestKillYieldsToTheKilled(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		var log logger
@@ -116,7 +116,7 @@ func TestKillYieldsToTheKilled(t *testing.T) {
 			return err
 		})
 		gevent.Yield(ctx)
-		gevent.Kill(ctx, noWait, gevent.KillNoWait())
+		gevent.Kill(context.Background(), noWait)
 		log3.add("Kill returned")
 		if err := noWait.Join(ctx); err != nil {
 			return err
@@ -310,32 +310,35 @@ func stubborn(release <-chan struct{}) func(context.Context) error {
 	}
 }
 
-// issue 10 item 8: KillTimeout(0) and negative durations mean "do not wait",
-// as a zero or negative duration does everywhere in the library (they used
-// to wait without bound).
-func TestKillTimeoutZeroDoesNotWait(t *testing.T) {
+// issue 10 item 8: a kill bounded by a timeout of zero or less does not
+// wait, as a zero or negative duration does everywhere in the library (it
+// used to wait without bound). Issue 11 made the bound the ctx's
+// (WithTimeout) instead of a KillTimeout option.
+func TestKillZeroTimeoutDoesNotWait(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		for _, d := range []time.Duration{0, -time.Second} {
 			release := make(chan struct{})
 			g := gevent.Go(ctx, stubborn(release))
 			gevent.Yield(ctx)
-			g.Kill(ctx, gevent.KillTimeout(d))
+			tctx, cancel := gevent.WithTimeout(ctx, d)
+			g.Kill(tctx)
 			if g.Dead() {
-				t.Errorf("Kill(KillTimeout(%v)) waited for the end", d)
+				t.Errorf("Kill(WithTimeout(ctx, %v)) waited for the end", d)
 			}
-			err := gevent.KillAll(ctx, []*gevent.Greenlet[struct{}]{g}, gevent.KillTimeout(d))
+			err := gevent.KillAll(tctx, []*gevent.Greenlet[struct{}]{g})
 			var to *gevent.Timeout
-			if !errors.As(err, &to) || g.Dead() {
-				t.Errorf("KillAll(KillTimeout(%v)) = %v, dead = %v; want a *Timeout at once", d, err, g.Dead())
+			if !errors.As(err, &to) || !errors.Is(err, context.Cause(tctx)) || g.Dead() {
+				t.Errorf("KillAll(WithTimeout(ctx, %v)) = %v, dead = %v; want its *Timeout at once", d, err, g.Dead())
 			}
 			close(release)
 			if err := g.Join(ctx); err != nil {
 				return err
 			}
 			// Nothing alive: nothing to report.
-			if err := gevent.KillAll(ctx, []*gevent.Greenlet[struct{}]{g}, gevent.KillTimeout(d)); err != nil {
-				t.Errorf("KillAll(KillTimeout(%v)) of dead tasks = %v", d, err)
+			if err := gevent.KillAll(tctx, []*gevent.Greenlet[struct{}]{g}); err != nil {
+				t.Errorf("KillAll(WithTimeout(ctx, %v)) of dead tasks = %v", d, err)
 			}
+			cancel()
 		}
 		return nil
 	})

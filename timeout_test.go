@@ -65,32 +65,32 @@ func TestNestedTimeoutInnerExpiresFirst(t *testing.T) {
 }
 
 // with_timeout returns timeout_value only for its own timeout.
-func TestWithTimeoutFuncFallbackOnlyForOwnTimeout(t *testing.T) {
+func TestWithTimeoutFallbackOnlyForOwnTimeout(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		slow := func(ctx context.Context) (string, error) {
 			return "slow", gevent.Sleep(ctx, time.Hour)
 		}
-		v, err := gevent.WithTimeoutFunc(ctx, 2*time.Millisecond, slow, gevent.Fallback("fallback"))
+		v, err := gevent.WithTimeoutFallback(ctx, 2*time.Millisecond, slow, "fallback")
 		if v != "fallback" || err != nil {
-			t.Errorf("own timeout with Fallback = %q, %v; want \"fallback\", nil", v, err)
+			t.Errorf("own timeout, WithTimeoutFallback = %q, %v; want \"fallback\", nil", v, err)
 		}
 
 		v, err = gevent.WithTimeoutFunc(ctx, 2*time.Millisecond, slow)
 		var to *gevent.Timeout
 		if v != "slow" || !errors.As(err, &to) || to.Duration() != 2*time.Millisecond {
-			t.Errorf("own timeout without Fallback = %q, %v; want the *Timeout of 2ms", v, err)
+			t.Errorf("own timeout, WithTimeoutFunc = %q, %v; want the *Timeout of 2ms", v, err)
 		}
 
 		outer := gevent.NewTimeout(2*time.Millisecond, nil)
 		octx := outer.Start(ctx)
-		v, err = gevent.WithTimeoutFunc(octx, time.Hour, slow, gevent.Fallback("fallback"))
+		v, err = gevent.WithTimeoutFallback(octx, time.Hour, slow, "fallback")
 		if v == "fallback" || !errors.Is(err, outer) {
 			t.Errorf("outer timeout = %q, %v; want the outer timeout, no fallback", v, err)
 		}
 
 		errX := errors.New("x")
-		v, err = gevent.WithTimeoutFunc(ctx, time.Hour, func(context.Context) (string, error) { return "v", errX },
-			gevent.Fallback("fallback"))
+		v, err = gevent.WithTimeoutFallback(ctx, time.Hour, func(context.Context) (string, error) { return "v", errX },
+			"fallback")
 		if v != "v" || err != errX {
 			t.Errorf("fn error = %q, %v; want \"v\", x", v, err)
 		}
@@ -204,11 +204,11 @@ func TestTimeoutFromGoroutine(t *testing.T) {
 	if c.Err() != nil {
 		t.Errorf("after Cancel: err = %v", c.Err())
 	}
-	v, err := gevent.WithTimeoutFunc(context.Background(), time.Millisecond, func(ctx context.Context) (int, error) {
+	v, err := gevent.WithTimeoutFallback(context.Background(), time.Millisecond, func(ctx context.Context) (int, error) {
 		return 0, gevent.Sleep(ctx, time.Hour)
-	}, gevent.Fallback(8))
+	}, 8)
 	if v != 8 || err != nil {
-		t.Errorf("WithTimeoutFunc from a goroutine = %v, %v; want 8, nil", v, err)
+		t.Errorf("WithTimeoutFallback from a goroutine = %v, %v; want 8, nil", v, err)
 	}
 }
 

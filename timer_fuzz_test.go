@@ -77,7 +77,7 @@ const unit = time.Second
 const (
 	topSpawn         = iota // a greenlet: optional timeout, then a Sleep
 	topSpawnLater           // SpawnLater of a greenlet that logs
-	topKill                 // Kill(KillNoWait) of an entity
+	topKill                 // gevent.Kill of an entity, without a switch
 	topCancelStart          // Greenlet.Cancel (kill only if not started)
 	topCancelTimeout        // cancel an entity's timeout
 	topAdvance              // the main greenlet sleeps 1-4 units
@@ -332,7 +332,7 @@ func checkTimerScript(t *testing.T, ops []timerOp) {
 				})
 			case topKill:
 				if e := pick(op.idx); e != nil {
-					e.g.Kill(ctx, gevent.KillNoWait())
+					gevent.Kill(context.Background(), e.g)
 				}
 			case topCancelStart:
 				if e := pick(op.idx); e != nil {

@@ -53,15 +53,15 @@ type Task interface {
 	core() *core.G
 }
 
-// Kill kills t (see Greenlet.Kill for what a kill does) and, unless
-// KillNoWait is given, yields once, as guv's kill does: when the caller is a
-// greenlet and t had not ended, the caller goes to the back of its hub's
-// callback queue, so that a t of the same hub reacts to the kill (it runs up
-// to its next switch point or its end) and the notification of a t killed
-// before it started runs, before Kill returns. It never waits for t's end and
-// never returns an error. With KillNoWait, from a plain goroutine or a hub
-// callback, or when t has already ended, it does not switch (gevent's kill).
-// Only KillError and KillNoWait apply.
+// Kill kills t (see Greenlet.Kill for what a kill does) without waiting for
+// its end, and yields once, as guv's kill does: when ctx is the context of a
+// running greenlet and t had not ended, the caller goes to the back of its
+// hub's callback queue, so that a t of the same hub reacts to the kill (it
+// runs up to its next switch point or its end) and the notification of a t
+// killed before it started runs, before Kill returns. It never returns an
+// error. With a context that carries no greenlet (a plain goroutine's, a hub
+// callback's), or when t has already ended, it does not switch, as gevent's
+// kill never does.
 func Kill(ctx context.Context, t Task, opts ...KillOption) {
 	if ctx == nil {
 		panic("gevent: Kill: nil ctx")
@@ -75,9 +75,7 @@ func Kill(ctx context.Context, t Task, opts ...KillOption) {
 	}
 	c := killOptions(opts)
 	g.Kill(c.err)
-	if !c.noWait {
-		_, _ = core.Yield(ctx)
-	}
+	_, _ = core.Yield(ctx)
 }
 
 // checkTasks panics, naming the function and the index, when a task is nil
@@ -105,11 +103,12 @@ func checkObjs[T Waitable](objs []T, what string) {
 }
 
 // KillAll kills every task (those not started first, without running them,
-// then the others in order) and, unless KillNoWait is given, waits until all
-// have ended. Unlike Greenlet.Kill, running out of time is an error here: it
-// returns the KillTimeout's *Timeout (at once when the timeout is zero or
-// less and a task is still alive) or ctx's cause (gevent's killall
-// propagates its Timeout). tasks may be a []Task or a []*Greenlet[T].
+// then the others in order) and waits until all have ended, for as long as
+// ctx allows. Unlike Greenlet.Kill, running out of time is an error here: it
+// returns ctx's cause when ctx ends while a task is still alive (gevent's
+// killall propagates its Timeout): the *Timeout of a gevent.WithTimeout
+// context, at once when ctx is already done. tasks may be a []Task or a
+// []*Greenlet[T].
 func KillAll[T Task](ctx context.Context, tasks []T, opts ...KillOption) error {
 	if ctx == nil {
 		panic("gevent: KillAll: nil ctx")
@@ -123,22 +122,6 @@ func KillAll[T Task](ctx context.Context, tasks []T, opts ...KillOption) error {
 	}
 	for _, t := range tasks {
 		t.core().Kill(c.err)
-	}
-	if c.noWait {
-		return nil
-	}
-	if c.hasTimeout {
-		if c.timeout <= 0 {
-			for _, t := range tasks {
-				if !t.core().Dead() {
-					return NewTimeout(c.timeout, nil)
-				}
-			}
-			return nil
-		}
-		var cancel context.CancelFunc
-		ctx, cancel = WithTimeout(ctx, c.timeout)
-		defer cancel()
 	}
 	for _, t := range tasks {
 		if err := t.core().Join(ctx); err != nil {

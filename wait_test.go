@@ -71,7 +71,7 @@ func TestJoinAllRaiseErrorIgnoresGreenletExit(t *testing.T) {
 		unstarted := gevent.Spawn(ctx, noop)
 		unstarted.Kill(ctx)
 		gevent.Yield(ctx)
-		killed.Kill(ctx, gevent.KillNoWait())
+		gevent.Kill(context.Background(), killed) // no wait, no switch
 		ready, err := gevent.JoinAll(ctx, []gevent.Task{killed, ok, unstarted}, gevent.RaiseError())
 		if err != nil || len(ready) != 3 {
 			t.Errorf("JoinAll = %v, %v; want 3 tasks, nil", ready, err)
@@ -404,16 +404,20 @@ func TestKillAll(t *testing.T) {
 	})
 }
 
+// KillAll with a ctx that is already done kills without waiting (gevent's
+// killall(block=False)) and says that a task is still alive.
 func TestKillAllCustomErrorNoWait(t *testing.T) {
 	errX := errors.New("x")
 	run(t, func(ctx context.Context) error {
 		a := gevent.Spawn(ctx, sleeper)
 		gevent.Yield(ctx)
-		if err := gevent.KillAll(ctx, []gevent.Task{a}, gevent.KillError(errX), gevent.KillNoWait()); err != nil {
-			t.Errorf("KillAll = %v", err)
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := gevent.KillAll(done, []gevent.Task{a}, gevent.KillError(errX)); !errors.Is(err, context.Canceled) {
+			t.Errorf("KillAll with a done ctx = %v, want context.Canceled", err)
 		}
 		if a.Dead() {
-			t.Error("KillAll(KillNoWait) waited")
+			t.Error("KillAll with a done ctx waited")
 		}
 		a.Join(ctx)
 		if a.Err() != errX {
@@ -435,10 +439,11 @@ func TestKillAllTimeoutReturnsError(t *testing.T) {
 			return nil
 		})
 		gevent.Yield(ctx)
-		err := gevent.KillAll(ctx, []gevent.Task{stubborn}, gevent.KillTimeout(3*time.Millisecond))
-		var to *gevent.Timeout
-		if !errors.As(err, &to) || !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("KillAll = %v, want a *Timeout", err)
+		tctx, cancel := gevent.WithTimeout(ctx, 3*time.Millisecond)
+		err := gevent.KillAll(tctx, []gevent.Task{stubborn})
+		cancel()
+		if !errors.Is(err, context.Cause(tctx)) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("KillAll = %v, want the context's *Timeout", err)
 		}
 		if stubborn.Dead() {
 			t.Error("stubborn greenlet died")

@@ -75,12 +75,14 @@ func (r *AsyncResult[T]) Get(ctx context.Context) (T, error) {
 	return v, err
 }
 
-// TryGet returns the result and ok true if one is set, and ok false without
-// blocking otherwise (gevent's get(block=False)).
-func (r *AsyncResult[T]) TryGet() (value T, err error, ok bool) {
+// TryGet returns Value and ok true if a result is set, and the zero value
+// and ok false without blocking otherwise (gevent's get(block=False)); Err
+// returns the error of a result that is one. To read both at once, call Get
+// once Ready reports true.
+func (r *AsyncResult[T]) TryGet() (value T, ok bool) {
 	r.n.mu.Lock()
 	defer r.n.mu.Unlock()
-	return r.value, r.err, r.ready
+	return r.value, r.ready
 }
 
 // Wait waits until a result is set, like Get, but returns only whether it
@@ -147,7 +149,7 @@ func (r *AsyncResult[T]) SetFrom(g *gevent.Greenlet[T]) (unlink func() bool) {
 		panic("gevent: event: SetFrom: nil g")
 	}
 	return g.RawLink(func(g *gevent.Greenlet[T]) {
-		v, err, _ := g.TryGet()
+		v, err := g.Value(), g.Err()
 		if err != nil {
 			r.SetError(err)
 			return

@@ -14,15 +14,15 @@ import (
 
 func TestAsyncResultZeroValue(t *testing.T) {
 	var r event.AsyncResult[int]
-	if v, err, ok := r.TryGet(); ok || v != 0 || err != nil {
-		t.Fatalf("TryGet() = %v, %v, %v; want 0, nil, false", v, err, ok)
+	if v, ok := r.TryGet(); ok || v != 0 || r.Err() != nil {
+		t.Fatalf("TryGet() = %v, %v (Err %v); want 0, false (nil)", v, ok, r.Err())
 	}
 	if r.Ready() || r.Successful() || r.Value() != 0 || r.Err() != nil {
 		t.Fatal("zero AsyncResult is not empty")
 	}
 	r.Set(7)
-	if v, err, ok := r.TryGet(); !ok || v != 7 || err != nil {
-		t.Fatalf("TryGet() = %v, %v, %v; want 7, nil, true", v, err, ok)
+	if v, ok := r.TryGet(); !ok || v != 7 || r.Err() != nil {
+		t.Fatalf("TryGet() = %v, %v (Err %v); want 7, true (nil)", v, ok, r.Err())
 	}
 	if !r.Ready() || !r.Successful() || r.Value() != 7 {
 		t.Fatal("Ready/Successful/Value wrong after Set")
@@ -30,8 +30,8 @@ func TestAsyncResultZeroValue(t *testing.T) {
 	// set may overwrite, as in gevent.
 	errBoom := errors.New("boom")
 	r.SetError(errBoom)
-	if v, err, ok := r.TryGet(); !ok || v != 0 || err != errBoom {
-		t.Fatalf("TryGet() after SetError = %v, %v, %v; want 0, boom, true", v, err, ok)
+	if v, ok := r.TryGet(); !ok || v != 0 || r.Err() != errBoom {
+		t.Fatalf("TryGet() after SetError = %v, %v (Err %v); want 0, true (boom)", v, ok, r.Err())
 	}
 	if r.Successful() || r.Err() != errBoom || r.Value() != 0 {
 		t.Fatal("Successful/Err/Value wrong after SetError")
@@ -105,9 +105,9 @@ func TestAsyncResultGetTimeout(t *testing.T) {
 		if v != 0 || !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, context.Cause(tctx)) {
 			return fmt.Errorf("Get = %v, %v; want 0 and the context's Timeout", v, err)
 		}
-		got, err := gevent.WithTimeoutFunc(ctx, time.Millisecond, r.Get, gevent.Fallback(-1))
+		got, err := gevent.WithTimeoutFallback(ctx, time.Millisecond, r.Get, -1)
 		if got != -1 || err != nil {
-			return fmt.Errorf("WithTimeoutFunc(Get) = %v, %v; want -1, nil", got, err)
+			return fmt.Errorf("WithTimeoutFallback(Get) = %v, %v; want -1, nil", got, err)
 		}
 		if err := r.Wait(tctx); !errors.Is(err, context.Cause(tctx)) {
 			return fmt.Errorf("Wait(expired) = %v, want the Timeout", err)

@@ -278,7 +278,7 @@ func TestEventLateArrivalKilled(t *testing.T) {
 		late2 := gevent.Go(ctx, lateWait("late2"))
 		killer := gevent.Go(ctx, func(ctx context.Context) error {
 			gevent.Yield(ctx)
-			late.Kill(ctx, gevent.KillError(errBoom), gevent.KillNoWait())
+			gevent.Kill(context.Background(), late, gevent.KillError(errBoom))
 			return nil
 		})
 		gevent.Yield(ctx)

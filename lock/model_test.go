@@ -108,7 +108,7 @@ func TestSemaphoreWaitersModel(t *testing.T) {
 				if len(queue) == 0 {
 					return
 				}
-				tasks[queue[0]].Kill(ctx, gevent.KillNoWait())
+				gevent.Kill(context.Background(), tasks[queue[0]])
 				queue = queue[1:]
 			}
 			for step, op := range ops {
@@ -138,7 +138,7 @@ func TestSemaphoreWaitersModel(t *testing.T) {
 					}
 				case 3: // kill a queued waiter (the last)
 					if n := len(queue); n > 0 {
-						tasks[queue[n-1]].Kill(ctx, gevent.KillNoWait())
+						gevent.Kill(context.Background(), tasks[queue[n-1]])
 						queue = queue[:n-1]
 					}
 				case 4: // Release, then kill the first waiter before the pass

@@ -259,7 +259,7 @@ func TestSemaphoreCancelledWaiterLosesNoUnit(t *testing.T) {
 				gevent.Yield(ctx) // both park, quitter first
 				switch how {
 				case "kill":
-					quitter.Kill(ctx, gevent.KillError(errBoom), gevent.KillNoWait())
+					gevent.Kill(context.Background(), quitter, gevent.KillError(errBoom))
 				case "timeout":
 					if err := quitter.Join(ctx); err != nil {
 						return err

@@ -33,7 +33,7 @@
 //	start(greenlet)                     Add, then the greenlet's Start
 //	discard, len, in, iter              Discard, Len, Contains, All
 //	join(timeout, raise_error)          Join(ctx, pool.RaiseError()); the timeout is ctx's
-//	kill(exc, block, timeout)           Kill(ctx, gevent.KillError(e), gevent.KillNoWait(), gevent.KillTimeout(d))
+//	kill(exc, block, timeout)           Kill(ctx, gevent.KillError(e)); the timeout is ctx's, block=False a done ctx
 //	killone(g, ...)                     KillOne(ctx, t, ...)
 //	full(), free_count()                Full(), Pool.FreeCount()
 //	wait_available(timeout)             WaitAvailable(ctx)

@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"iter"
+	"reflect"
 	"runtime"
 	"sync"
 
@@ -369,9 +370,9 @@ func (g *Group) waitEmpty(ctx context.Context) error {
 var testHookKill func(gevent.Task)
 
 // Kill kills every member (gevent's Group.kill) with ErrGreenletExit or
-// gevent.KillError's error, and by default waits until they have ended and
-// left the group, for at most gevent.KillTimeout's duration (each round; see
-// below) and for as long as ctx allows. With gevent.KillNoWait it does not
+// gevent.KillError's error, and waits until they have ended and left the
+// group, for as long as ctx allows: give a ctx with a deadline
+// (gevent.WithTimeout) to bound the wait, one that is already done not to
 // wait. It never returns an error: running out of time is not one (as in
 // gevent).
 //
@@ -417,17 +418,11 @@ func (g *Group) Kill(ctx context.Context, opts ...gevent.KillOption) {
 		for _, t := range fresh {
 			g.kill(t, opts)
 		}
-		// KillAll gives the options' waiting semantics (KillNoWait,
-		// KillTimeout, ctx). Its own kill of each task is a no-op: every
-		// task in alive has already been cancelled, and the first cause of
-		// a cancellation is the one that sticks.
+		// KillAll waits as long as ctx allows. Its own kill of each task is
+		// a no-op: every task in alive has already been cancelled, and the
+		// first cause of a cancellation is the one that sticks.
 		if err := gevent.KillAll(ctx, alive, opts...); err != nil {
 			return
-		}
-		for _, t := range alive {
-			if !t.Dead() {
-				return // KillNoWait
-			}
 		}
 		settle(ctx, alive)
 	}
@@ -435,13 +430,13 @@ func (g *Group) Kill(ctx context.Context, opts ...gevent.KillOption) {
 
 // KillOne kills t if it is a member that the group has not killed yet
 // (gevent's Group.killone); otherwise it does nothing and does not wait.
-// Options are those of gevent.Greenlet.Kill: by default it waits until t has
-// ended and left the group.
+// Like gevent.Greenlet.Kill, it then waits until t has ended and left the
+// group, for as long as ctx allows.
 func (g *Group) KillOne(ctx context.Context, t gevent.Task, opts ...gevent.KillOption) {
 	if ctx == nil {
 		panic("gevent: pool: KillOne: nil ctx")
 	}
-	if t == nil || core.TaskCore(t) == nil {
+	if nilTask(t) {
 		panic("gevent: pool: KillOne: nil t")
 	}
 	g.mu.Lock()
@@ -453,18 +448,29 @@ func (g *Group) KillOne(ctx context.Context, t gevent.Task, opts ...gevent.KillO
 	m.dying = true
 	g.mu.Unlock()
 	g.kill(t, opts)
-	t.Kill(ctx, opts...) // a no-op kill (see Kill), then the options' wait
+	t.Kill(ctx, opts...) // a no-op kill (see Kill), then the wait
 	if t.Dead() {
 		settle(ctx, []gevent.Task{t})
 	}
+}
+
+// nilTask reports whether t is nil or holds a nil *gevent.Greenlet (only
+// greenlets implement Task, and every one is a pointer).
+func nilTask(t gevent.Task) bool {
+	if t == nil {
+		return true
+	}
+	v := reflect.ValueOf(t)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 func (g *Group) kill(t gevent.Task, opts []gevent.KillOption) {
 	if testHookKill != nil {
 		testHookKill(t)
 	}
-	// Kill without yielding (KillNoWait): the caller decides how to wait.
-	gevent.Kill(context.Background(), t, append(opts[:len(opts):len(opts)], gevent.KillNoWait())...)
+	// Kill without waiting or switching (a context without a greenlet):
+	// the caller decides how to wait.
+	gevent.Kill(context.Background(), t, opts...)
 }
 
 // settle waits until the OnReady callbacks already registered on the dead

@@ -132,9 +132,11 @@ func TestGroupKill(t *testing.T) {
 		d, _ := g.Spawn(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, time.Hour) })
 		gevent.Yield(ctx)
 		custom := errors.New("custom")
-		g.Kill(ctx, gevent.KillNoWait(), gevent.KillError(custom))
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		g.Kill(done, gevent.KillError(custom)) // a done ctx: no wait
 		if g.Len() != 2 {
-			return fmt.Errorf("Len() right after Kill(KillNoWait) = %d, want 2", g.Len())
+			return fmt.Errorf("Len() right after Kill with a done ctx = %d, want 2", g.Len())
 		}
 		if err := g.Join(ctx); err != nil {
 			return err
@@ -196,7 +198,9 @@ func TestGroupKillFiresOnce(t *testing.T) {
 		if err := check("start", 0, 0); err != nil {
 			return err
 		}
-		g.KillOne(ctx, p1, gevent.KillNoWait())
+		done, cancelDone := context.WithCancel(ctx)
+		cancelDone()
+		g.KillOne(done, p1)
 		if err := check("KillOne(p1, no wait)", 1, 0); err != nil {
 			return err
 		}
@@ -206,9 +210,9 @@ func TestGroupKillFiresOnce(t *testing.T) {
 		if err := check("KillOne(p1) twice", 1, 0); err != nil {
 			return err
 		}
-		g.Kill(ctx, gevent.KillNoWait())
-		g.Kill(ctx, gevent.KillNoWait())
-		g.Kill(ctx, gevent.KillNoWait())
+		g.Kill(done)
+		g.Kill(done)
+		g.Kill(done)
 		if err := check("Kill(no wait) x3", 1, 1); err != nil {
 			return err
 		}
@@ -217,7 +221,9 @@ func TestGroupKillFiresOnce(t *testing.T) {
 		tctx, cancel := gevent.WithTimeout(ctx, 10*time.Millisecond)
 		g.Kill(tctx)
 		cancel()
-		g.Kill(ctx, gevent.KillTimeout(time.Millisecond))
+		tctx, cancel = gevent.WithTimeout(ctx, time.Millisecond)
+		g.Kill(tctx)
+		cancel()
 		if err := check("blocking Kill", 1, 1); err != nil {
 			return err
 		}

@@ -159,7 +159,7 @@ func (st *imap[In, Out]) produce(ctx context.Context) error {
 			// The loop ended while we spawned, perhaps after stop looked
 			// for work to kill: gl has not run yet (it is queued behind
 			// us on our hub), so this kill means it never will.
-			gevent.Kill(ctx, gl, gevent.KillNoWait())
+			gevent.Kill(context.Background(), gl) // no switch: kill only
 			return core.Cause(ctx)
 		}
 	}
@@ -203,7 +203,8 @@ func (st *imap[In, Out]) owner() any { return st }
 // endedLocked records the result of item i; it runs on the item's hub, with
 // the group's lock held (which is ordered before st.mu).
 func (st *imap[In, Out]) endedLocked(t gevent.Task, i int) {
-	v, err, _ := t.(*gevent.Greenlet[Out]).TryGet()
+	gl := t.(*gevent.Greenlet[Out])
+	v, err := gl.Value(), gl.Err()
 	st.mu.Lock()
 	if st.stopped {
 		st.mu.Unlock()
@@ -299,7 +300,7 @@ func (st *imap[In, Out]) stop(ctx context.Context, prod *gevent.Greenlet[struct{
 	st.stopped = true
 	st.done, st.pending = nil, nil
 	st.mu.Unlock()
-	gevent.Kill(ctx, prod, gevent.KillNoWait())
+	gevent.Kill(context.Background(), prod) // no switch: kill only
 	var ts []gevent.Task
 	for _, t := range st.g.hooked(st) {
 		if !t.Dead() {

@@ -170,7 +170,7 @@ func (g *Group) add(ctx context.Context, t gevent.Task, try bool) error {
 	if ctx == nil {
 		panic("gevent: pool: Add: nil ctx")
 	}
-	if t == nil || core.TaskCore(t) == nil {
+	if nilTask(t) {
 		panic("gevent: pool: Add: nil t")
 	}
 	if g.Contains(t) {

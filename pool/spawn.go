@@ -6,7 +6,6 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/internal/core"
-	"github.com/gevent-go/gevent/internal/gohook"
 )
 
 // Spawner is a *Group or a *Pool: what Spawn, Apply, Map and the Imap
@@ -67,8 +66,7 @@ func spawn[T any](ctx context.Context, g *Group, try bool, fn func(context.Conte
 // gevent.Go's (one allocation, and reports name fn, not an adapter).
 func spawnGo(ctx context.Context, g *Group, try bool, fn func(context.Context) error, opts []gevent.SpawnOption) (*gevent.Greenlet[struct{}], error) {
 	checkSpawn(ctx, fn == nil)
-	gl := gohook.NewGo(ctx, fn, opts).(*gevent.Greenlet[struct{}])
-	return admit(ctx, g, try, gl, nil, 0)
+	return admit(ctx, g, try, gevent.NewGo(ctx, fn, opts...), nil, 0)
 }
 
 // checkSpawn panics on the arguments a spawn cannot use.
@@ -101,7 +99,7 @@ func (g *Group) admitLocked(gl gevent.Task, hook memberHook, idx int) {
 	// Registering under g.mu is safe here, unlike in Add: gl has not
 	// started, so OnReady cannot run the callback now.
 	m.link.Fn = m.leaveFn
-	m.linkedOn = core.TaskCore(gl)
+	m.linkedOn = core.TaskG(gl)
 	m.linkedOn.AddLink(&m.link)
 }
 
@@ -143,7 +141,7 @@ func Apply[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, e
 	}
 	v, err := gl.Get(ctx)
 	if err != nil && !gl.Dead() {
-		gevent.Kill(ctx, gl, gevent.KillNoWait())
+		gevent.Kill(context.Background(), gl) // no context of a greenlet: no switch
 	}
 	return v, err
 }
@@ -277,7 +275,8 @@ func (st *mapRun[In, Out]) newItemLocked(in In) *mapItem[In, Out] {
 // ended, so nothing runs it.call again. The group's lock is held.
 func (it *mapItem[In, Out]) endedLocked(t gevent.Task, idx int) {
 	st := it.st
-	v, err, _ := t.(*gevent.Greenlet[Out]).TryGet()
+	gl := t.(*gevent.Greenlet[Out])
+	v, err := gl.Value(), gl.Err()
 	var zero In
 	it.in = zero
 	st.results[idx] = v

@@ -370,7 +370,7 @@ func runQueueScript(ctx context.Context, t *testing.T, s queueScript, m *refQueu
 				continue
 			}
 			w := spawned[int(op.arg)%len(spawned)]
-			w.g.Kill(ctx, gevent.KillNoWait())
+			gevent.Kill(context.Background(), w.g)
 			if slices.Contains(m.getters, w) || slices.Contains(m.putters, w) {
 				m.remove(w)
 			}

@@ -283,7 +283,7 @@ func runModel(ctx context.Context, t *testing.T, seed uint64, m *refQueue, q int
 				continue
 			}
 			w := parked[rng.IntN(len(parked))]
-			w.g.Kill(ctx, gevent.KillNoWait())
+			gevent.Kill(context.Background(), w.g)
 			m.remove(w)
 			if rng.IntN(2) == 0 {
 				gevent.Yield(ctx) // sometimes let it leave before the next op

@@ -156,7 +156,7 @@ func TestGetterThatGaveUpIsSkipped(t *testing.T) {
 				gevent.Yield(ctx)
 				// The kill cancels dying's wait at once, but dying runs
 				// only later: it is still first in the getters list.
-				dying.Kill(ctx, gevent.KillNoWait())
+				gevent.Kill(context.Background(), dying)
 				q.TryPut(7)
 				if v, err := waiting.Get(ctx); v != 7 || err != nil {
 					t.Errorf("live getter got %v, %v; want 7", v, err)
@@ -186,7 +186,7 @@ func TestTwoBogusWaiters(t *testing.T) {
 		e1, e2 := spawn(ctx, timedOut), spawn(ctx, timedOut)
 		killed := spawn(ctx, q.Get)
 		gevent.Yield(ctx)
-		killed.Kill(ctx, gevent.KillNoWait())
+		gevent.Kill(context.Background(), killed)
 		for _, g := range []*gevent.Greenlet[string]{e1, e2} {
 			if _, err := g.Get(ctx); !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("timed-out getter err = %v, want a timeout", err)
@@ -211,7 +211,7 @@ func TestPutterThatGaveUpAddsNothing(t *testing.T) {
 				dying := spawn(ctx, func(ctx context.Context) (int, error) { return 0, q.Put(ctx, 2) })
 				live := spawn(ctx, func(ctx context.Context) (int, error) { return 0, q.Put(ctx, 3) })
 				gevent.Yield(ctx)
-				dying.Kill(ctx, gevent.KillNoWait())
+				gevent.Kill(context.Background(), dying)
 				for _, want := range []int{1, 3} {
 					if v, ok := q.TryGet(); v != want || !ok {
 						t.Errorf("TryGet = %v, %v; want %d", v, ok, want)

@@ -281,7 +281,7 @@ func stopLoops(loops []*loop) error {
 			first = err
 		}
 		if lp.task != nil {
-			gevent.Kill(context.Background(), lp.task, gevent.KillNoWait())
+			gevent.Kill(context.Background(), lp.task)
 		}
 	}
 	return first
@@ -313,7 +313,7 @@ func (b *base) close() error {
 	b.mu.Unlock()
 	for _, h := range hs {
 		if h.task != nil {
-			gevent.Kill(context.Background(), h.task, gevent.KillNoWait())
+			gevent.Kill(context.Background(), h.task)
 		}
 		h.closeConn()
 	}
@@ -350,7 +350,9 @@ func (b *base) shutdown(ctx context.Context) error {
 	// Out of time: kill the rest at their next switch point, as gevent's
 	// stop(timeout) does, and give them killTimeout to finish.
 	ts = b.handlerTasks(self)
-	_ = gevent.KillAll(context.WithoutCancel(ctx), ts, gevent.KillTimeout(killTimeout))
+	kctx, cancel := gevent.WithTimeout(context.WithoutCancel(ctx), killTimeout)
+	_ = gevent.KillAll(kctx, ts)
+	cancel()
 	if cerr := context.Cause(ctx); cerr != nil {
 		return cerr
 	}

@@ -137,7 +137,7 @@ func (a *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-ex.kick:
 		case <-reqDone:
-			gevent.Kill(rctx, g, gevent.KillNoWait())
+			gevent.Kill(rctx, g) // rctx carries no greenlet: no switch
 			reqDone = nil
 			continue
 		}
@@ -311,7 +311,7 @@ func (ex *exchange) abandon(g *gevent.Greenlet[struct{}], taken []*ioCall) {
 		c.wake()
 	}
 	if wasOpen {
-		gevent.Kill(context.Background(), g, gevent.KillNoWait())
+		gevent.Kill(context.Background(), g)
 	}
 }
 

@@ -95,11 +95,11 @@ func TestWithTimeoutFuncReachesRead(t *testing.T) {
 		c, peer := silentPeer(ctx, t)
 		defer c.Close()
 		defer peer.Close()
-		n, err := gevent.WithTimeoutFunc(ctx, 20*time.Millisecond, func(ctx context.Context) (int, error) {
+		n, err := gevent.WithTimeoutFallback(ctx, 20*time.Millisecond, func(ctx context.Context) (int, error) {
 			return c.Read(make([]byte, 8))
-		}, gevent.Fallback(-1))
+		}, -1)
 		if n != -1 || err != nil {
-			t.Errorf("WithTimeoutFunc = %d, %v; want the fallback -1, nil", n, err)
+			t.Errorf("WithTimeoutFallback = %d, %v; want the fallback -1, nil", n, err)
 		}
 		_, err = gevent.WithTimeoutFunc(ctx, 20*time.Millisecond, func(ctx context.Context) (int, error) {
 			return c.Read(make([]byte, 8))

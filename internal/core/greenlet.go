@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"runtime"
-	"runtime/debug"
 	"sync/atomic"
 )
 
@@ -40,7 +39,7 @@ func (s State) String() string {
 }
 
 // G is the untyped core of a greenlet. It is also the greenlet's
-// context.Context. The root package's Greenlet[T] embeds it.
+// context.Context. The root package's Greenlet[T] holds it in a Handle.
 type G struct {
 	// canceler's mutex also guards state changes, err, links and
 	// notifyPending.
@@ -276,7 +275,7 @@ func (g *G) run() {
 			return
 		}
 		if p := recover(); p != nil {
-			g.finish(&PanicError{Value: p, Stack: debug.Stack()})
+			g.finish(g.hub.panicked(p))
 			return
 		}
 		// runtime.Goexit: record it; the coroutine, and then the hub's
@@ -370,18 +369,6 @@ func (g *G) kill(cause error, onlyUnstarted bool) bool {
 	}
 	return true
 }
-
-// taskCore maps the root package's Task to its core greenlet; the root
-// package sets it at init (a plain assignment, nothing runs).
-var taskCore func(any) *G
-
-// SetTaskCore is called once by the root package.
-func SetTaskCore(f func(any) *G) { taskCore = f }
-
-// TaskCore returns the core greenlet of a root-package Task (nil for other
-// values), so that in-module packages can register caller-owned Links
-// without an allocation per registration.
-func TaskCore(t any) *G { return taskCore(t) }
 
 // Link is one link callback registration: a function or a waiter to wake.
 type Link struct {

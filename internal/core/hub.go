@@ -22,11 +22,8 @@ type Options struct {
 	SwitchInterval time.Duration
 	// CaptureStacks records every greenlet's spawning stack.
 	CaptureStacks bool
-	// Clock replaces the real monotonic clock.
-	Clock Clock
-	// MaxIdleCoroutines bounds the finished coroutines kept for reuse
-	// (default: unbounded while busy; see trimCoros).
-	MaxIdleCoroutines int
+	// Panics makes the errors of recovered panics (nil: an internal type).
+	Panics PanicErrors
 	// BlockingWorkers bounds the goroutines that run gevent.Blocking calls
 	// at once (0: the root package's default; negative: no bound).
 	BlockingWorkers int
@@ -146,14 +143,11 @@ func NewHub(ctx context.Context, opts Options) *Hub {
 	if opts.SwitchInterval <= 0 {
 		opts.SwitchInterval = 5 * time.Millisecond
 	}
-	if opts.MaxIdleCoroutines <= 0 {
-		opts.MaxIdleCoroutines = 1 << 30
+	if opts.Panics == nil {
+		opts.Panics = defaultPanics{}
 	}
 	h := &Hub{opts: opts, base: time.Now()}
-	h.clock = opts.Clock
-	if h.clock == nil {
-		h.clock = realClock{base: h.base}
-	}
+	h.clock = realClock{base: h.base}
 	h.poller = newChanPoller()
 	h.ctx = &HubCtx{Context: context.WithoutCancel(ctx), hub: h}
 	return h
@@ -736,7 +730,7 @@ func (h *Hub) runFunc(f func()) {
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			h.report(nil, &PanicError{Value: p, Stack: stack()})
+			h.report(nil, h.panicked(p))
 		}
 	}()
 	f()
@@ -875,12 +869,10 @@ func (h *Hub) trimCoros() {
 	}
 }
 
+// putCoro keeps a finished coroutine for reuse (trimCoros bounds the
+// idle ones).
 func (h *Hub) putCoro(c *coro) {
-	if len(h.free) < h.opts.MaxIdleCoroutines {
-		h.free = append(h.free, c)
-		return
-	}
-	c.stop()
+	h.free = append(h.free, c)
 }
 
 // idRegistry hands out the smallest free small integer (gevent's

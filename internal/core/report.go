@@ -74,8 +74,8 @@ func (h *Hub) failureAttrs(g *G, err error) []any {
 		attrs = append(attrs, "id", id, "uid", h.uidOf(g))
 	}
 	attrs = append(attrs, "err", err)
-	if pe, ok := err.(*PanicError); ok {
-		attrs = append(attrs, stackAttr(pe.Stack))
+	if stack, ok := h.opts.Panics.Stack(err); ok {
+		attrs = append(attrs, stackAttr(stack))
 	}
 	return attrs
 }
