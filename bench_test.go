@@ -223,3 +223,134 @@ func BenchmarkSleepTimersRawGo(b *testing.B) {
 		wg.Wait()
 	})
 }
+
+// The floor of sleep_timers on this machine (DESIGN.md §8): the same batch
+// shape on a minimal loop with none of the library's bookkeeping: a
+// handle of a greenlet's size allocated per op, reused iter.Pull
+// coroutines, one FIFO of starts cut every 5 ms as the hub's drain is, a
+// binary heap of (deadline, handle) read on one clock, and the sleeper
+// resumed from the timer pass. Four coroutine switches and a heap push and
+// pop per op; no locks, atomics, contexts, cancellation or joins.
+func BenchmarkSleepTimersFloorPull(b *testing.B) {
+	b.ReportAllocs()
+	ds := sleepDurations()
+	type handle struct {
+		d    time.Duration
+		when int64
+		co   *floorCoro
+		_    [200]byte // a greenlet handle's size
+	}
+	base := time.Now()
+	now := func() int64 { return int64(time.Since(base)) }
+	var (
+		free    []*floorCoro
+		timers  []*handle // binary min-heap by when
+		cur     *handle
+		yieldTo func(struct{}) bool
+	)
+	push := func(t *handle) {
+		timers = append(timers, t)
+		for i := len(timers) - 1; i > 0; {
+			p := (i - 1) / 2
+			if timers[p].when <= timers[i].when {
+				break
+			}
+			timers[p], timers[i] = timers[i], timers[p]
+			i = p
+		}
+	}
+	pop := func() *handle {
+		t := timers[0]
+		n := len(timers) - 1
+		timers[0] = timers[n]
+		timers[n] = nil
+		timers = timers[:n]
+		for i := 0; ; {
+			l := 2*i + 1
+			if l >= n {
+				break
+			}
+			m := l
+			if r := l + 1; r < n && timers[r].when < timers[l].when {
+				m = r
+			}
+			if timers[i].when <= timers[m].when {
+				break
+			}
+			timers[i], timers[m] = timers[m], timers[i]
+			i = m
+		}
+		return t
+	}
+	body := func(yield func(struct{}) bool) {
+		for {
+			h := cur
+			h.when = now() + int64(h.d) // Sleep: arm, park
+			push(h)
+			yieldTo = yield
+			if !yield(struct{}{}) {
+				return
+			}
+			h.co = nil // ended: the loop takes the coroutine back
+			if !yield(struct{}{}) {
+				return
+			}
+		}
+	}
+	_ = yieldTo
+	resume := func(h *handle) {
+		if h.co == nil {
+			if n := len(free); n > 0 {
+				h.co = free[n-1]
+				free = free[:n-1]
+			} else {
+				h.co = &floorCoro{}
+				h.co.next, h.co.stop = iter.Pull(body)
+			}
+		}
+		c := h.co
+		cur = h
+		c.next()
+		if h.co == nil {
+			free = append(free, c)
+		}
+	}
+	defer func() {
+		for _, c := range free {
+			c.stop()
+		}
+	}()
+	runq := make([]*handle, 0, batch)
+	benchbatch.Run(b, batch, func(n int) {
+		for k := range n {
+			runq = append(runq, &handle{d: ds[k]})
+		}
+		for left := n; left > 0; {
+			start := now()
+			for i := 0; i < len(runq); i++ {
+				resume(runq[i])
+				runq[i] = nil
+				if i&63 == 63 && now()-start > int64(5*time.Millisecond) {
+					runq = runq[:copy(runq, runq[i+1:])]
+					break
+				}
+				if i == len(runq)-1 {
+					runq = runq[:0]
+				}
+			}
+			if len(runq) == 0 && len(timers) > 0 {
+				if d := timers[0].when - now(); d > 0 {
+					time.Sleep(time.Duration(d))
+				}
+			}
+			for t := now(); len(timers) > 0 && timers[0].when <= t; left-- {
+				resume(pop())
+			}
+		}
+	})
+}
+
+type floorCoro struct {
+	next func() (struct{}, bool)
+	stop func()
+}

@@ -191,38 +191,79 @@ func JoinAll[T Task](ctx context.Context, tasks []T, opts ...WaitOption) ([]T, e
 }
 
 // joinEach joins the tasks one after another, which needs no callback per
-// task, and returns those that ended in the order they ended.
+// task, and returns those that ended in the order they ended. It reads each
+// task's end number once, right after its Join (the handle is then in the
+// cache), and orders them by counting, not by sorting: the end numbers of
+// one batch are nearly dense.
 func joinEach[T Task](ctx context.Context, tasks []T) ([]T, error) {
 	var err error
-	for _, t := range tasks {
-		if err = t.core().Join(ctx); err != nil {
-			break
+	seqs := make([]uint64, len(tasks)) // end numbers; 0: not ended
+	for i, t := range tasks {
+		g := t.core()
+		if err == nil {
+			err = g.Join(ctx)
+		}
+		if err == nil || g.Dead() {
+			seqs[i] = g.EndSeq() // never 0: numbering starts at 1
 		}
 	}
-	type ended struct {
-		seq uint64
-		t   T
+	return inEndOrder(tasks, seqs), err
+}
+
+// inEndOrder returns the tasks whose end number is not 0, ordered by it
+// (duplicates of one task keep their list order).
+func inEndOrder[T Task](tasks []T, seqs []uint64) []T {
+	n, sorted := 0, true
+	lo, hi, last := ^uint64(0), uint64(0), uint64(0)
+	for _, s := range seqs {
+		if s == 0 {
+			continue
+		}
+		n++
+		sorted = sorted && s >= last
+		last = s
+		lo, hi = min(lo, s), max(hi, s)
 	}
-	done := make([]ended, 0, len(tasks))
-	sorted := true
-	for _, t := range tasks {
-		if g := t.core(); g.Dead() {
-			seq := g.EndSeq()
-			if n := len(done); n > 0 && seq < done[n-1].seq {
-				sorted = false
+	ready := make([]T, 0, n)
+	switch {
+	case sorted:
+		for i, s := range seqs {
+			if s != 0 {
+				ready = append(ready, tasks[i])
 			}
-			done = append(done, ended{seq, t})
+		}
+	case hi-lo < 4*uint64(n):
+		// Counting sort over the span of end numbers.
+		pos := make([]int32, hi-lo+2)
+		for _, s := range seqs {
+			if s != 0 {
+				pos[s-lo+1]++
+			}
+		}
+		for i := 1; i < len(pos); i++ {
+			pos[i] += pos[i-1]
+		}
+		ready = ready[:n]
+		for i, s := range seqs {
+			if s != 0 {
+				ready[pos[s-lo]] = tasks[i]
+				pos[s-lo]++
+			}
+		}
+	default:
+		// Sparse end numbers (tasks of several hubs, or ended long apart).
+		idx := make([]int, 0, n)
+		for i, s := range seqs {
+			if s != 0 {
+				idx = append(idx, i)
+			}
+		}
+		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(seqs[a], seqs[b]) })
+		for _, i := range idx {
+			ready = append(ready, tasks[i])
 		}
 	}
-	if !sorted {
-		// End numbers are unique, so an unstable sort is exact.
-		slices.SortFunc(done, func(a, b ended) int { return cmp.Compare(a.seq, b.seq) })
-	}
-	ready := make([]T, len(done))
-	for i, e := range done {
-		ready[i] = e.t
-	}
-	return ready, err
+	return ready
 }
 
 // Wait waits until every object (or Count of them) is ready and returns them

@@ -3,6 +3,7 @@ package gevent_test
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -112,6 +113,44 @@ func TestJoinAllReturnsInEndOrder(t *testing.T) {
 			if err != nil || !slices.Equal(names(ready), []string{"b", "c", "a"}) {
 				t.Errorf("JoinAll(%d opts) = %v, %v; want [b c a], nil", len(opts), names(ready), err)
 			}
+		}
+		return nil
+	})
+}
+
+// JoinAll orders by end, whatever the spread of the end numbers: many
+// tasks ending in a shuffled order (the end numbers are dense: counted into
+// place), a few ending far apart (sparse: sorted), and a task listed twice
+// (both copies, adjacent, at its end).
+func TestJoinAllEndOrderMany(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		const n = 300
+		r := rand.New(rand.NewPCG(3, 4))
+		yields := r.Perm(n) // distinct: greenlet k ends in round yields[k]
+		tasks := make([]gevent.Task, n)
+		for k := range tasks {
+			tasks[k] = gevent.Spawn(ctx, yielder(yields[k]))
+		}
+		want := slices.Clone(tasks)
+		slices.SortFunc(want, func(a, b gevent.Task) int {
+			return yields[slices.Index(tasks, a)] - yields[slices.Index(tasks, b)]
+		})
+		dup := append(slices.Clone(tasks), tasks[0])
+		ready, err := gevent.JoinAll(ctx, dup)
+		i := slices.Index(want, tasks[0])
+		wantDup := slices.Insert(slices.Clone(want), i, tasks[0])
+		if err != nil || !slices.Equal(ready, wantDup) {
+			t.Errorf("JoinAll of %d shuffled ends: err %v, order differs from the end order", n, err)
+		}
+
+		a := gevent.Spawn(ctx, yielder(3), gevent.WithName("a"))
+		b := gevent.Spawn(ctx, yielder(1), gevent.WithName("b"))
+		for range 50 { // ends numbered between b's and a's
+			gevent.Spawn(ctx, yielder(2))
+		}
+		ready, err = gevent.JoinAll(ctx, []gevent.Task{a, b, a})
+		if err != nil || !slices.Equal(names(ready), []string{"b", "a", "a"}) {
+			t.Errorf("JoinAll(a b a) with ends far apart = %v, %v; want [b a a], nil", names(ready), err)
 		}
 		return nil
 	})

@@ -12,13 +12,27 @@ import (
 // a greenlet parking on a wait costs a list insertion, not a goroutine or an
 // AfterFunc registration.
 type canceler struct {
-	mu sync.Mutex // guards the fields below
-	// cause is the cancellation cause; nil until cancelled, then fixed.
-	cause error
+	// own is the waiter of the greenlet whose context this is (for the
+	// greenlet's life, from its first wait): a wait made with that very
+	// context, the common case, listens here, lock-free, by flagging
+	// itself waitOwn. A canceller sets cancelled, then reads own and
+	// cancels the current wait if it is flagged; the waiter flags its
+	// wait, then reads cancelled: one of them sees the other. A wait that
+	// did not flag itself (it waits on something else) is never cancelled
+	// through own.
+	//
+	// own and cancelled come first because a greenlet's switch path reads
+	// them: in a G they share the first cache line with the fields the hub
+	// touches (see G).
+	own atomic.Pointer[Waiter]
 	// cancelled mirrors cause != nil for lock-free reads on the switch path;
 	// hasDone mirrors done != nil.
 	cancelled atomic.Bool
 	hasDone   atomic.Bool
+
+	mu sync.Mutex // guards the fields below (and sets cancelled and hasDone)
+	// cause is the cancellation cause; nil until cancelled, then fixed.
+	cause error
 	// done is created lazily by Done and closed on cancellation.
 	done chan struct{}
 	// listeners are parked waiters and AfterFunc callbacks to run on
@@ -28,13 +42,6 @@ type canceler struct {
 	// itself Canceled or DeadlineExceeded, so that context.Cause finds the
 	// exact cause (see cancelCtxKey). Set before cancelled.
 	std atomic.Pointer[context.Context]
-	// own is the waiter of the greenlet whose context this is, while it
-	// waits with that very context: the common case gets a lock-free slot.
-	// A canceller sets cancelled, then reads own; the waiter stores own,
-	// then reads cancelled: one of them sees the other. The waiter's
-	// regGen names the wait, so a late cancel cannot end a later wait that
-	// did not register here.
-	own atomic.Pointer[Waiter]
 }
 
 // cancelCtxKey is the key context.Cause passes to Value to find a context's
@@ -174,7 +181,7 @@ func (c *canceler) cancelFrom(cause error, from *Hub) bool {
 		close(c.done)
 	}
 	if w := c.own.Load(); w != nil {
-		w.cancelGen(w.regGen.Load(), cause, from)
+		w.cancelOwn(cause, from)
 	}
 	// Fire under the lock so that a listener's owner, which removes it under
 	// the same lock before reusing it, never sees a stale cancellation.

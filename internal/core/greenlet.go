@@ -40,34 +40,16 @@ func (s State) String() string {
 
 // G is the untyped core of a greenlet. It is also the greenlet's
 // context.Context. The root package's Greenlet[T] holds it in a Handle.
+//
+// The field order is a measured choice: a greenlet is usually out of the
+// cache when the hub starts or wakes it (thousands of others ran since), so
+// what a start, a park and a wake-up touch fills the first cache line: the
+// hub, coroutine, wait block, body and state, then the canceler's own slot
+// and cancelled flag. The fields the greenlet's end touches follow (the next
+// two lines); what only the spawn and the rare paths touch comes last.
+// Pinned by TestSizes.
 type G struct {
-	// canceler's mutex also guards state changes, err, links and
-	// notifyPending.
-	canceler
-
 	hub *Hub
-
-	state atomic.Uint32 // a State; changed under mu, read anywhere
-	// err is the result error and endSeq the hub-wide order of its end;
-	// both written before state becomes Dead.
-	err    error
-	endSeq uint64
-
-	links         linkList
-	notifyPending bool // a link-notification task is queued
-
-	// values is the context Value delegates to; body runs the greenlet's
-	// function and records its typed result (it is also the typed handle).
-	values context.Context
-	body   Runner
-	ran    atomic.Bool // the body started
-
-	// Parent is the greenlet that spawned this one, if any.
-	Parent *G
-	// extra holds the rarely set name and spawning stack; guarded by
-	// hub.mu. id is -1 until first asked for; guarded by hub.mu.
-	extra *gExtra
-	id    int32
 
 	// co is loop-only: touched by the hub goroutine and by the greenlet
 	// while it runs (the two never run at once).
@@ -78,9 +60,42 @@ type G struct {
 	// before the greenlet starts or by the greenlet itself.
 	wb *waitBlock
 
+	// body runs the greenlet's function and records its typed result (it
+	// is also the typed handle).
+	body Runner
+
+	// state is a State, with stateRan set once the body has started (one
+	// word, so that the first switch is one compare-and-swap); changed
+	// under mu or by compare-and-swap, read anywhere.
+	state atomic.Uint32
+	// id is -1 until first asked for; guarded by hub.mu.
+	id int32
+
+	// canceler's mutex also guards state changes, err, links and
+	// notifyPending.
+	canceler
+
+	notifyPending bool // a link-notification task is queued; guarded by mu
+	live          bool // in the hub's live set; guarded by hub.mu
+
+	// err is the result error and endSeq the hub-wide order of its end;
+	// both written before state becomes Dead.
+	err    error
+	endSeq uint64
+
+	links linkList
+
 	// Live-set links, guarded by hub.mu.
 	livePrev, liveNext *G
-	live               bool
+
+	// values is the context Value delegates to.
+	values context.Context
+
+	// Parent is the greenlet that spawned this one, if any.
+	Parent *G
+	// extra holds the rarely set name and spawning stack; guarded by
+	// hub.mu.
+	extra *gExtra
 }
 
 type gExtra struct {
@@ -92,11 +107,14 @@ type gExtra struct {
 // parked reports whether the greenlet is parked in a wait (loop-only).
 func (g *G) parked() bool { return g.co != nil && g.wb != nil && g.wb.w.Waiting() }
 
-// waitBlock is the part of a greenlet used only when it waits.
+// waitBlock is the part of a greenlet used only when it waits. Its 192
+// bytes are three whole cache lines, and what a timer's wake-up touches (the
+// timer, then the waiter's state, greenlet and registration count) is the
+// first one. Pinned by TestSizes.
 type waitBlock struct {
-	w Waiter // reused for every wait
 	// t is the greenlet's own timer: its delayed start, then its sleeps.
 	t timer
+	w Waiter // reused for every wait
 	// scopes are the timeouts the greenlet entered (scope.go).
 	scopes []scopeRef
 }
@@ -117,6 +135,7 @@ func (g *G) waits() *waitBlock {
 		wb.w.g = g
 		wb.t.g = g
 		g.wb = wb
+		g.own.Store(&wb.w)
 	}
 	return g.wb
 }
@@ -126,6 +145,7 @@ func (g *G) waits() *waitBlock {
 func (g *G) newWaits() *waitBlock {
 	if g.wb == nil {
 		g.wb = &waitBlock{w: Waiter{g: g}, t: timer{g: g}}
+		g.own.Store(&g.wb.w)
 	}
 	return g.wb
 }
@@ -139,6 +159,7 @@ func (g *G) releaseWaits() {
 		return
 	}
 	g.wb = nil
+	g.own.Store(nil)
 	wb.w.g, wb.t.g = nil, nil
 	clear(wb.scopes)
 	wb.scopes = wb.scopes[:0]
@@ -192,13 +213,16 @@ func (g *G) Init(h *Hub, spawnCtx context.Context, r Runner) {
 }
 
 // Ran reports whether the body started running.
-func (g *G) Ran() bool { return g.ran.Load() }
+func (g *G) Ran() bool { return g.state.Load()&stateRan != 0 }
 
 // Hub returns the greenlet's hub.
 func (g *G) Hub() *Hub { return g.hub }
 
 // State returns the current state.
-func (g *G) State() State { return State(g.state.Load()) }
+func (g *G) State() State { return State(g.state.Load() &^ stateRan) }
+
+// stateRan marks, in G.state, a greenlet whose body has started.
+const stateRan = 1 << 8
 
 // Dead reports whether the greenlet has finished or was killed before it
 // started. The running greenlet is never dead.
@@ -254,13 +278,11 @@ func (g *G) StartLater(d int64) bool {
 // it races only with kill, which also uses compare-and-swap for the moves
 // out of New and Scheduled.
 func (g *G) transition(from, to State) bool {
-	if !g.state.CompareAndSwap(uint32(from), uint32(to)) {
-		return false
-	}
+	next := uint32(to)
 	if to == StateRunning {
-		g.ran.Store(true)
+		next |= stateRan
 	}
-	return true
+	return g.state.CompareAndSwap(uint32(from), next)
 }
 
 // run executes the body on the greenlet's coroutine and records the result.
@@ -293,14 +315,16 @@ func (g *G) finish(err error) {
 	g.mu.Lock()
 	g.err = err
 	g.endSeq = g.hub.endSeq.Add(1)
-	g.state.Store(uint32(StateDead))
+	g.state.Store(uint32(StateDead) | stateRan)
 	notify := g.links.head != nil && !g.notifyPending
 	if notify {
 		g.notifyPending = true
 	}
 	// Cancel the context (ErrGreenletDone) in the same critical section
 	// when nobody listens, which is the common case.
-	quiet := g.cause != nil || (g.head == nil && g.own.Load() == nil && g.done == nil)
+	// (The own slot does not count: the greenlet runs, so no wait of its
+	// listens there.)
+	quiet := g.cause != nil || (g.head == nil && g.done == nil)
 	if quiet && g.cause == nil {
 		g.cause = ErrGreenletDone
 		g.cancelled.Store(true)

@@ -26,10 +26,11 @@ func FuzzTimerHeap(f *testing.F) {
 			armed []*timer // the model: armed timers, unordered
 			all   []*timer
 			seq   uint64
+			seqOf = map[*timer]uint64{} // the seq each timer was last armed with
 		)
 		minOf := func() *timer {
 			return slices.MinFunc(armed, func(a, b *timer) int {
-				return cmp.Or(cmp.Compare(a.when, b.when), cmp.Compare(a.seq, b.seq))
+				return cmp.Or(cmp.Compare(a.when, b.when), cmp.Compare(seqOf[a], seqOf[b]))
 			})
 		}
 		disarm := func(tm *timer) { armed = slices.DeleteFunc(armed, func(x *timer) bool { return x == tm }) }
@@ -39,8 +40,9 @@ func FuzzTimerHeap(f *testing.F) {
 			switch op % 4 {
 			case 0: // arm a new timer
 				seq++
-				tm := &timer{when: whens[arg%len(whens)], seq: seq}
-				h.push(tm)
+				tm := &timer{when: whens[arg%len(whens)]}
+				seqOf[tm] = seq
+				h.push(tm, seq)
 				all = append(all, tm)
 				armed = append(armed, tm)
 			case 1: // re-arm a disarmed timer (timers are reused)
@@ -55,8 +57,8 @@ func FuzzTimerHeap(f *testing.F) {
 				}
 				tm := idle[arg%len(idle)]
 				seq++
-				tm.when, tm.seq = whens[(arg/7)%len(whens)], seq
-				h.push(tm)
+				tm.when, seqOf[tm] = whens[(arg/7)%len(whens)], seq
+				h.push(tm, seq)
 				armed = append(armed, tm)
 			case 2: // disarm an armed timer
 				if len(armed) == 0 {
@@ -65,50 +67,56 @@ func FuzzTimerHeap(f *testing.F) {
 				tm := armed[arg%len(armed)]
 				h.remove(tm)
 				disarm(tm)
-			case 3: // pop the minimum, as fireTimers does
+			case 3: // pop the minimum, as collectDue does
 				if len(h) == 0 {
 					continue
 				}
 				want := minOf()
-				if got := h[0]; got != want {
+				if got := h[0].t; got != want {
 					t.Fatalf("step %d: heap minimum (when %d, seq %d), want (when %d, seq %d)",
-						step, got.when, got.seq, want.when, want.seq)
+						step, got.when, seqOf[got], want.when, seqOf[want])
 				}
-				h.remove(want)
+				if got := h.popMin(); got != want || got.idx != 0 {
+					t.Fatalf("step %d: popMin = %p (idx %d), want %p (idx 0)", step, got, got.idx, want)
+				}
 				disarm(want)
 			}
-			checkTimerHeap(t, step, h, armed, all)
+			checkTimerHeap(t, step, h, armed, all, seqOf)
 		}
 		// Draining pops in (when, seq) order.
-		var prev *timer
-		for len(h) > 0 {
-			tm := h[0]
-			if prev != nil && tm.before(prev) {
-				t.Fatalf("drain: (when %d, seq %d) popped after (when %d, seq %d)", tm.when, tm.seq, prev.when, prev.seq)
+		var prev timerSlot
+		for i := 0; len(h) > 0; i++ {
+			s := h[0]
+			if i > 0 && s.before(&prev) {
+				t.Fatalf("drain: (when %d, seq %d) popped after (when %d, seq %d)", s.when, s.seq, prev.when, prev.seq)
 			}
-			h.remove(tm)
-			prev = tm
+			h.remove(s.t)
+			prev = s
 		}
 	})
 }
 
-func checkTimerHeap(t *testing.T, step int, h timerHeap, armed, all []*timer) {
+func checkTimerHeap(t *testing.T, step int, h timerHeap, armed, all []*timer, seqOf map[*timer]uint64) {
 	t.Helper()
 	if len(h) != len(armed) {
 		t.Fatalf("step %d: heap holds %d timers, %d armed", step, len(h), len(armed))
 	}
-	for i, tm := range h {
+	for i, s := range h {
+		tm := s.t
 		if int(tm.idx) != i+1 {
 			t.Fatalf("step %d: timer in slot %d has idx %d", step, i, tm.idx)
 		}
-		if p := (i - 1) / 2; i > 0 && tm.before(h[p]) {
-			t.Fatalf("step %d: slot %d (when %d) sorts before its parent (when %d)", step, i, tm.when, h[p].when)
+		if s.when != tm.when || s.seq != seqOf[tm] {
+			t.Fatalf("step %d: slot %d holds key (%d, %d), its timer (%d, %d)", step, i, s.when, s.seq, tm.when, seqOf[tm])
+		}
+		if p := (i - 1) / 4; i > 0 && s.before(&h[p]) {
+			t.Fatalf("step %d: slot %d (when %d) sorts before its parent (when %d)", step, i, s.when, h[p].when)
 		}
 	}
 	for _, tm := range all {
 		in := slices.Contains(armed, tm)
-		if in != (tm.idx > 0) || in && h[tm.idx-1] != tm {
-			t.Fatalf("step %d: timer (when %d, seq %d) armed=%v but idx=%d", step, tm.when, tm.seq, in, tm.idx)
+		if in != (tm.idx > 0) || in && h[tm.idx-1].t != tm {
+			t.Fatalf("step %d: timer (when %d, seq %d) armed=%v but idx=%d", step, tm.when, seqOf[tm], in, tm.idx)
 		}
 	}
 }

@@ -2,23 +2,27 @@ package core
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"sync/atomic"
 )
 
 // waitState is the state of one Waiter.
 //
-//	idle ──Prepare──▶ waiting ──Wake──▶ woken ──Block returns──▶ idle
-//	                     └────Cancel──▶ cancelled ──Block returns──▶ idle
+//	idle ──Prepare──▶ waiting ──Wake────▶ woken
+//	                     └──────Cancel──▶ cancelled
 //
-// Wake and Cancel race through one compare-and-swap from waiting: exactly one
-// of them wins. A primitive whose Wake fails moves on to its next waiter, so an
-// item or a unit is never handed to a waiter that has already given up.
+// Every wait starts with Prepare, which moves a woken or cancelled waiter
+// (its previous wait) to waiting like an idle one: a finished wait keeps its
+// end state, since moving it back to idle would cost one more locked
+// instruction per wait and neither end state can be woken or cancelled.
+// Wake and Cancel race through one compare-and-swap from waiting: exactly
+// one of them wins. A primitive whose Wake fails moves on to its next
+// waiter, so an item or a unit is never handed to a waiter that has already
+// given up.
 type waitState int32
 
 const (
-	waitIdle      waitState = iota // not in a wait
+	waitIdle      waitState = iota // never waited
 	waitWaiting                    // registered and parked (or about to park)
 	waitWoken                      // the primitive won: the wait succeeds
 	waitCancelled                  // a cancellation won: the wait fails with cause
@@ -49,40 +53,52 @@ func (s waitState) String() string {
 //
 // A greenlet owns one Waiter and reuses it for every wait; goroutine waiters
 // come from a pool.
+//
+// The fields a wake-up and the end of a wait touch come first: in a
+// greenlet's wait block they share one cache line with its timer (see
+// waitBlock).
 type Waiter struct {
-	// state is gen<<2 | waitState. gen counts the waits (written only by
-	// the owner, in begin); it lets a canceller that found the waiter
-	// through a greenlet's own slot cancel exactly the wait it saw.
+	// state is gen<<3 | waitOwn | waitState. gen counts the waits (written
+	// only by the owner, in begin); a listener records it, so that a
+	// canceller that unlinked the listener cancels exactly the wait that
+	// registered it. waitOwn says the current wait listens through its
+	// greenlet's own slot (see canceler.own).
 	state atomic.Uint64
-	// regGen is the gen of the wait registered in its greenlet's own slot.
-	regGen atomic.Uint64
+
+	// g is the parked greenlet; nil for a goroutine waiter.
+	g *G
+
 	// nregs counts the cancellation registrations of the current Block
-	// (the first is embedded so that a wait does not allocate).
+	// (the first is embedded so that a wait does not allocate; extra holds
+	// the others).
 	nregs int32
 	// scoped says the current Block also registered with its greenlet's
 	// timeout scopes (owner only).
 	scoped bool
 
-	// g is the parked greenlet; nil for a goroutine waiter.
-	g *G
-	// misuse is set by Prepare on a goroutine waiter it refused (see
-	// Prepare); Block panics with it.
-	misuse string
-	// ch wakes a goroutine waiter (capacity 1).
-	ch chan struct{}
-
 	// cause is written by the canceller after it wins the CAS and read by the
 	// waiter after it resumes; the hand-off (hub queue lock or ch) orders them.
 	cause error
+
+	extra *[]*listener
 
 	// Intrusive links for the WaitList the waiter is queued on, guarded by
 	// the lock of the object that owns that list.
 	list       *WaitList
 	prev, next *Waiter
 
-	regs  [1]listener
-	extra *[]*listener
+	// ch wakes a goroutine waiter (capacity 1).
+	ch chan struct{}
+
+	regs [1]listener
 }
+
+// waitOwn flags, in Waiter.state, a wait registered in its greenlet's own
+// slot; the generation starts above it.
+const (
+	waitOwn      = 1 << 2
+	waitGenShift = 3
+)
 
 var waiterPool = sync.Pool{New: func() any {
 	return &Waiter{ch: make(chan struct{}, 1)}
@@ -114,20 +130,21 @@ func Prepare(ctx context.Context) (*Waiter, error) {
 	w := waiterPool.Get().(*Waiter)
 	w.begin()
 	if misuse != "" {
-		w.misuse = misuse
-		w.Cancel(errMisuse)
+		w.Cancel(misuseError(misuse))
 	}
 	return w, nil
 }
 
-// errMisuse is the cause of a Waiter that Prepare refused; Block panics
-// with the Waiter's message instead of returning it.
-var errMisuse = errors.New("gevent: misuse")
+// misuseError is the cause of a goroutine Waiter that Prepare refused: its
+// Block panics with the message instead of returning it.
+type misuseError string
+
+func (e misuseError) Error() string { return string(e) }
 
 // begin starts a new wait: next generation, waiting. Owner only.
 func (w *Waiter) begin() {
-	gen := w.state.Load()>>2 + 1
-	w.state.Store(gen<<2 | uint64(waitWaiting))
+	gen := w.state.Load()>>waitGenShift + 1
+	w.state.Store(gen<<waitGenShift | uint64(waitWaiting))
 }
 
 // transition moves the current wait from waiting to st; gen 0 means any
@@ -135,7 +152,7 @@ func (w *Waiter) begin() {
 func (w *Waiter) transition(gen uint64, st waitState) bool {
 	for {
 		s := w.state.Load()
-		if waitState(s&3) != waitWaiting || (gen != 0 && s>>2 != gen) {
+		if waitState(s&3) != waitWaiting || (gen != 0 && s>>waitGenShift != gen) {
 			return false
 		}
 		if w.state.CompareAndSwap(s, s&^3|uint64(st)) {
@@ -212,6 +229,22 @@ func (w *Waiter) cancelGen(gen uint64, cause error, from *Hub) bool {
 	return true
 }
 
+// cancelOwn cancels the current wait if it listens through its greenlet's
+// own slot (the canceller found w there); from is as for cancelGen.
+func (w *Waiter) cancelOwn(cause error, from *Hub) bool {
+	for {
+		s := w.state.Load()
+		if waitState(s&3) != waitWaiting || s&waitOwn == 0 {
+			return false
+		}
+		if w.state.CompareAndSwap(s, s&^3|uint64(waitCancelled)) {
+			w.cause = cause
+			w.signalFrom(from)
+			return true
+		}
+	}
+}
+
 func (w *Waiter) signal() {
 	if w.g != nil {
 		w.g.hub.ready(task{g: w.g})
@@ -245,8 +278,10 @@ func (w *Waiter) Waiting() bool { return waitState(w.state.Load()&3) == waitWait
 // blocking call and the coroutine switch.
 func (w *Waiter) Block(ctx context.Context) error {
 	if w.g == nil {
-		if w.misuse != "" {
-			w.panicMisuse()
+		if msg, ok := w.cause.(misuseError); ok {
+			// Cancelled by Prepare on this goroutine: no one else
+			// can have written cause.
+			panic(string(msg))
 		}
 		return w.blockGoroutine(ctx)
 	}
@@ -268,26 +303,17 @@ func (w *Waiter) blockGoroutine(ctx context.Context) error {
 	return w.finish()
 }
 
-// panicMisuse raises the misuse Prepare found. The waiter stays cancelled
-// wherever it was queued (wakers skip it) and is not reused.
-func (w *Waiter) panicMisuse() {
-	msg := w.misuse
-	panic(msg)
-}
-
 func (w *Waiter) finish() error {
-	s := w.state.Load()
-	w.state.Store(s &^ 3) // idle, same generation
-	st := waitState(s & 3)
-	if st == waitCancelled {
-		err := w.cause
-		w.cause = nil
-		return err
+	st := waitState(w.state.Load() & 3) // kept until the next begin
+	if st == waitWoken {
+		return nil
 	}
-	if st != waitWoken {
+	if st != waitCancelled {
 		panic("gevent: internal error: wait ended in state " + st.String())
 	}
-	return nil
+	err := w.cause
+	w.cause = nil
+	return err
 }
 
 // Release returns a goroutine waiter to its pool; a no-op for greenlets.
@@ -314,10 +340,10 @@ func (w *Waiter) registerCtx(ctx context.Context) (stop func() bool) {
 		switch c := ctx.(type) {
 		case *G:
 			if c == w.g {
-				// The greenlet's own context: one slot instead of a
-				// listener, no lock (see canceler.own).
-				w.regGen.Store(w.state.Load() >> 2)
-				c.own.Store(w)
+				// The greenlet's own context: the greenlet's slot
+				// (canceler.own, which holds w for the greenlet's life)
+				// instead of a listener; no lock.
+				w.state.Or(waitOwn)
 				if c.cancelled.Load() {
 					w.Cancel(c.causeOf())
 				}
@@ -358,27 +384,27 @@ func (w *Waiter) listener() *listener {
 	}
 	w.nregs++
 	l.w = w
-	l.gen = w.state.Load() >> 2
+	l.gen = w.state.Load() >> waitGenShift
 	return l
 }
 
 func (w *Waiter) unregister(stop func() bool) {
-	if w.g != nil {
-		w.g.own.CompareAndSwap(w, nil)
-		if w.scoped {
-			w.scoped = false
-			if waitState(w.state.Load()&3) == waitCancelled {
-				w.g.wb.scopeDelivered(w.cause)
-			}
+	if w.scoped {
+		w.scoped = false
+		if waitState(w.state.Load()&3) == waitCancelled {
+			w.g.wb.scopeDelivered(w.cause)
 		}
 	}
 	if stop != nil {
 		stop()
 	}
+	if w.nregs == 0 {
+		return // the common case: the own slot, or nothing
+	}
 	for i := 0; i < int(w.nregs) && i < len(w.regs); i++ {
 		w.regs[i].remove()
 	}
-	if w.extra != nil {
+	if int(w.nregs) > len(w.regs) {
 		for _, l := range *w.extra {
 			l.remove()
 		}

@@ -1,0 +1,31 @@
+package core
+
+import (
+	"testing"
+	"unsafe"
+)
+
+// TestSizes pins the size and the hot-field placement of the structures
+// every greenlet carries: a field added later, or a reorder, is then a
+// visible decision (docs/performance.md measures what each 32 bytes and
+// each cache line cost).
+func TestSizes(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"G", unsafe.Sizeof(G{}), 216},
+		{"waitBlock", unsafe.Sizeof(waitBlock{}), 192},
+		{"coro", unsafe.Sizeof(coro{}), 32},
+		{"G.canceler.cancelled offset (first cache line)", unsafe.Offsetof(G{}.cancelled), 56},
+		{"G.canceler.own offset (first cache line)", unsafe.Offsetof(G{}.own), 48},
+		{"G.body offset (first cache line)", unsafe.Offsetof(G{}.body), 24},
+		{"G.liveNext offset (third cache line)", unsafe.Offsetof(G{}.liveNext), 176},
+		{"waitBlock.w.state offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.state), 40},
+		{"waitBlock.w.scoped offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.scoped), 60},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
+		}
+	}
+}
