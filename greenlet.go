@@ -359,7 +359,8 @@ func (gl *Greenlet[T]) Join(ctx context.Context) error {
 // function's value and a nil error on success, the zero value and the error
 // after a failure, the function's value and ErrGreenletExit after a default
 // kill. When ctx is cancelled first it returns the zero value and ctx's
-// cause.
+// cause; the result of a greenlet that has ended is returned even when ctx
+// is already cancelled (a call that need not wait does not look at ctx).
 func (gl *Greenlet[T]) Get(ctx context.Context) (T, error) {
 	if gl == nil {
 		nilGreenlet("Get")
