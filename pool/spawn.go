@@ -182,6 +182,9 @@ func ApplyAsync[T any](ctx context.Context, s Spawner, fn func(context.Context) 
 // of size 0), Map kills the work it started, waits for it to end and returns
 // that error with no results. If items panics, Map kills and waits for the
 // work too, and the panic goes on.
+//
+// It costs about 0.35 to 0.5 µs per item at GOMAXPROCS=1 through a Pool of
+// 100, as much as a raw goroutine per item (see Pool).
 func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn func(context.Context, In) (Out, error)) (results []Out, err error) {
 	if ctx == nil {
 		panic("gevent/pool: Map: nil ctx")
