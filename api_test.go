@@ -2,6 +2,7 @@ package gevent_test
 
 import (
 	"context"
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -12,6 +13,10 @@ import (
 	"testing"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/event"
+	"github.com/gevent-go/gevent/lock"
+	"github.com/gevent-go/gevent/pool"
+	"github.com/gevent-go/gevent/queue"
 )
 
 // publicPackages are the directories of the module's importable packages.
@@ -20,10 +25,10 @@ var publicPackages = []string{".", "event", "geventtest", "lock", "pool", "queue
 // issue 11: no internal type in a public signature. Every type that go doc
 // shows for an exported name (a function's or method's parameters and
 // results, an exported type's definition with its exported fields and
-// methods, an exported variable's declared type) comes from the package
-// itself, the standard library or another public package of the module,
-// never from internal/...: a user must see everything of a public type with
-// go doc.
+// methods, an exported variable's declaration with its initial value) comes
+// from the package itself, the standard library or another public package of
+// the module, never from internal/...: a user must see everything of a
+// public type with go doc.
 func TestNoInternalTypeInPublicAPI(t *testing.T) {
 	for _, dir := range publicPackages {
 		fset := token.NewFileSet()
@@ -103,7 +108,10 @@ func internalRefs(f *ast.File) []ast.Node {
 				case *ast.ValueSpec:
 					for _, n := range s.Names {
 						if n.IsExported() {
-							check(s.Type)
+							check(s.Type) // go doc shows the declaration whole
+							for _, v := range s.Values {
+								check(v)
+							}
 							break
 						}
 					}
@@ -205,4 +213,160 @@ func TestNewGoRunsOnlyOnceStarted(t *testing.T) {
 	if !strings.Contains(buf.String(), "greenlet=gevent_test.failC ") {
 		t.Errorf("report = %q, want it to name failC", buf)
 	}
+}
+
+// issue 11: one way to word failures. Every panic message and every error
+// text a package writes starts with its name: "gevent: " in the root
+// package, "gevent/<pkg>: " in a subpackage (panics built by concatenation
+// or fmt.Sprintf are checked on their leading literal; panic(v) of a value
+// is not a message of ours).
+func TestFailureMessagesNameTheirPackage(t *testing.T) {
+	for _, dir := range publicPackages {
+		prefix := "gevent: "
+		if dir != "." {
+			prefix = "gevent/" + dir + ": "
+		}
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fset := token.NewFileSet()
+		for _, name := range files {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok || len(call.Args) == 0 {
+					return true
+				}
+				var msg ast.Expr
+				switch fun := call.Fun.(type) {
+				case *ast.Ident:
+					switch {
+					case fun.Name == "panic":
+						msg = call.Args[0]
+					case fun.Name == "logf" && len(call.Args) > 1: // server's logf(logger, format, ...)
+						msg = call.Args[1]
+					}
+				case *ast.SelectorExpr:
+					switch x, _ := fun.X.(*ast.Ident); {
+					case x == nil:
+					case x.Name == "errors" && fun.Sel.Name == "New",
+						x.Name == "fmt" && fun.Sel.Name == "Errorf":
+						msg = call.Args[0]
+					case x.Name == "core" && fun.Sel.Name == "MustHub" && len(call.Args) == 2:
+						msg = call.Args[1]
+					}
+				}
+				if lit := leadingLiteral(msg); lit != "" {
+					if s, _ := strconv.Unquote(lit); !strings.HasPrefix(s, prefix) && !strings.HasPrefix(s, "%w") {
+						t.Errorf("%s: %s does not start with %q", fset.Position(call.Pos()), lit, prefix)
+					}
+				}
+				return true
+			})
+		}
+	}
+}
+
+// leadingLiteral returns the string literal a message expression starts
+// with: the literal itself, the left end of a concatenation, or the format
+// of fmt.Sprintf; "" for anything else.
+func leadingLiteral(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		if e.Kind == token.STRING {
+			return e.Value
+		}
+	case *ast.BinaryExpr:
+		return leadingLiteral(e.X)
+	case *ast.CallExpr:
+		if sel, ok := e.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Sprintf" && len(e.Args) > 0 {
+			return leadingLiteral(e.Args[0])
+		}
+	case *ast.ParenExpr:
+		return leadingLiteral(e.X)
+	}
+	return ""
+}
+
+// issue 11: an available unit, item or slot is taken even when ctx is
+// already cancelled (gevent's rule: a call that need not wait does not look
+// at its timeout; x/sync's semaphore does the opposite), by every Acquire,
+// Get, Put and Spawn; a call that has to wait fails at once.
+func TestAvailableIsTakenWithACancelledContext(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		ok := func(name string, err error) {
+			t.Helper()
+			if err != nil {
+				t.Errorf("%s with a cancelled ctx = %v, want nil", name, err)
+			}
+		}
+		sem := lock.NewSemaphore(1)
+		ok("Semaphore.Acquire", sem.Acquire(cctx))
+		if err := sem.Acquire(cctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("Semaphore.Acquire that must wait = %v, want context.Canceled", err)
+		}
+		ok("BoundedSemaphore.Acquire", lock.NewBoundedSemaphore(1).Acquire(cctx))
+		var r lock.Reentrant
+		ok("Reentrant.Acquire", r.Acquire(cctx))
+		ok("Reentrant.Acquire (re-entry)", r.Acquire(cctx))
+		r.Release(ctx)
+		r.Release(ctx)
+		ok("Dummy.Acquire", lock.Dummy{}.Acquire(cctx))
+
+		q := queue.New[int](1)
+		ok("Queue.Put", q.Put(cctx, 1))
+		_, err := q.Peek(cctx)
+		ok("Queue.Peek", err)
+		_, err = q.Get(cctx)
+		ok("Queue.Get", err)
+		if _, err := q.Get(cctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("Queue.Get that must wait = %v, want context.Canceled", err)
+		}
+		var ch queue.Channel[int]
+		getter := gevent.Spawn(ctx, ch.Get)
+		gevent.Yield(ctx) // the getter waits
+		ok("Channel.Put to a waiting Get", ch.Put(cctx, 7))
+		if v, err := getter.Get(ctx); v != 7 || err != nil {
+			t.Errorf("waiting Get = %v, %v; want 7, nil", v, err)
+		}
+		putter := gevent.Go(ctx, func(ctx context.Context) error { return ch.Put(ctx, 8) })
+		gevent.Yield(ctx) // the putter waits
+		_, err = ch.Peek(cctx)
+		ok("Channel.Peek of a waiting Put", err)
+		v, err := ch.Get(cctx)
+		ok("Channel.Get from a waiting Put", err)
+		if err := putter.Join(ctx); err != nil || putter.Err() != nil || v != 8 {
+			t.Errorf("waiting Put = %v, %v; Get = %v, want 8", err, putter.Err(), v)
+		}
+
+		var ar event.AsyncResult[int]
+		ar.Set(3)
+		_, err = ar.Get(cctx)
+		ok("AsyncResult.Get", err)
+		_, err = getter.Get(cctx)
+		ok("Greenlet.Get of an ended greenlet", err)
+
+		p := pool.NewPool(1)
+		member, err := p.Spawn(cctx, func(context.Context) error { return nil })
+		ok("Pool.Spawn", err)
+		if _, err := pool.Spawn(cctx, p, func(context.Context) (int, error) { return 0, nil }); !errors.Is(err, context.Canceled) {
+			t.Errorf("pool.Spawn that must wait = %v, want context.Canceled", err)
+		}
+		if err := p.Join(ctx); err != nil || member.Err() != nil {
+			t.Errorf("pool member: %v, %v", err, member.Err())
+		}
+		added := gevent.NewGo(ctx, func(context.Context) error { return nil })
+		ok("Pool.Add", p.Add(cctx, added))
+		added.Start()
+		return p.Join(ctx)
+	})
 }

@@ -109,9 +109,12 @@
 // Yield, WithTimeout(ctx, 0) expires at once, and a Kill bounded by it does
 // not wait. A duration too long for its deadline to be represented
 // (math.MaxInt64 from now) saturates: that timer never fires, and the hub's
-// other timers are unaffected. nil where a value is required (a context, a function, a *Greenlet,
-// an element of JoinAll, KillAll, Wait or Iwait) panics at the call with a
-// message of the form "gevent: <function>: nil <argument>".
+// other timers are unaffected. nil where a value is required (a context, a
+// function, a *Greenlet, an element of JoinAll, KillAll, Wait or Iwait)
+// panics at the call with a message of the form "gevent: <function>: nil
+// <argument>". Every panic message and error text of the module starts with
+// its package's name: "gevent: " here, "gevent/<pkg>: " in a subpackage. A
+// caller's bug is a panic everywhere, never an error that a defer would drop.
 //
 // Errors satisfy the standard sentinels: ErrGreenletExit and a killed
 // greenlet's ctx.Err() satisfy errors.Is(err, context.Canceled); a *Timeout

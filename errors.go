@@ -11,12 +11,12 @@ import (
 // LinkValue callbacks fire, JoinAll ignores it and the hub does not report it.
 // Get still returns it, so that a zero value is never mistaken for a result.
 // errors.Is(ErrGreenletExit, context.Canceled) is true.
-var ErrGreenletExit = core.ErrGreenletExit
+var ErrGreenletExit error
 
 // ErrGreenletDone cancels a greenlet's context when its function returns,
 // so that work derived from that context does not outlive it. It satisfies
 // errors.Is(err, context.Canceled).
-var ErrGreenletDone = core.ErrGreenletDone
+var ErrGreenletDone error
 
 // ErrLoopExit is returned by a wait of the main greenlet that nothing can ever
 // complete: no greenlet is runnable, no timer is armed, no I/O or Blocking
@@ -24,11 +24,22 @@ var ErrGreenletDone = core.ErrGreenletDone
 // goroutine waits on the library (gevent's LoopExit, "this operation would
 // block forever"). A goroutine that will wake a greenlet later is invisible
 // to the hub: take Hold before starting it. Its text says so.
-var ErrLoopExit = core.ErrLoopExit
+var ErrLoopExit error
 
 // ErrHubClosed is the result of a greenlet started on a hub that has
 // stopped. It satisfies errors.Is(err, context.Canceled).
-var ErrHubClosed = core.ErrHubClosed
+var ErrHubClosed error
+
+// The sentinels are the values the hub itself returns, which are core's;
+// they are assigned here rather than in their declarations so that go doc
+// shows their type instead of an internal name (protobuf's proto.Error does
+// the same). Package initialisation runs this before any importer's code.
+func init() {
+	ErrGreenletExit = core.ErrGreenletExit
+	ErrGreenletDone = core.ErrGreenletDone
+	ErrLoopExit = core.ErrLoopExit
+	ErrHubClosed = core.ErrHubClosed
+}
 
 // PanicError is the error of a greenlet whose function panicked, and what
 // the error handler gets for a RawLink or OnReady callback that panicked (as

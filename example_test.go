@@ -311,6 +311,7 @@ func ExamplePanicError() {
 	gevent.Run(context.Background(), func(ctx context.Context) error {
 		g := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
 			var m map[string]int
+			//lint:ignore SA5000 the example panics on purpose
 			m["x"] = 1 // panics: assignment to entry in nil map
 			return 0, nil
 		}, gevent.WithName("parser"))

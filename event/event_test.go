@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -459,7 +460,7 @@ func TestEventOnReady(t *testing.T) {
 
 func startsWithGevent(r any) bool {
 	s, ok := r.(string)
-	return ok && len(s) > 8 && s[:8] == "gevent: "
+	return ok && strings.HasPrefix(s, "gevent/event: ")
 }
 
 func TestEventWaitIwait(t *testing.T) {

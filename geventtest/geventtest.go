@@ -18,7 +18,7 @@ import (
 func Run(t testing.TB, body func(ctx context.Context) error, opts ...gevent.HubOption) {
 	t.Helper()
 	if body == nil {
-		panic("gevent: geventtest.Run with a nil body")
+		panic("gevent/geventtest: Run: nil body")
 	}
 	if err := gevent.Run(t.Context(), body, opts...); err != nil {
 		t.Fatalf("geventtest.Run: %v", err)

@@ -14,7 +14,7 @@
 //	  with sem:                       if err := s.Acquire(ctx); ...; defer s.Release()
 //	gevent.lock.BoundedSemaphore(n)   NewBoundedSemaphore(n); over-release panics
 //	gevent.lock.RLock()               Reentrant (zero value), Acquire(ctx) /
-//	                                  TryAcquire(ctx) / Release(ctx) error, Locked
+//	                                  TryAcquire(ctx) / Release(ctx), Locked
 //	gevent.lock.DummySemaphore()      Dummy
 //
 // # Differences from gevent
@@ -37,9 +37,10 @@
 // OnReady callbacks are woken before the acquirers of the same pass, rather
 // than interleaved with them in one FIFO.
 //
-// BoundedSemaphore.Release panics where gevent raises ValueError, and
-// Reentrant.Release returns ErrNotOwner where gevent raises RuntimeError
-// (see each for why).
+// A release that the caller has no right to make is a bug in the caller, and
+// panics, as an unlock of an unlocked sync.Mutex does: BoundedSemaphore's
+// over-release (gevent's ValueError) and Reentrant's release by a caller
+// that does not hold it (gevent's RuntimeError).
 //
 // # Memory model
 //

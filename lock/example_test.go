@@ -80,7 +80,7 @@ func ExampleBoundedSemaphore() {
 	})
 	// Output:
 	// free units: 1
-	// recovered: gevent: semaphore released too many times
+	// recovered: gevent/lock: semaphore released too many times
 }
 
 // Dummy stands in for a semaphore where code takes one but should run

@@ -14,7 +14,7 @@ import (
 
 func TestBoundedSemaphore(t *testing.T) {
 	b := lock.NewBoundedSemaphore(2)
-	wantPanic(t, "gevent: semaphore released too many times", b.Release)
+	wantPanic(t, "gevent/lock: semaphore released too many times", b.Release)
 	if b.Value() != 2 {
 		t.Fatalf("Value() = %d after a refused Release, want 2", b.Value())
 	}
@@ -24,7 +24,7 @@ func TestBoundedSemaphore(t *testing.T) {
 	}
 	b.Release()
 	b.Release()
-	wantPanic(t, "gevent: semaphore released too many times", b.Release)
+	wantPanic(t, "gevent/lock: semaphore released too many times", b.Release)
 	// Waiters are served as by Semaphore.
 	run(t, func(ctx context.Context) error {
 		z := lock.NewBoundedSemaphore(1)
@@ -64,7 +64,7 @@ func TestDummy(t *testing.T) {
 	if d.OnReady(func() { ran = true })() || !ran {
 		t.Fatal("OnReady did not run f at once")
 	}
-	wantPanic(t, "gevent: lock: OnReady: nil f", func() { d.OnReady(nil) })
+	wantPanic(t, "gevent/lock: OnReady: nil f", func() { d.OnReady(nil) })
 }
 
 func TestReentrant(t *testing.T) {
@@ -86,23 +86,22 @@ func TestReentrant(t *testing.T) {
 			if r.TryAcquire(ctx) {
 				return errors.New("non-owner's TryAcquire = true")
 			}
-			if err := r.Release(ctx); !errors.Is(err, lock.ErrNotOwner) {
-				return fmt.Errorf("non-owner's Release = %v, want ErrNotOwner", err)
+			if msg := releasePanic(ctx, &r); msg != notOwner {
+				return fmt.Errorf("non-owner's Release panicked with %q, want %q", msg, notOwner)
 			}
 			if err := r.Acquire(ctx); err != nil {
 				return err
 			}
 			order = append(order, "other acquired")
-			return r.Release(ctx)
+			r.Release(ctx)
+			return nil
 		})
 		for i := range 4 {
 			gevent.Yield(ctx)
 			if !r.Locked() || len(order) != 0 {
 				return fmt.Errorf("after %d releases: Locked %v, order %v", i, r.Locked(), order)
 			}
-			if err := r.Release(ctx); err != nil {
-				return err
-			}
+			r.Release(ctx)
 		}
 		order = append(order, "main released")
 		if err := other.Join(ctx); err != nil || other.Err() != nil {
@@ -114,8 +113,8 @@ func TestReentrant(t *testing.T) {
 		if r.Locked() {
 			return errors.New("Locked() after every release")
 		}
-		if err := r.Release(ctx); !errors.Is(err, lock.ErrNotOwner) {
-			return fmt.Errorf("Release of a free lock = %v, want ErrNotOwner", err)
+		if msg := releasePanic(ctx, &r); msg != notOwner {
+			return fmt.Errorf("Release of a free lock panicked with %q, want %q", msg, notOwner)
 		}
 		return nil
 	})
@@ -138,8 +137,8 @@ func TestReentrantAcquireTimeout(t *testing.T) {
 		}
 		// The holder dies holding it: nobody else can release it.
 		holder.Kill(ctx)
-		if err := r.Release(ctx); !errors.Is(err, lock.ErrNotOwner) {
-			return fmt.Errorf("Release by a non-owner = %v, want ErrNotOwner", err)
+		if msg := releasePanic(ctx, &r); msg != notOwner {
+			return fmt.Errorf("Release by a non-owner panicked with %q, want %q", msg, notOwner)
 		}
 		if !r.Locked() {
 			return errors.New("lock freed by a timed-out waiter or a non-owner")
@@ -160,15 +159,15 @@ func TestReentrantGoroutines(t *testing.T) {
 		t.Fatal("a plain goroutine re-entered: TryAcquire = true")
 	}
 	run(t, func(ctx context.Context) error {
-		if err := r.Release(ctx); !errors.Is(err, lock.ErrNotOwner) {
-			return fmt.Errorf("greenlet's Release of a goroutine-held lock = %v, want ErrNotOwner", err)
+		if msg := releasePanic(ctx, &r); msg != notOwner {
+			return fmt.Errorf("greenlet's Release of a goroutine-held lock panicked with %q, want %q", msg, notOwner)
 		}
 		return nil
 	})
-	done := make(chan error)
-	go func() { done <- r.Release(bg) }()
-	if err := <-done; err != nil {
-		t.Fatalf("another goroutine's Release = %v, want nil", err)
+	done := make(chan string)
+	go func() { done <- releasePanic(bg, &r) }()
+	if msg := <-done; msg != "" {
+		t.Fatalf("another goroutine's Release panicked: %s", msg)
 	}
 	if r.Locked() {
 		t.Fatal("Locked() after Release")
@@ -194,7 +193,8 @@ func TestReentrantGoroutines(t *testing.T) {
 			return err
 		}
 		r.Release(ctx)
-		return r.Release(ctx)
+		r.Release(ctx)
+		return nil
 	})
 	<-acquired
 	if r.TryAcquire(bg) {
@@ -207,11 +207,25 @@ func TestReentrantGoroutines(t *testing.T) {
 	if err := g.Join(bg); err != nil || g.Err() != nil {
 		t.Fatalf("greenlet: %v, %v", err, g.Err())
 	}
-	if err := r.Release(bg); err != nil {
-		t.Fatal(err)
-	}
+	r.Release(bg)
 	h.Stop()
 	if err := <-served; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// notOwner is the panic of a Release by a caller that does not hold the
+// Reentrant: a caller's bug, like BoundedSemaphore's over-release.
+const notOwner = "gevent/lock: Reentrant released by a caller that does not hold it"
+
+// releasePanic calls r.Release and returns what it panicked with ("" if it
+// did not), for greenlets, where t.Fatal may not be called.
+func releasePanic(ctx context.Context, r *lock.Reentrant) (msg string) {
+	defer func() {
+		if p := recover(); p != nil {
+			msg = fmt.Sprint(p)
+		}
+	}()
+	r.Release(ctx)
+	return ""
 }

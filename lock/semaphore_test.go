@@ -36,18 +36,18 @@ func wantPanic(t *testing.T, want string, f func()) {
 		if s, _ := p.(string); s != want {
 			t.Fatalf("panic = %v, want %q", p, want)
 		}
-		if !strings.HasPrefix(want, "gevent: ") {
-			t.Fatalf("panic message %q lacks the gevent: prefix", want)
+		if !strings.HasPrefix(want, "gevent/lock: ") {
+			t.Fatalf("panic message %q lacks the gevent/lock: prefix", want)
 		}
 	}()
 	f()
 }
 
 func TestNewSemaphoreNegative(t *testing.T) {
-	wantPanic(t, "gevent: NewSemaphore with a negative count", func() { lock.NewSemaphore(-1) })
-	wantPanic(t, "gevent: NewBoundedSemaphore with a negative count", func() { lock.NewBoundedSemaphore(-1) })
+	wantPanic(t, "gevent/lock: NewSemaphore with a negative count", func() { lock.NewSemaphore(-1) })
+	wantPanic(t, "gevent/lock: NewBoundedSemaphore with a negative count", func() { lock.NewBoundedSemaphore(-1) })
 	var s lock.Semaphore
-	wantPanic(t, "gevent: lock: OnReady: nil f", func() { s.OnReady(nil) })
+	wantPanic(t, "gevent/lock: OnReady: nil f", func() { s.OnReady(nil) })
 }
 
 func TestSemaphoreZeroValue(t *testing.T) {

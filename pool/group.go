@@ -23,6 +23,9 @@ import (
 // Memory model: the end of a member synchronizes before the return of any
 // Join that observes the group empty, and before Len, Contains or All stop
 // reporting it.
+//
+// Cost: a member costs what its greenlet costs (see gevent.Greenlet);
+// membership adds nothing measurable (see Pool).
 type Group struct {
 	mu sync.Mutex // guards every field below
 
@@ -322,7 +325,7 @@ func RaiseError() JoinOption { return func(c *joinConfig) { c.raise = true } }
 // ctx ended first (as gevent's join(raise_error=True) does).
 func (g *Group) Join(ctx context.Context, opts ...JoinOption) error {
 	if ctx == nil {
-		panic("gevent: pool: Join: nil ctx")
+		panic("gevent/pool: Join: nil ctx")
 	}
 	var c joinConfig
 	for _, o := range opts {
@@ -384,7 +387,7 @@ var testHookKill func(gevent.Task)
 // pending.
 func (g *Group) Kill(ctx context.Context, opts ...gevent.KillOption) {
 	if ctx == nil {
-		panic("gevent: pool: Kill: nil ctx")
+		panic("gevent/pool: Kill: nil ctx")
 	}
 	for {
 		var fresh, alive []gevent.Task
@@ -434,10 +437,10 @@ func (g *Group) Kill(ctx context.Context, opts ...gevent.KillOption) {
 // group, for as long as ctx allows.
 func (g *Group) KillOne(ctx context.Context, t gevent.Task, opts ...gevent.KillOption) {
 	if ctx == nil {
-		panic("gevent: pool: KillOne: nil ctx")
+		panic("gevent/pool: KillOne: nil ctx")
 	}
 	if nilTask(t) {
-		panic("gevent: pool: KillOne: nil t")
+		panic("gevent/pool: KillOne: nil t")
 	}
 	g.mu.Lock()
 	m := g.lookupLocked(t)

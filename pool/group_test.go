@@ -275,7 +275,7 @@ func TestGroupAddDiscard(t *testing.T) {
 func TestGroupAddNilPanics(t *testing.T) {
 	defer func() {
 		r := recover()
-		if s, _ := r.(string); s != "gevent: pool: Add: nil t" {
+		if s, _ := r.(string); s != "gevent/pool: Add: nil t" {
 			t.Fatalf("panic = %v, want the nil-task message", r)
 		}
 	}()

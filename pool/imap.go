@@ -53,14 +53,14 @@ func imapSeq[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn
 		what = "Imap"
 	}
 	if ctx == nil {
-		panic("gevent: pool: " + what + ": nil ctx")
+		panic("gevent/pool: " + what + ": nil ctx")
 	}
 	checkSpawner(s, what)
 	if items == nil {
-		panic("gevent: pool: " + what + ": nil items")
+		panic("gevent/pool: " + what + ": nil items")
 	}
 	if fn == nil {
-		panic("gevent: pool: " + what + ": nil fn")
+		panic("gevent/pool: " + what + ": nil fn")
 	}
 	var c mapConfig
 	for _, o := range opts {

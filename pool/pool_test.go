@@ -19,7 +19,7 @@ import (
 func TestNewPoolNegativePanics(t *testing.T) {
 	defer func() {
 		s, _ := recover().(string)
-		if !strings.HasPrefix(s, "gevent: pool: NewPool with a negative size") {
+		if !strings.HasPrefix(s, "gevent/pool: NewPool with a negative size") {
 			t.Fatalf("panic = %q, want the negative-size message", s)
 		}
 	}()

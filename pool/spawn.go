@@ -37,7 +37,10 @@ var (
 // Spawn runs fn in a new greenlet that is a member of s and returns its typed
 // handle (gevent's Group.spawn and Pool.spawn). On a full Pool it first waits
 // for a slot; it returns ctx's cause if ctx ends while it waits (fn then
-// never runs) and ErrPoolFull at once for a pool of size 0. ctx must carry a
+// never runs) and ErrPoolFull at once for a pool of size 0. A free slot is
+// taken even when ctx is already cancelled (gevent's rule: a call that need
+// not wait does not look at its timeout; x/sync's semaphore does the
+// opposite). ctx must carry a
 // hub (a greenlet's context, Run's, or Hub.Context); the greenlet runs there.
 //
 // Go methods cannot have type parameters, so the typed form is this function
@@ -72,12 +75,12 @@ func spawnGo(ctx context.Context, g *Group, try bool, fn func(context.Context) e
 // checkSpawn panics on the arguments a spawn cannot use.
 func checkSpawn(ctx context.Context, nilFn bool) {
 	if ctx == nil {
-		panic("gevent: pool: Spawn: nil ctx")
+		panic("gevent/pool: Spawn: nil ctx")
 	}
 	if nilFn {
-		panic("gevent: pool: Spawn: nil fn")
+		panic("gevent/pool: Spawn: nil fn")
 	}
-	core.MustHub(ctx, "gevent: pool: Spawn")
+	core.MustHub(ctx, "gevent/pool: Spawn")
 }
 
 // admit takes a slot for gl, which has not started, makes it a member and
@@ -106,7 +109,7 @@ func (g *Group) admitLocked(gl gevent.Task, hook memberHook, idx int) {
 // checkSpawner panics when s is nil; what names the function.
 func checkSpawner(s Spawner, what string) {
 	if s == nil {
-		panic("gevent: pool: " + what + ": nil s")
+		panic("gevent/pool: " + what + ": nil s")
 	}
 }
 
@@ -125,11 +128,11 @@ func isMember(ctx context.Context, g *Group) bool {
 // killed (without waiting) and Apply returns ctx's cause.
 func Apply[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, error)) (T, error) {
 	if ctx == nil {
-		panic("gevent: pool: Apply: nil ctx")
+		panic("gevent/pool: Apply: nil ctx")
 	}
 	checkSpawner(s, "Apply")
 	if fn == nil {
-		panic("gevent: pool: Apply: nil fn")
+		panic("gevent/pool: Apply: nil fn")
 	}
 	if isMember(ctx, s.group()) {
 		return fn(ctx)
@@ -155,11 +158,11 @@ func Apply[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, e
 // for the result.
 func ApplyAsync[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, error), opts ...gevent.SpawnOption) *gevent.Greenlet[T] {
 	if ctx == nil {
-		panic("gevent: pool: ApplyAsync: nil ctx")
+		panic("gevent/pool: ApplyAsync: nil ctx")
 	}
 	checkSpawner(s, "ApplyAsync")
 	if fn == nil {
-		panic("gevent: pool: ApplyAsync: nil fn")
+		panic("gevent/pool: ApplyAsync: nil fn")
 	}
 	if gl, err := TrySpawn(ctx, s, fn, opts...); err == nil {
 		return gl
@@ -179,16 +182,19 @@ func ApplyAsync[T any](ctx context.Context, s Spawner, fn func(context.Context) 
 // of size 0), Map kills the work it started, waits for it to end and returns
 // that error with no results. If items panics, Map kills and waits for the
 // work too, and the panic goes on.
+//
+// It costs about 0.35 to 0.5 µs per item at GOMAXPROCS=1 through a Pool of
+// 100, as much as a raw goroutine per item (see Pool).
 func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn func(context.Context, In) (Out, error)) (results []Out, err error) {
 	if ctx == nil {
-		panic("gevent: pool: Map: nil ctx")
+		panic("gevent/pool: Map: nil ctx")
 	}
 	checkSpawner(s, "Map")
 	if items == nil {
-		panic("gevent: pool: Map: nil items")
+		panic("gevent/pool: Map: nil items")
 	}
 	if fn == nil {
-		panic("gevent: pool: Map: nil fn")
+		panic("gevent/pool: Map: nil fn")
 	}
 	g := s.group()
 	st := &mapRun[In, Out]{g: g, fn: fn, firstErrAt: -1}
@@ -198,7 +204,7 @@ func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn fun
 			st.abort(ctx, g)
 		}
 	}()
-	core.MustHub(ctx, "gevent: pool: Map")
+	core.MustHub(ctx, "gevent/pool: Map")
 	for item := range items {
 		// One critical section per item: take a slot, count the item,
 		// make its greenlet and admit it. (gevent.New runs no user code

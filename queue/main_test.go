@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"testing"
 
@@ -32,7 +33,7 @@ type intQueue interface {
 // joinable is intQueue plus task counting (the buffered kinds).
 type joinable interface {
 	intQueue
-	TaskDone() error
+	TaskDone()
 	Join(ctx context.Context) error
 }
 
@@ -74,4 +75,19 @@ func cancelled(ctx context.Context) context.Context {
 	c, cancel := context.WithCancel(ctx)
 	cancel()
 	return c
+}
+
+// taskDoneTooMany is the panic of one TaskDone too many: a caller's bug.
+const taskDoneTooMany = "gevent/queue: TaskDone called too many times"
+
+// taskDonePanic calls q.TaskDone and returns what it panicked with (""
+// if it did not), for greenlets, where t.Fatal may not be called.
+func taskDonePanic(q interface{ TaskDone() }) (msg string) {
+	defer func() {
+		if p := recover(); p != nil {
+			msg = fmt.Sprint(p)
+		}
+	}()
+	q.TaskDone()
+	return ""
 }

@@ -23,7 +23,7 @@ type PriorityQueue[T any] struct {
 // queue's lock held: it must not use the queue.
 func NewPriority[T any](maxsize int, cmp func(a, b T) int) *PriorityQueue[T] {
 	if cmp == nil {
-		panic("gevent: queue: NewPriority: nil cmp")
+		panic("gevent/queue: NewPriority: nil cmp")
 	}
 	q := new(PriorityQueue[T])
 	q.maxsize = max(maxsize, 0)
@@ -55,7 +55,7 @@ func (h *heap[T]) push(v T) {
 	if h.cmp == nil {
 		// The queue can never work: its lock stays held, as after any
 		// misuse panic in the middle of an operation.
-		panic("gevent: queue: zero PriorityQueue used; create it with NewPriority or NewOrdered")
+		panic("gevent/queue: zero PriorityQueue used; create it with NewPriority or NewOrdered")
 	}
 	h.s = append(h.s, v)
 	// Sift up.

@@ -36,8 +36,8 @@ func TestNoSwitchWhenImmediate(t *testing.T) {
 					{"Peek", func() error { _, err := q.Peek(ctx); return err }},
 					{"Get", func() error { _, err := q.Get(ctx); return err }},
 					{"Get", func() error { _, err := q.Get(ctx); return err }},
-					{"TaskDone", q.TaskDone},
-					{"TaskDone", q.TaskDone},
+					{"TaskDone", func() error { q.TaskDone(); return nil }},
+					{"TaskDone", func() error { q.TaskDone(); return nil }},
 					{"Join", func() error { return q.Join(ctx) }},
 				}
 				for _, s := range steps {
@@ -392,9 +392,9 @@ func TestMisuse(t *testing.T) {
 		want string
 	}{
 		{"zero PriorityQueue", func() { new(queue.PriorityQueue[int]).TryPut(1) },
-			"gevent: queue: zero PriorityQueue used"},
+			"gevent/queue: zero PriorityQueue used"},
 		{"nil comparison", func() { queue.NewPriority[int](0, nil) },
-			"gevent: queue: NewPriority: nil cmp"},
+			"gevent/queue: NewPriority: nil cmp"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -461,9 +461,7 @@ func TestShutdown(t *testing.T) {
 								t.Fatalf("Get of a queued item after Shutdown = %v", err)
 							}
 							got = append(got, v)
-							if err := q.TaskDone(); err != nil {
-								t.Errorf("TaskDone = %v", err)
-							}
+							q.TaskDone()
 						}
 						slices.Sort(got)
 						if !slices.Equal(got, []int{1, 2}) {
@@ -473,8 +471,8 @@ func TestShutdown(t *testing.T) {
 					if err := q.Join(ctx); err != nil {
 						t.Errorf("Join = %v", err)
 					}
-					if err := q.TaskDone(); !errors.Is(err, queue.ErrTaskDone) {
-						t.Errorf("TaskDone with nothing unfinished = %v, want ErrTaskDone", err)
+					if msg := taskDonePanic(q); msg != taskDoneTooMany {
+						t.Errorf("TaskDone with nothing unfinished panicked with %q, want %q", msg, taskDoneTooMany)
 					}
 					if _, err := q.Get(ctx); !errors.Is(err, queue.ErrShutDown) {
 						t.Errorf("Get on empty shut down queue = %v", err)
@@ -558,15 +556,13 @@ func TestTaskDoneJoin(t *testing.T) {
 			if joined {
 				t.Fatalf("Join returned after %d of 3 TaskDone calls", i)
 			}
-			if err := q.TaskDone(); err != nil {
-				t.Fatalf("TaskDone = %v", err)
-			}
+			q.TaskDone()
 		}
 		if _, err := j.Get(ctx); err != nil {
 			t.Errorf("Join = %v", err)
 		}
-		if err := q.TaskDone(); !errors.Is(err, queue.ErrTaskDone) {
-			t.Errorf("one TaskDone too many = %v, want ErrTaskDone", err)
+		if msg := taskDonePanic(q); msg != taskDoneTooMany {
+			t.Errorf("one TaskDone too many panicked with %q, want %q", msg, taskDoneTooMany)
 		}
 		// Items handed straight to a waiting getter count too
 		// (test_task_done).

@@ -17,7 +17,7 @@ import (
 
 // ErrServerClosed is returned by Serve and ListenAndServe after a call to
 // Close or Shutdown, and by Serve when it is called after one.
-var ErrServerClosed = errors.New("server: Server closed")
+var ErrServerClosed = errors.New("gevent/server: server closed")
 
 // Accept back-off (gevent's BaseServer.min_delay and max_delay): after a
 // failed Accept the loop sleeps minDelay, doubling on each consecutive
@@ -101,7 +101,7 @@ func (h *handler) closeConn() {
 
 // needHub panics unless ctx can spawn greenlets.
 func needHub(ctx context.Context, what string) {
-	core.MustHub(ctx, "gevent: server: "+what)
+	core.MustHub(ctx, "gevent/server: "+what)
 }
 
 // serve runs body (the accept or read loop) in a new greenlet on ctx's hub

@@ -49,7 +49,7 @@ func ExampleStreamServer() {
 	})
 	// Output:
 	// echo: hello
-	// server: Server closed
+	// gevent/server: server closed
 }
 
 // A pool-limited server: at most two handlers run at once, and while both

@@ -64,7 +64,7 @@ import (
 func HTTPHandler(ctx context.Context, handler http.Handler) http.Handler {
 	needHub(ctx, "HTTPHandler")
 	if handler == nil {
-		panic("gevent: server: HTTPHandler with a nil handler")
+		panic("gevent/server: HTTPHandler with a nil handler")
 	}
 	h := core.HubOf(ctx)
 	return &httpHandler{hub: h, user: core.Detach(ctx), h: handler}
@@ -318,8 +318,8 @@ func (ex *exchange) abandon(g *gevent.Greenlet[struct{}], taken []*ioCall) {
 // Errors of calls made after the handler returned: net/http's writer and
 // body are finished then, as a closed connection's are.
 var (
-	errLateWrite = fmt.Errorf("server: ResponseWriter used after the handler returned: %w", net.ErrClosed)
-	errLateRead  = fmt.Errorf("server: request body read after the handler returned: %w: %w", http.ErrBodyReadAfterClose, net.ErrClosed)
+	errLateWrite = fmt.Errorf("gevent/server: ResponseWriter used after the handler returned: %w", net.ErrClosed)
+	errLateRead  = fmt.Errorf("gevent/server: request body read after the handler returned: %w: %w", http.ErrBodyReadAfterClose, net.ErrClosed)
 )
 
 // responseWriter is the http.ResponseWriter a request greenlet sees: calls

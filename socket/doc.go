@@ -36,7 +36,8 @@
 //
 // # How it works
 //
-// A value is bound to the hub of the ctx it was made with (core.HubOf). On
+// A value is bound to the hub of the ctx it was made with (the hub of the
+// greenlet, of Run or of Hub.Context that ctx comes from). On
 // Linux, Read does the read(2) itself inside syscall.RawConn's Read (which
 // only pins the descriptor), so when data is there a read costs one syscall
 // and no goroutine hand-off. On EAGAIN the greenlet parks on the hub's epoll

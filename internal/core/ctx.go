@@ -112,7 +112,7 @@ func HubOf(ctx context.Context) *Hub {
 }
 
 // MustHub returns ctx's hub and panics when ctx carries none: who (the
-// package and function, "gevent: pool: Map") needs a context that can spawn
+// package and function, "gevent/pool: Map") needs a context that can spawn
 // greenlets. The one wording of that misuse across the packages.
 func MustHub(ctx context.Context, who string) *Hub {
 	h := HubOf(ctx)
