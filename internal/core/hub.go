@@ -1,10 +1,7 @@
 package core
 
 import (
-	"container/heap"
 	"context"
-	"iter"
-	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -305,19 +302,6 @@ func (h *Hub) retire(g *G, notify bool) {
 	h.mu.Unlock()
 }
 
-// idLocked returns g's id, assigning the smallest free one on first use. A
-// dead greenlet's id has been released, so one assigned after its death is
-// released again at once.
-func (h *Hub) idLocked(g *G) int32 {
-	if g.id < 0 {
-		g.id = h.ids.acquire()
-		if g.State() == StateDead {
-			h.ids.release(g.id)
-		}
-	}
-	return g.id
-}
-
 // Live returns the number of live greenlets (started, not dead).
 func (h *Hub) Live() int {
 	h.mu.Lock()
@@ -488,18 +472,6 @@ func (h *Hub) resumeDirect() {
 	h.direct = h.direct[:0]
 }
 
-func (h *Hub) runqEmpty() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.runq) == 0 && h.bi >= len(h.batch)
-}
-
-func (h *Hub) quiescent() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.nlive == 0 && len(h.runq) == 0 && h.bi >= len(h.batch) && h.holds.Load() == 0
-}
-
 // poll waits for work: not at all if work is queued or greenlets idle, until
 // the next timer otherwise. When nothing at all can ever wake the hub, it
 // ends the main greenlet's wait with ErrLoopExit instead.
@@ -547,49 +519,6 @@ func (h *Hub) poll() bool {
 		h.refreshNow()
 	}
 	return events
-}
-
-// deadlockedLocked reports whether nothing can wake the hub: no queued work,
-// timers, I/O or outside work, no other hub running and no plain goroutine
-// blocked in one of the library's waits.
-func (h *Hub) deadlockedLocked(p Poller) bool {
-	if h.main == nil && h.phase == phaseRunning {
-		return false // a served hub waits for outside work
-	}
-	if len(h.runq) > 0 || h.holds.Load() > 0 || p.Busy() {
-		return false
-	}
-	if _, ok := h.nextTimer(); ok {
-		return false
-	}
-	return goroutineWaiters.Load() == 0 && !otherHubBusy(h)
-}
-
-// loopExit ends the waits that can never complete: the main greenlet's while
-// running, every parked greenlet's while stopping. It reports whether it
-// ended any.
-func (h *Hub) loopExit() bool {
-	if h.phase == phaseRunning {
-		if h.main != nil && h.main.parked() {
-			return h.main.wb.w.Cancel(ErrLoopExit)
-		}
-		return false
-	}
-	h.mu.Lock()
-	var ws []*Waiter
-	for g := h.live; g != nil; g = g.liveNext {
-		if g.parked() {
-			ws = append(ws, &g.wb.w)
-		}
-	}
-	h.mu.Unlock()
-	ended := false
-	for _, w := range ws {
-		if w.Cancel(ErrLoopExit) {
-			ended = true
-		}
-	}
-	return ended
 }
 
 // drain runs queued tasks in FIFO order, including those queued while it
@@ -657,70 +586,6 @@ func (h *Hub) switchTo(g *G) {
 	}
 }
 
-// Yield is gevent's sleep(0) for ctx: ctx's cause when it is cancelled,
-// otherwise the running greenlet goes to the back of the queue (reported
-// true), or nothing happens when ctx has no running greenlet (false). One
-// type check serves the common case of a greenlet's own context.
-func Yield(ctx context.Context) (bool, error) {
-	var cur *G
-	if g, ok := ctx.(*G); ok {
-		if g.cancelled.Load() {
-			return false, g.causeOf()
-		}
-		if cur = g.hub.current; cur != g && cur != nil {
-			cur = Current(ctx) // another greenlet runs: a descendant, or misuse
-		}
-	} else {
-		if err := causeSlow(ctx); err != nil {
-			return false, err
-		}
-		cur = Current(ctx)
-	}
-	if cur == nil {
-		return false, nil
-	}
-	cur.hub.ready(task{g: cur})
-	cur.co.yield(struct{}{})
-	return true, nil
-}
-
-// Idle parks g until an iteration of the loop has nothing else to do.
-func (h *Hub) Idle(ctx context.Context, g *G) error {
-	w := &g.waits().w
-	w.begin()
-	h.idlers.PushBack(w)
-	err := w.Block(ctx)
-	if err != nil {
-		h.idlers.Remove(w)
-	}
-	return err
-}
-
-// Sleep parks g for d on the hub's timer heap.
-func (h *Hub) Sleep(ctx context.Context, g *G, d time.Duration) error {
-	wb := g.waits()
-	w := &wb.w
-	w.begin()
-	wb.t.kind = timerWake
-	h.addTimer(&wb.t, d)
-	stop := w.register(ctx) // Block, inlined by hand (see Block)
-	g.co.yield(struct{}{})
-	w.unregister(stop)
-	err := w.finish()
-	if err != nil {
-		h.delTimer(&wb.t)
-	}
-	return err
-}
-
-// AfterFunc runs f on the hub after d; the returned function disarms it and
-// reports whether it did. Any goroutine.
-func (h *Hub) AfterFunc(d time.Duration, f func()) (stop func() bool) {
-	t := &timer{f: f, kind: timerFunc}
-	h.addTimer(t, d)
-	return func() bool { return h.delTimer(t) }
-}
-
 func (h *Hub) runFunc(f func()) {
 	h.enterCallback()
 	defer h.leaveCallback()
@@ -747,37 +612,6 @@ func (h *Hub) enterCallback() {
 func (h *Hub) leaveCallback() {
 	h.inCallback = false
 	h.cbActive.Store(false)
-}
-
-// reportEnd reports the failure of g, which has just ended on its
-// coroutine, from the hub's goroutine (where the error handler may not
-// block, as in any callback) before anything queued after the end.
-func (h *Hub) reportEnd(g *G) {
-	h.enterCallback()
-	defer h.leaveCallback()
-	h.report(g, g.err)
-}
-
-// report hands a failure to the error handler (once per failed greenlet).
-// The main greenlet's failure is not reported: Run returns it.
-func (h *Hub) report(g *G, err error) {
-	if g != nil && g == h.main {
-		return
-	}
-	if f := h.opts.ErrorHandler; f != nil {
-		func() {
-			// A handler that panics must not take the hub down (gevent
-			// tolerates a raising handle_error).
-			defer func() { _ = recover() }()
-			f(g, err)
-		}()
-		return
-	}
-	if g != nil {
-		slog.Error("gevent: greenlet failed", h.failureAttrs(g, err)...)
-	} else {
-		slog.Error("gevent: callback failed", h.failureAttrs(g, err)...)
-	}
 }
 
 // close runs after every greenlet has ended: it releases idle coroutines,
@@ -809,142 +643,3 @@ func (h *Hub) close() {
 	}
 	p.Close()
 }
-
-// coro is a reusable runtime coroutine that runs greenlets one after
-// another: a greenlet gets one when it first runs, and gives it back when it
-// ends (creating coroutines at spawn, or not reusing them, costs 4x).
-type coro struct {
-	next  func() (struct{}, bool)
-	stop  func()
-	yield func(struct{}) bool
-	g     *G // the greenlet it runs; nil when idle
-}
-
-func (c *coro) resume() { c.next() }
-
-func (c *coro) loop(yield func(struct{}) bool) {
-	c.yield = yield
-	for {
-		c.g.run()
-		c.g = nil
-		if !yield(struct{}{}) {
-			return
-		}
-	}
-}
-
-func (h *Hub) getCoro() *coro {
-	if n := len(h.free); n > 0 {
-		c := h.free[n-1]
-		h.free[n-1] = nil
-		h.free = h.free[:n-1]
-		return c
-	}
-	c := &coro{}
-	c.next, c.stop = iter.Pull(c.loop)
-	return c
-}
-
-// Idle coroutines are kept while the hub is busy (creating a coroutine costs
-// a goroutine and several allocations, reusing one costs nothing) and trimmed
-// to keepIdleCoros, trimChunk at a time, whenever the hub is about to sleep
-// for a millisecond or more: a burst of parked greenlets does not pin its
-// coroutines for long, and trimming never delays runnable work.
-const (
-	keepIdleCoros = 256
-	trimChunk     = 1024
-)
-
-func (h *Hub) trimCoros() {
-	if len(h.freeWB) > keepIdleCoros {
-		clear(h.freeWB[keepIdleCoros:])
-		h.freeWB = h.freeWB[:keepIdleCoros]
-	}
-	for i := 0; i < trimChunk && len(h.free) > keepIdleCoros; i++ {
-		n := len(h.free) - 1
-		c := h.free[n]
-		h.free[n] = nil
-		h.free = h.free[:n]
-		c.stop()
-	}
-}
-
-// putCoro keeps a finished coroutine for reuse (trimCoros bounds the
-// idle ones).
-func (h *Hub) putCoro(c *coro) {
-	h.free = append(h.free, c)
-}
-
-// idRegistry hands out the smallest free small integer (gevent's
-// minimal_ident).
-type idRegistry struct {
-	freed intHeap
-	next  int32
-}
-
-func (r *idRegistry) acquire() int32 {
-	if r.freed.Len() > 0 {
-		return heap.Pop(&r.freed).(int32)
-	}
-	id := r.next
-	r.next++
-	return id
-}
-
-func (r *idRegistry) release(id int32) { heap.Push(&r.freed, id) }
-
-type intHeap []int32
-
-func (h intHeap) Len() int           { return len(h) }
-func (h intHeap) Less(i, j int) bool { return h[i] < h[j] }
-func (h intHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *intHeap) Push(x any)        { *h = append(*h, x.(int32)) }
-func (h *intHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
-// chanPoller is the default poller: a wake-up channel and one reusable
-// runtime timer.
-type chanPoller struct {
-	wake chan struct{}
-	t    *time.Timer
-}
-
-func newChanPoller() *chanPoller {
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	return &chanPoller{wake: make(chan struct{}, 1), t: t}
-}
-
-func (p *chanPoller) Poll(timeout time.Duration) bool {
-	switch {
-	case timeout == 0:
-		select {
-		case <-p.wake:
-		default:
-		}
-	case timeout < 0:
-		<-p.wake
-	default:
-		p.t.Reset(timeout)
-		select {
-		case <-p.wake:
-			p.t.Stop()
-		case <-p.t.C:
-		}
-	}
-	return false
-}
-
-func (p *chanPoller) Wakeup() {
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (p *chanPoller) Busy() bool { return false }
-func (p *chanPoller) Close()     { p.t.Stop() }
