@@ -14,6 +14,7 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/lock"
 	"github.com/gevent-go/gevent/pool"
 	"github.com/gevent-go/gevent/queue"
@@ -192,7 +193,7 @@ func TestZeroHubOption(t *testing.T) {
 // failure is reported under fn's own name.
 func TestNewGoRunsOnlyOnceStarted(t *testing.T) {
 	buf := captureLog(t)
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ran := false
 		g := gevent.NewGo(ctx, func(context.Context) error { ran = true; return nil })
 		gevent.Yield(ctx)
@@ -300,7 +301,7 @@ func leadingLiteral(e ast.Expr) string {
 // at its timeout; x/sync's semaphore does the opposite), by every Acquire,
 // Get, Put and Spawn; a call that has to wait fails at once.
 func TestAvailableIsTakenWithACancelledContext(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		ok := func(name string, err error) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 )
 
 // failAfter makes a test that hangs fail instead: after d it panics, which
@@ -30,7 +31,7 @@ func concurrency(t *testing.T, calls, want int, opts ...gevent.HubOption) int {
 	var running, most atomic.Int32
 	full := make(chan struct{})
 	var once sync.Once
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		gs := make([]*gevent.Greenlet[struct{}], calls)
 		for i := range gs {
 			gs[i] = gevent.Go(ctx, func(ctx context.Context) error {
@@ -87,7 +88,7 @@ func TestBlockingWorkers(t *testing.T) {
 func TestBlockingAbandonedCallNeverRuns(t *testing.T) {
 	failAfter(t, time.Minute)
 	var log logger
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		busy, release := make(chan struct{}), make(chan struct{})
 		call := func(name string) func(ctx context.Context) error {
 			return func(ctx context.Context) error {

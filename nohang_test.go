@@ -13,6 +13,7 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
+	"github.com/gevent-go/gevent/geventtest"
 )
 
 // withDeadline runs f and fails the test if it has not returned within d:
@@ -101,7 +102,7 @@ func TestBlockingWithPlainContextInHubCallbackPanics(t *testing.T) {
 func TestGreenletContextFromPlainGoroutinePanics(t *testing.T) {
 	var msg string
 	withDeadline(t, 10*time.Second, func() {
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			var never event.Event
 			var actx context.Context
 			a := gevent.Go(ctx, func(ctx context.Context) error {
@@ -132,7 +133,7 @@ func TestGreenletContextFromPlainGoroutinePanics(t *testing.T) {
 // pool consumes, a closure): it parks itself, and its own kill ends the
 // wait.
 func TestDescendantWaitsWithAncestorContext(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var never event.Event
 		child := gevent.Go(ctx, func(context.Context) error {
 			return never.Wait(ctx) // main's context, captured
@@ -184,7 +185,7 @@ func TestUnservedHubs(t *testing.T) {
 // 12).
 func TestHoldAndHubAfterFunc(t *testing.T) {
 	withDeadline(t, 10*time.Second, func() {
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			var ar event.AsyncResult[int]
 			start := make(chan struct{})
 			release := gevent.Hold(ctx)
@@ -227,7 +228,7 @@ func TestHoldAndHubAfterFunc(t *testing.T) {
 func TestExtremeDurationsDoNotFreezeTheHub(t *testing.T) {
 	const huge = time.Duration(math.MaxInt64)
 	withDeadline(t, 10*time.Second, func() {
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			sleeper := gevent.Go(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, huge) })
 			tctx, cancel := gevent.WithTimeout(ctx, huge)
 			defer cancel()

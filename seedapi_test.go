@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 )
 
 // gevent's value is None unless the greenlet succeeded: Value, Get and
@@ -17,7 +18,7 @@ import (
 // keeps the function's value.
 func TestValueIsZeroUnlessSuccessful(t *testing.T) {
 	errX := errors.New("x")
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		failed := gevent.Spawn(ctx, func(context.Context) (int, error) { return 4, errX })
 		panicked := gevent.Spawn(ctx, func(context.Context) (int, error) { panic("boom") })
 		customKill := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
@@ -55,7 +56,7 @@ func TestValueIsZeroUnlessSuccessful(t *testing.T) {
 // (or StartLater) until the end, false before Start, after the end and
 // after a kill before the start.
 func TestAliveIsGeventBool(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		g := gevent.New(ctx, sleeper)
 		if g.Alive() {
 			t.Error("Alive() before Start")
@@ -90,7 +91,7 @@ func TestAliveIsGeventBool(t *testing.T) {
 // that carries no greenlet it is gevent's kill, which does not switch; a
 // dead target does not switch either.
 func TestKillYieldsToTheKilled(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var log logger
 		target := gevent.Go(ctx, func(ctx context.Context) error {
 			err := gevent.Sleep(ctx, time.Hour)
@@ -146,7 +147,7 @@ func TestKillFromGoroutine(t *testing.T) {
 // Go is Spawn for a body that returns only an error.
 func TestGo(t *testing.T) {
 	errX := errors.New("x")
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ok := gevent.Go(ctx, func(ctx context.Context) error { return gevent.Yield(ctx) }, gevent.WithName("ok"))
 		bad := gevent.Go(ctx, func(context.Context) error { return errX })
 		ended, err := gevent.JoinAll(ctx, []*gevent.Greenlet[struct{}]{ok, bad})
@@ -171,7 +172,7 @@ func TestGo(t *testing.T) {
 // more, a larger size class, before Greenlet's fields were reordered), so
 // code and benchmarks may use either.
 func TestGoCostsWhatSpawnCosts(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		const n = 1000
 		tasks := make([]gevent.Task, n)
 		// measure returns the least allocations and bytes per spawn over
@@ -210,7 +211,7 @@ func noopErr(context.Context) error { return nil }
 // JoinAll, KillAll, Wait and Iwait take a []*Greenlet[T] and give back the
 // same type (no type assertion), and still take []Task and []Waitable.
 func TestCollectionsKeepTheirType(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		a := gevent.Spawn(ctx, yielder(2), gevent.WithName("a"))
 		b := gevent.Spawn(ctx, yielder(1), gevent.WithName("b"))
 		typed := []*gevent.Greenlet[int]{a, b}
@@ -251,7 +252,7 @@ func TestCollectionsKeepTheirType(t *testing.T) {
 // Iwait takes a count like Wait and JoinAll: it yields that many and then
 // removes every callback it registered.
 func TestIwaitCount(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		fs := []*flag{{}, {}, {}}
 		gevent.Go(ctx, func(ctx context.Context) error {
 			fs[2].Set()
@@ -286,7 +287,7 @@ func TestIwaitCount(t *testing.T) {
 // Wait with no objects returns at once (what it should wait for then is
 // decided in one place, waitNothing).
 func TestWaitNoObjects(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		got, err := gevent.Wait(ctx, []gevent.Waitable(nil))
 		if err != nil || len(got) != 0 {
 			t.Errorf("Wait(none) = %v, %v", got, err)
@@ -317,7 +318,7 @@ func stubborn(release <-chan struct{}) func(context.Context) error {
 // used to wait without bound). Issue 11 made the bound the ctx's
 // (WithTimeout) instead of a KillTimeout option.
 func TestKillZeroTimeoutDoesNotWait(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		for _, d := range []time.Duration{0, -time.Second} {
 			release := make(chan struct{})
 			g := gevent.Go(ctx, stubborn(release))

@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 )
 
 // test__api_timeout test_nested_timeout: when the outer timeout expires
 // first, the inner wait returns the outer *Timeout unchanged; the inner one
 // stays pending.
 func TestNestedTimeoutOuterExpiresFirst(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		outer := gevent.NewTimeout(3*time.Millisecond, nil)
 		inner := gevent.NewTimeout(time.Hour, nil)
 		octx := outer.Start(ctx)
@@ -46,7 +47,7 @@ func TestNestedTimeoutOuterExpiresFirst(t *testing.T) {
 }
 
 func TestNestedTimeoutInnerExpiresFirst(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		octx, cancelOuter := gevent.WithTimeout(ctx, time.Hour)
 		defer cancelOuter()
 		ictx, cancelInner := gevent.WithTimeout(octx, 2*time.Millisecond)
@@ -66,7 +67,7 @@ func TestNestedTimeoutInnerExpiresFirst(t *testing.T) {
 
 // with_timeout returns timeout_value only for its own timeout.
 func TestWithTimeoutFallbackOnlyForOwnTimeout(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		slow := func(ctx context.Context) (string, error) {
 			return "slow", gevent.Sleep(ctx, time.Hour)
 		}
@@ -104,7 +105,7 @@ func TestWithTimeoutFallbackOnlyForOwnTimeout(t *testing.T) {
 }
 
 func TestWithTimeoutCancelReleases(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		tctx, cancel := gevent.WithTimeout(ctx, time.Hour)
 		cancel()
 		if err := gevent.Sleep(tctx, time.Hour); !errors.Is(err, context.Canceled) {
@@ -119,7 +120,7 @@ func TestWithTimeoutCancelReleases(t *testing.T) {
 
 // test__timeout: start, cancel, pending and restart of one Timeout.
 func TestTimeoutStartCancelPendingRestart(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		to := gevent.NewTimeout(2*time.Millisecond, nil)
 		if to.Pending() {
 			t.Error("pending before Start")
@@ -154,7 +155,7 @@ func TestTimeoutStartCancelPendingRestart(t *testing.T) {
 
 func TestTimeoutCustomError(t *testing.T) {
 	errSlow := errors.New("too slow")
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		to := gevent.NewTimeout(time.Millisecond, errSlow)
 		err := gevent.Sleep(to.Start(ctx), time.Hour)
 		if !errors.Is(err, errSlow) {
@@ -170,7 +171,7 @@ func TestTimeoutCustomError(t *testing.T) {
 // Timeouts do not interrupt code that does not block, and a timeout never
 // interrupts Yield once it has switched.
 func TestTimeoutOnlyAtSwitchPoints(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		tctx, cancel := gevent.WithTimeout(ctx, time.Millisecond)
 		defer cancel()
 		start := time.Now()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/queue"
 )
 
@@ -23,7 +24,7 @@ import (
 func TestWakeOrderSleeperThenTimeoutThenQueued(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var l logger
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			a := gevent.Go(ctx, func(ctx context.Context) error {
 				gevent.Sleep(ctx, 10*time.Millisecond)
 				l.add("sleeper woke")
@@ -52,7 +53,7 @@ func TestWakeOrderSleeperThenTimeoutThenQueued(t *testing.T) {
 func TestWakeOrderSpawnLaterStartsFromTimer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var l logger
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			a := gevent.SpawnLater(ctx, 10*time.Millisecond, func(ctx context.Context) (struct{}, error) {
 				l.add("started late")
 				gevent.Go(ctx, func(ctx context.Context) error {
@@ -81,7 +82,7 @@ func TestWakeOrderSpawnLaterStartsFromTimer(t *testing.T) {
 // the notification).
 func TestWakeOrderJoinerResumesInDeathNotification(t *testing.T) {
 	var l logger
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		target := gevent.New(ctx, func(ctx context.Context) (struct{}, error) {
 			l.add("target ends")
 			return struct{}{}, nil
@@ -115,7 +116,7 @@ func TestWakeOrderJoinerResumesInDeathNotification(t *testing.T) {
 // idle() runs before the Timeouts of the same iteration: Idle is not
 // interrupted by a Timeout(0) (gevent's probe, reference §2.3).
 func TestIdleBeforeTimeoutZero(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		tctx, cancel := gevent.WithTimeout(ctx, 0)
 		defer cancel()
 		if err := gevent.Idle(tctx); err != nil {
@@ -177,7 +178,7 @@ func TestTimeoutScopeReachesEveryWait(t *testing.T) {
 // Leaving a scope ends its effect, and a Timeout restarted after its context
 // was cancelled hands out a new context: the old one stays cancelled.
 func TestTimeoutScopeLeftAndRestart(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		tm := gevent.NewTimeout(time.Millisecond, nil)
 		first := tm.Start(ctx)
 		if err := gevent.Sleep(first, time.Hour); !errors.Is(err, tm) {
@@ -207,7 +208,7 @@ func TestTimeoutScopeLeftAndRestart(t *testing.T) {
 // too.
 func TestWakeOrderCollectionsResumeInDeathNotification(t *testing.T) {
 	var l logger
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		target := gevent.New(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, nil })
 		ts := []*gevent.Greenlet[struct{}]{target}
 		waiters := []*gevent.Greenlet[struct{}]{
@@ -248,7 +249,7 @@ func TestWakeOrderCollectionsResumeInDeathNotification(t *testing.T) {
 // it waiting, and a greenlet parked for ever does not count.
 func TestWaitHubWaitsForTheRest(t *testing.T) {
 	var l logger
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		gevent.Go(ctx, func(ctx context.Context) error {
 			gevent.Sleep(ctx, 5*time.Millisecond)
 			l.add("a")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
+	"github.com/gevent-go/gevent/geventtest"
 )
 
 func TestAsyncResultZeroValue(t *testing.T) {
@@ -54,7 +55,7 @@ func TestAsyncResultSetErrorNilPanics(t *testing.T) {
 
 // gevent's test_set_exc: a waiter in Get gets the stored error.
 func TestAsyncResultGetWaits(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var r event.AsyncResult[string]
 		errBoom := errors.New("boom")
 		g := gevent.Spawn(ctx, func(ctx context.Context) (string, error) {
@@ -76,7 +77,7 @@ func TestAsyncResultGetWaits(t *testing.T) {
 
 // Wait reports only that a result is there, never the stored error.
 func TestAsyncResultWaitIgnoresStoredError(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var r event.AsyncResult[int]
 		g := gevent.Go(ctx, r.Wait)
 		gevent.Yield(ctx)
@@ -97,7 +98,7 @@ func TestAsyncResultWaitIgnoresStoredError(t *testing.T) {
 // gevent's test_set (timer interrupts get) and test_set_with_timeout
 // (with_timeout's fallback value).
 func TestAsyncResultGetTimeout(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var r event.AsyncResult[int]
 		tctx, cancel := gevent.WithTimeout(ctx, time.Millisecond)
 		defer cancel()
@@ -126,7 +127,7 @@ func TestAsyncResultGetTimeout(t *testing.T) {
 
 // gevent's TestAsyncResultAsLinkTarget.
 func TestAsyncResultSetFrom(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		errBoom := errors.New("boom")
 		for _, tc := range []struct {
 			name       string
@@ -211,7 +212,7 @@ func TestAsyncResultCrossGoroutine(t *testing.T) {
 			v, _ := r.Get(context.Background())
 			got <- v
 		}()
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			r.Set("from hub")
 			return nil
 		})
@@ -225,7 +226,7 @@ func TestAsyncResultCrossGoroutine(t *testing.T) {
 func TestAsyncResultWaitMany(t *testing.T) {
 	for _, count := range []int{0, 1, 2} {
 		t.Run(fmt.Sprint("count=", count), func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			geventtest.Run(t, func(ctx context.Context) error {
 				const n = 5
 				events := make([]*event.Event, n)
 				results := make([]*event.AsyncResult[int], n)

@@ -13,18 +13,8 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
+	"github.com/gevent-go/gevent/geventtest"
 )
-
-// run runs body as the main greenlet of a new hub, bounded so that a broken
-// wake-up fails the test instead of hanging it.
-func run(t *testing.T, body func(ctx context.Context) error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := gevent.Run(ctx, body); err != nil {
-		t.Fatalf("Run = %v, want nil", err)
-	}
-}
 
 func TestEventZeroValue(t *testing.T) {
 	var ev event.Event
@@ -43,7 +33,7 @@ func TestEventZeroValue(t *testing.T) {
 }
 
 func TestEventWaitWhenSetDoesNotSwitch(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var ev event.Event
 		ev.Set()
 		ran := false
@@ -66,7 +56,7 @@ func TestEventWaitWhenSetDoesNotSwitch(t *testing.T) {
 }
 
 func TestEventWaitersWakeFIFO(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var ev event.Event
 		var order []int
 		var tasks []gevent.Task
@@ -104,7 +94,7 @@ func TestEventWaitersWakeFIFO(t *testing.T) {
 func TestEventSetThenClear(t *testing.T) {
 	for _, n := range []int{1, 100, 1000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			geventtest.Run(t, func(ctx context.Context) error {
 				var ev event.Event
 				var tasks []gevent.Task
 				for range n {
@@ -134,7 +124,7 @@ func TestEventSetThenClear(t *testing.T) {
 // whose waiters have been woken but have not run returns after them, in the
 // same pass of the hub (an idle greenlet does not get to run in between).
 func TestEventWaitWhileNotifying(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var ev event.Event
 		var results []int
 		waitThenAppend := func(ctx context.Context, arg int) error {
@@ -171,7 +161,7 @@ func TestEventWaitWhileNotifying(t *testing.T) {
 
 // The issue 1520 rule chains: a second late arrival waits behind the first.
 func TestEventWaitWhileNotifyingChained(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var ev event.Event
 		var results []string
 		w := gevent.Go(ctx, func(ctx context.Context) error {
@@ -208,7 +198,7 @@ func TestEventWaitWhileNotifyingChained(t *testing.T) {
 }
 
 func TestEventWaitTimeout(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var ev event.Event
 		tctx, cancel := gevent.WithTimeout(ctx, time.Millisecond)
 		defer cancel()
@@ -230,7 +220,7 @@ func TestEventWaitTimeout(t *testing.T) {
 }
 
 func TestEventWaitKilled(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var ev event.Event
 		errBoom := errors.New("boom")
 		g := gevent.Go(ctx, ev.Wait)
@@ -252,7 +242,7 @@ func TestEventWaitKilled(t *testing.T) {
 // A late arrival (issue 1520) that is killed while it waits for the woken
 // waiters is dropped; the next late arrival is still woken, after them.
 func TestEventLateArrivalKilled(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var ev event.Event
 		var results []string
 		errBoom := errors.New("boom")
@@ -305,7 +295,7 @@ func TestEventCrossGoroutine(t *testing.T) {
 		var ev event.Event
 		done := make(chan error, 1)
 		go func() { done <- ev.Wait(context.Background()) }()
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			ev.Set()
 			return nil
 		})
@@ -464,7 +454,7 @@ func startsWithGevent(r any) bool {
 }
 
 func TestEventWaitIwait(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var a, b, c event.Event
 		gevent.Go(ctx, func(ctx context.Context) error {
 			b.Set()
@@ -500,7 +490,7 @@ func TestEventWaitIwait(t *testing.T) {
 // gevent's test_set_during_wait (issue 771): after a Set was seen and the
 // Event cleared, waiting for it again needs another Set.
 func TestEventSetDuringWait(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var ev event.Event
 		setter := gevent.Go(ctx, func(context.Context) error { ev.Set(); return nil })
 		if err := ev.Wait(ctx); err != nil {
@@ -597,7 +587,7 @@ func TestEventStressAcrossHubs(t *testing.T) {
 // AsyncResult shares Event's rules: Wait on a ready result whose waiters
 // have not run yet returns after them; Get returns at once (as gevent's get).
 func TestAsyncResultWaitWhileNotifying(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var r event.AsyncResult[int]
 		var order []string
 		g := gevent.Go(ctx, func(ctx context.Context) error {

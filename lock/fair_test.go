@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/lock"
 )
 
@@ -19,7 +20,7 @@ import (
 // not. An unfair semaphore spins between the two chains for ever (the test's
 // deadline catches that).
 func TestSemaphoreFairOrHangs(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		sem := lock.NewSemaphore(1)
 		quit := false
 		var acquireThenSpawn, releaseThenSpawn func(ctx context.Context) error

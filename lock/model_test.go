@@ -8,6 +8,7 @@ import (
 	"testing/quick"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/lock"
 )
 
@@ -21,7 +22,7 @@ func TestSemaphoreModel(t *testing.T) {
 			t.Errorf(format, args...)
 			ok = false
 		}
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			model := int(initial % 4)
 			s := lock.NewSemaphore(model)
 			for i, op := range ops {
@@ -92,7 +93,7 @@ func TestSemaphoreWaitersModel(t *testing.T) {
 			t.Errorf(format, args...)
 			ok = false
 		}
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			free := int(initial % 3)
 			s := lock.NewSemaphore(free)
 			var queue []int     // model: ids waiting, FIFO

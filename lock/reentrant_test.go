@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/lock"
 )
 
@@ -26,7 +27,7 @@ func TestBoundedSemaphore(t *testing.T) {
 	b.Release()
 	wantPanic(t, "gevent/lock: semaphore released too many times", b.Release)
 	// Waiters are served as by Semaphore.
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		z := lock.NewBoundedSemaphore(1)
 		if err := z.Acquire(ctx); err != nil {
 			return err
@@ -68,7 +69,7 @@ func TestDummy(t *testing.T) {
 }
 
 func TestReentrant(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var r lock.Reentrant
 		if r.Locked() {
 			return errors.New("zero Reentrant is locked")
@@ -121,7 +122,7 @@ func TestReentrant(t *testing.T) {
 }
 
 func TestReentrantAcquireTimeout(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var r lock.Reentrant
 		holder := gevent.Go(ctx, func(ctx context.Context) error {
 			if err := r.Acquire(ctx); err != nil {
@@ -158,7 +159,7 @@ func TestReentrantGoroutines(t *testing.T) {
 	if r.TryAcquire(bg) {
 		t.Fatal("a plain goroutine re-entered: TryAcquire = true")
 	}
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		if msg := releasePanic(ctx, &r); msg != notOwner {
 			return fmt.Errorf("greenlet's Release of a goroutine-held lock panicked with %q, want %q", msg, notOwner)
 		}

@@ -13,19 +13,9 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/lock"
 )
-
-// run runs body as the main greenlet of a new hub, bounded so that a lost
-// wake-up fails the test instead of hanging it.
-func run(t *testing.T, body func(ctx context.Context) error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := gevent.Run(ctx, body); err != nil {
-		t.Fatalf("Run = %v, want nil", err)
-	}
-}
 
 // wantPanic runs f and checks that it panics with want.
 func wantPanic(t *testing.T, want string, f func()) {
@@ -68,7 +58,7 @@ func TestSemaphoreZeroValue(t *testing.T) {
 
 // Acquire never switches when a unit is free, even when others wait.
 func TestSemaphoreAcquireFreeDoesNotSwitch(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		s := lock.NewSemaphore(2)
 		ran := false
 		gevent.Go(ctx, func(context.Context) error { ran = true; return nil })
@@ -94,7 +84,7 @@ func TestSemaphoreAcquireFreeDoesNotSwitch(t *testing.T) {
 
 // gevent's issue 39: acquire with a timeout fails, and takes nothing.
 func TestSemaphoreAcquireTimeout(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var s lock.Semaphore
 		tctx, cancel := gevent.WithTimeout(ctx, time.Millisecond)
 		defer cancel()
@@ -122,7 +112,7 @@ func TestSemaphoreAcquireTimeout(t *testing.T) {
 func TestSemaphoreFIFO(t *testing.T) {
 	for _, batch := range []bool{false, true} {
 		t.Run(fmt.Sprint("batch=", batch), func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			geventtest.Run(t, func(ctx context.Context) error {
 				var s lock.Semaphore
 				var order []int
 				var tasks []gevent.Task
@@ -161,7 +151,7 @@ func TestSemaphoreFIFO(t *testing.T) {
 // gevent's probe: release(); acquire(blocking=False) in the same greenlet
 // returns True and both waiters stay queued (barging).
 func TestSemaphoreReleaserBarges(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var s lock.Semaphore
 		var got []string
 		waiter := func(name string) func(ctx context.Context) error {
@@ -208,7 +198,7 @@ func TestSemaphoreReleaserBarges(t *testing.T) {
 // that pass, before the releaser (queued after the pass) runs again: gevent's
 // notifier switches to the waiter right there. Nobody can barge in between.
 func TestSemaphoreWaiterResumesInsidePass(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var s lock.Semaphore
 		var order []string
 		a := gevent.Go(ctx, func(ctx context.Context) error {
@@ -241,7 +231,7 @@ func TestSemaphoreWaiterResumesInsidePass(t *testing.T) {
 func TestSemaphoreCancelledWaiterLosesNoUnit(t *testing.T) {
 	for _, how := range []string{"kill", "timeout"} {
 		t.Run(how, func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			geventtest.Run(t, func(ctx context.Context) error {
 				var s lock.Semaphore
 				errBoom := errors.New("boom")
 				var quitter *gevent.Greenlet[struct{}]
@@ -288,7 +278,7 @@ func TestSemaphoreCancelledWaiterLosesNoUnit(t *testing.T) {
 }
 
 func TestSemaphoreWait(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var s lock.Semaphore
 		watcher := gevent.Spawn(ctx, s.Wait)
 		gevent.Yield(ctx)
@@ -326,7 +316,7 @@ func TestSemaphoreWait(t *testing.T) {
 }
 
 func TestSemaphoreOnReadyAndWaitables(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		// gevent's issue 1287: waiting on a ready semaphore returns at once.
 		free := lock.NewSemaphore(1)
 		if got, err := gevent.Wait(ctx, []gevent.Waitable{free}); err != nil || len(got) != 1 {
@@ -410,7 +400,7 @@ func TestSemaphoreCrossGoroutine(t *testing.T) {
 			}
 			done <- nil
 		}()
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			for range 100 {
 				s.Release()
 				gevent.Yield(ctx)

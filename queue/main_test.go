@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/internal/leakcheck"
 	"github.com/gevent-go/gevent/queue"
 )
@@ -59,10 +60,7 @@ func run(t *testing.T, body func(ctx context.Context) error) {
 	t.Helper()
 	// Greenlets that end with ErrShutDown or a timeout are expected here:
 	// keep the hub's default report out of the test log.
-	quiet := gevent.WithErrorHandler(func(gevent.Task, error) {})
-	if err := gevent.Run(t.Context(), body, quiet); err != nil {
-		t.Fatalf("Run = %v", err)
-	}
+	geventtest.Run(t, body, gevent.WithErrorHandler(func(gevent.Task, error) {}))
 }
 
 // spawn starts fn as a greenlet that returns (value, error).

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/socket"
 )
 
@@ -30,7 +31,7 @@ import (
 // connections on one hub while a ticker greenlet keeps running.
 func TestThousandConnections(t *testing.T) {
 	const conns, rounds = 1000, 3
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ln := echoServer(ctx, t)
 		defer ln.Close()
 		stop := make(chan struct{})
@@ -90,7 +91,7 @@ func TestThousandConnections(t *testing.T) {
 func TestCloseWakesBlockedRead(t *testing.T) {
 	for _, from := range []string{"greenlet", "goroutine"} {
 		t.Run(from, func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			geventtest.Run(t, func(ctx context.Context) error {
 				ln := echoServer(ctx, t)
 				defer ln.Close()
 				c, err := socket.Dial(ctx, "tcp", ln.Addr().String())
@@ -118,7 +119,7 @@ func TestCloseWakesBlockedRead(t *testing.T) {
 func TestCloseWakesBlockedAccept(t *testing.T) {
 	for _, from := range []string{"greenlet", "goroutine"} {
 		t.Run(from, func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			geventtest.Run(t, func(ctx context.Context) error {
 				ln, err := socket.Listen(ctx, "tcp", "127.0.0.1:0")
 				if err != nil {
 					return err
@@ -155,7 +156,7 @@ func closeFrom(ctx context.Context, t *testing.T, from string, c io.Closer) {
 }
 
 func TestKillBlockedAcceptAndDial(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ln, err := socket.Listen(ctx, "tcp", "127.0.0.1:0")
 		if err != nil {
 			return err
@@ -188,7 +189,7 @@ func TestKillBlockedAcceptAndDial(t *testing.T) {
 }
 
 func TestCopyAndJSON(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ln := echoServer(ctx, t)
 		defer ln.Close()
 		c, err := socket.Dial(ctx, "tcp", ln.Addr().String())
@@ -234,7 +235,7 @@ func TestCopyAndJSON(t *testing.T) {
 
 func TestTLSHandshake(t *testing.T) {
 	cert := selfSigned(t)
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ln, err := socket.Listen(ctx, "tcp", "127.0.0.1:0")
 		if err != nil {
 			return err
@@ -307,7 +308,7 @@ func selfSigned(t *testing.T) tls.Certificate {
 }
 
 func TestBadInput(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		// A port nobody listens on: take one and close it.
 		probe, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -390,7 +391,7 @@ func pair(ctx context.Context) (net.Conn, net.Conn, error) {
 }
 
 func TestUDP(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		srv, err := socket.ListenPacket(ctx, "udp", "127.0.0.1:0")
 		if err != nil {
 			return err
@@ -453,7 +454,7 @@ func TestUDP(t *testing.T) {
 
 func TestUnix(t *testing.T) {
 	dir := t.TempDir()
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		path := filepath.Join(dir, "s")
 		ln, err := socket.Listen(ctx, "unix", path)
 		if err != nil {
@@ -561,7 +562,7 @@ func TestPlainGoroutine(t *testing.T) {
 // TestWrapPipe: a conn without a file descriptor is served off the hub;
 // kill and deadlines still work and no data is lost.
 func TestWrapPipe(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		a, b := net.Pipe()
 		ca := socket.WrapConn(ctx, a)
 		cb := socket.WrapConn(ctx, b)
