@@ -89,6 +89,7 @@ type Hub struct {
 	ids        idRegistry
 	poller     Poller
 	closers    []func()
+	workers    *workerPool // Blocking's workers, made on first use (workers.go)
 
 	tmu    sync.Mutex // guards timers, tseq and every timer's idx/when
 	timers timerHeap
