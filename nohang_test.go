@@ -16,23 +16,6 @@ import (
 	"github.com/gevent-go/gevent/geventtest"
 )
 
-// withDeadline runs f and fails the test if it has not returned within d:
-// for the cases that froze a hub before they were fixed. The frozen hub's
-// goroutine leaks then, but the test reports instead of hanging CI.
-func withDeadline(t *testing.T, d time.Duration, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	select {
-	case <-done:
-	case <-time.After(d):
-		t.Fatalf("still running after %v: the hub froze", d)
-	}
-}
-
 // A blocking call with a context that carries no greenlet, made from code
 // the hub runs between greenlets, panics with a gevent: message instead of
 // blocking the hub's goroutine for ever (issue 10, item 5).
@@ -61,7 +44,7 @@ func TestBlockingWithPlainContextInHubCallbackPanics(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			var got atomic.Value
-			withDeadline(t, 10*time.Second, func() {
+			runWithin(t, 10*time.Second, func() {
 				gevent.Run(context.Background(), func(ctx context.Context) error {
 					c(ctx, func() {
 						defer func() { got.Store(fmt.Sprint(recover())) }()
@@ -78,7 +61,7 @@ func TestBlockingWithPlainContextInHubCallbackPanics(t *testing.T) {
 	}
 	t.Run("error handler", func(t *testing.T) {
 		var got atomic.Value
-		withDeadline(t, 10*time.Second, func() {
+		runWithin(t, 10*time.Second, func() {
 			handler := gevent.WithErrorHandler(func(gevent.Task, error) {
 				defer func() { got.Store(fmt.Sprint(recover())) }()
 				new(event.Event).Wait(context.Background())
@@ -101,7 +84,7 @@ func TestBlockingWithPlainContextInHubCallbackPanics(t *testing.T) {
 // receive) so that the goroutine's call lands exactly then.
 func TestGreenletContextFromPlainGoroutinePanics(t *testing.T) {
 	var msg string
-	withDeadline(t, 10*time.Second, func() {
+	runWithin(t, 10*time.Second, func() {
 		geventtest.Run(t, func(ctx context.Context) error {
 			var never event.Event
 			var actx context.Context
@@ -169,7 +152,7 @@ func TestUnservedHubs(t *testing.T) {
 
 	idle := gevent.NewHub()
 	gevent.Go(idle.Context(), func(ctx context.Context) error { return gevent.Sleep(ctx, time.Hour) })
-	withDeadline(t, 10*time.Second, func() {
+	runWithin(t, 10*time.Second, func() {
 		err := gevent.Run(context.Background(), func(ctx context.Context) error {
 			return new(event.Event).Wait(ctx)
 		})
@@ -184,7 +167,7 @@ func TestUnservedHubs(t *testing.T) {
 // come back; the message of ErrLoopExit says what to use (issue 10, item
 // 12).
 func TestHoldAndHubAfterFunc(t *testing.T) {
-	withDeadline(t, 10*time.Second, func() {
+	runWithin(t, 10*time.Second, func() {
 		geventtest.Run(t, func(ctx context.Context) error {
 			var ar event.AsyncResult[int]
 			start := make(chan struct{})
@@ -227,7 +210,7 @@ func TestHoldAndHubAfterFunc(t *testing.T) {
 // timer of the hub keeps working (issue 10, item 1).
 func TestExtremeDurationsDoNotFreezeTheHub(t *testing.T) {
 	const huge = time.Duration(math.MaxInt64)
-	withDeadline(t, 10*time.Second, func() {
+	runWithin(t, 10*time.Second, func() {
 		geventtest.Run(t, func(ctx context.Context) error {
 			sleeper := gevent.Go(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, huge) })
 			tctx, cancel := gevent.WithTimeout(ctx, huge)
