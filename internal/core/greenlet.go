@@ -501,7 +501,7 @@ func (g *G) notifyLinks(from *Hub) {
 			if from != nil {
 				from.runPass(fn)
 			} else {
-				g.hub.runFunc(fn)
+				g.hub.runClosed(fn) // no loop: any goroutine
 			}
 		}
 	}

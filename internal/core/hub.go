@@ -170,7 +170,7 @@ func (h *Hub) ready(t task) {
 		case taskNotify:
 			t.g.notifyLinks(nil)
 		case taskFunc:
-			h.runFunc(t.f)
+			h.runClosed(t.f)
 		}
 		return
 	}
@@ -585,6 +585,20 @@ func (h *Hub) switchTo(g *G) {
 			h.beginStop()
 		}
 	}
+}
+
+// runClosed runs f for a hub that has closed, on the calling goroutine
+// (any): no loop state is touched, since several goroutines may do this at
+// once.
+func (h *Hub) runClosed(f func()) {
+	if !h.opts.CrashOnPanic {
+		defer func() {
+			if p := recover(); p != nil {
+				h.report(nil, h.panicked(p))
+			}
+		}()
+	}
+	f()
 }
 
 func (h *Hub) runFunc(f func()) {
