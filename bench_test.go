@@ -71,17 +71,17 @@ func BenchmarkSpawnJoinRawGo(b *testing.B) {
 func BenchmarkSleep0Switch(b *testing.B) {
 	b.ReportAllocs()
 	runBench(b, func(ctx context.Context) {
-		body := func(ctx context.Context) (struct{}, error) {
+		body := func(ctx context.Context) error {
 			for range b.N / 2 {
 				if err := gevent.Yield(ctx); err != nil {
-					return struct{}{}, err
+					return err
 				}
 			}
-			return struct{}{}, nil
+			return nil
 		}
 		b.ResetTimer()
-		x := gevent.Spawn(ctx, body)
-		y := gevent.Spawn(ctx, body)
+		x := gevent.Go(ctx, body)
+		y := gevent.Go(ctx, body)
 		if _, err := gevent.JoinAll(ctx, []gevent.Task{x, y}); err != nil {
 			b.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func BenchmarkSleep0SwitchRawGosched(b *testing.B) {
 	wg.Wait()
 }
 
-// The floor of sleep0_switch on this machine (DESIGN.md §8): a minimal
+// The floor of sleep0_switch on this machine (design §8): a minimal
 // loop resuming two bare iter.Pull coroutines alternately, each yielding
 // once per resume; no queue, timers or cancellation. Two coroutine switches
 // per op, like a Yield through the hub.

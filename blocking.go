@@ -2,7 +2,6 @@ package gevent
 
 import (
 	"context"
-	"sync"
 
 	"github.com/gevent-go/gevent/internal/core"
 )
@@ -22,7 +21,7 @@ func WithBlockingWorkers(n int) HubOption {
 	if n == 0 {
 		panic("gevent: WithBlockingWorkers(0): a hub needs at least one worker (negative: no bound)")
 	}
-	return func(o *core.Options) { o.BlockingWorkers = n }
+	return HubOption{func(o *core.Options) { o.BlockingWorkers = n }}
 }
 
 // Blocking runs fn on a worker goroutine while the calling greenlet parks,
@@ -58,7 +57,7 @@ func Blocking[T any](ctx context.Context, fn func(context.Context) (T, error)) (
 		return zero, err
 	}
 	jctx, cancel := context.WithCancelCause(core.Detach(ctx))
-	poolOf(g.Hub()).submit(func() {
+	g.Hub().SubmitBlocking(defaultBlockingWorkers, func() {
 		o.Run(func() (T, error) {
 			defer cancel(nil)
 			return fn(jctx)
@@ -71,89 +70,4 @@ func Blocking[T any](ctx context.Context, fn func(context.Context) (T, error)) (
 		return zero, cause
 	}
 	return v, ferr
-}
-
-// workerPool is a hub's set of Blocking workers: started on demand, reused,
-// stopped when the hub closes.
-type workerPool struct {
-	max int // the bound on workers; negative: none
-
-	mu      sync.Mutex // guards the fields below
-	jobs    []func()   // FIFO; a job whose caller gave up returns at once
-	idle    int        // workers waiting on cond and not yet signalled
-	workers int
-	closed  bool
-	cond    *sync.Cond
-	wg      sync.WaitGroup
-}
-
-// pools holds each hub's workers (the hub has no slot for them yet): an
-// entry is made by the hub's first Blocking call and deleted when it closes.
-var pools sync.Map // *core.Hub → *workerPool
-
-func poolOf(h *core.Hub) *workerPool {
-	if p, ok := pools.Load(h); ok {
-		return p.(*workerPool)
-	}
-	p := &workerPool{max: h.BlockingWorkers()}
-	if p.max == 0 {
-		p.max = defaultBlockingWorkers
-	}
-	p.cond = sync.NewCond(&p.mu)
-	if actual, loaded := pools.LoadOrStore(h, p); loaded {
-		return actual.(*workerPool)
-	}
-	h.AddCloser(func() {
-		p.close()
-		pools.Delete(h)
-	})
-	return p
-}
-
-// submit queues job and wakes an idle worker for it, or starts one. A
-// signalled worker stops counting as idle at once, so that two quick
-// submits do not both signal the same one.
-func (p *workerPool) submit(job func()) {
-	p.mu.Lock()
-	p.jobs = append(p.jobs, job)
-	switch {
-	case p.idle > 0:
-		p.idle--
-		p.cond.Signal()
-	case p.max < 0 || p.workers < p.max:
-		p.workers++
-		p.wg.Add(1)
-		go p.work()
-	}
-	p.mu.Unlock()
-}
-
-func (p *workerPool) work() {
-	defer p.wg.Done()
-	p.mu.Lock()
-	for {
-		for len(p.jobs) == 0 && !p.closed {
-			p.idle++
-			p.cond.Wait() // the signaller took us off idle
-		}
-		if len(p.jobs) == 0 {
-			p.workers--
-			p.mu.Unlock()
-			return
-		}
-		job := p.jobs[0]
-		p.jobs[0] = nil
-		p.jobs = p.jobs[1:]
-		p.mu.Unlock()
-		job()
-		p.mu.Lock()
-	}
-}
-
-func (p *workerPool) close() {
-	p.mu.Lock()
-	p.closed = true
-	p.cond.Broadcast()
-	p.mu.Unlock()
-	p.wg.Wait()
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 )
 
 // failAfter makes a test that hangs fail instead: after d it panics, which
@@ -30,11 +31,11 @@ func concurrency(t *testing.T, calls, want int, opts ...gevent.HubOption) int {
 	var running, most atomic.Int32
 	full := make(chan struct{})
 	var once sync.Once
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		gs := make([]*gevent.Greenlet[struct{}], calls)
 		for i := range gs {
-			gs[i] = gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
-				return gevent.Blocking(ctx, func(context.Context) (struct{}, error) {
+			gs[i] = gevent.Go(ctx, func(ctx context.Context) error {
+				_, err := gevent.Blocking(ctx, func(context.Context) (struct{}, error) {
 					n := running.Add(1)
 					for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 					}
@@ -45,6 +46,7 @@ func concurrency(t *testing.T, calls, want int, opts ...gevent.HubOption) int {
 					running.Add(-1)
 					return struct{}{}, nil
 				})
+				return err
 			})
 		}
 		for _, g := range gs {
@@ -86,35 +88,37 @@ func TestBlockingWorkers(t *testing.T) {
 func TestBlockingAbandonedCallNeverRuns(t *testing.T) {
 	failAfter(t, time.Minute)
 	var log logger
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		busy, release := make(chan struct{}), make(chan struct{})
-		call := func(name string) func(ctx context.Context) (struct{}, error) {
-			return func(ctx context.Context) (struct{}, error) {
-				return gevent.Blocking(ctx, func(context.Context) (struct{}, error) {
+		call := func(name string) func(ctx context.Context) error {
+			return func(ctx context.Context) error {
+				_, err := gevent.Blocking(ctx, func(context.Context) (struct{}, error) {
 					log.add("%s ran", name)
 					return struct{}{}, nil
 				})
+				return err
 			}
 		}
 		// The only worker is busy until release is closed.
-		first := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
-			return gevent.Blocking(ctx, func(context.Context) (struct{}, error) {
+		first := gevent.Go(ctx, func(ctx context.Context) error {
+			_, err := gevent.Blocking(ctx, func(context.Context) (struct{}, error) {
 				close(busy)
 				<-release
 				log.add("first ran")
 				return struct{}{}, nil
 			})
+			return err
 		})
 		gevent.Yield(ctx) // first submits its call
 		<-busy            // (blocks the hub, briefly: nothing needs it meanwhile)
 
-		killed := gevent.Spawn(ctx, call("killed"))
-		timedOut := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		killed := gevent.Go(ctx, call("killed"))
+		timedOut := gevent.Go(ctx, func(ctx context.Context) error {
 			tctx, cancel := gevent.WithTimeout(ctx, time.Millisecond)
 			defer cancel()
 			return call("timed out")(tctx)
 		})
-		kept := gevent.Spawn(ctx, call("kept"))
+		kept := gevent.Go(ctx, call("kept"))
 		gevent.Yield(ctx) // all three queue behind first
 		killed.Kill(ctx)
 		if _, err := killed.Get(ctx); !errors.Is(err, gevent.ErrGreenletExit) {
@@ -132,8 +136,7 @@ func TestBlockingAbandonedCallNeverRuns(t *testing.T) {
 		}
 		// One worker, FIFO: once "last" has run, the abandoned calls
 		// between have been dequeued.
-		_, err := call("last")(ctx)
-		return err
+		return call("last")(ctx)
 	}, gevent.WithBlockingWorkers(1), quiet())
 	log.check(t, "first ran", "kept ran", "last ran")
 }

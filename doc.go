@@ -1,10 +1,11 @@
 // Package gevent brings Python gevent's concurrency model to Go: greenlets,
 // light-weight cooperatively scheduled tasks with a typed result, an error,
 // kill, join, get and link callbacks, run by a hub; with gevent's spawn
-// helpers, Timeout, JoinAll, KillAll, Wait and Iwait, and eventlet/guv's
-// greenthread API (SpawnRaw is spawn_n, SpawnLater is spawn_after, Cancel is
-// cancel, Kill is kill, Link with a closure is link(func, *curried)). Subpackages hold events, queues, locks, pools, cooperative
-// sockets and servers.
+// helpers, Timeout, JoinAll, KillAll, Wait, Iwait and wait() (WaitHub), and
+// eventlet/guv's greenthread API (SpawnRaw is spawn_n, SpawnLater is
+// spawn_after, Cancel is cancel, Kill is kill, Link with a closure is
+// link(func, *curried)). Subpackages hold events, queues, locks, pools,
+// cooperative sockets, an HTTP client and servers.
 //
 // # The model
 //
@@ -30,16 +31,34 @@
 //
 // A greenlet's function receives a context that identifies it; every call
 // that may switch takes that context first (Sleep, Yield, Join, Get, Wait,
-// the Wait/Get/Put/Acquire methods of the subpackages, socket reads). One
-// iteration of the hub follows gevent's (libev's) order: it drains a FIFO
-// callback queue (greenlet starts, Yield resumptions, wake-ups, link
-// notifications), including callbacks queued during the drain, cutting the
+// the Wait/Get/Put/Acquire methods of the subpackages); the socket package's
+// net.Conn methods, which take no context, switch too.
+//
+// One iteration of the hub follows gevent's (libev's) order: it drains a
+// FIFO callback queue (greenlet starts, Yield resumptions, queued wake-ups,
+// link notifications, posted passes such as a Semaphore's), including callbacks queued during the drain, cutting the
 // drain after the switch interval (5ms) so that I/O and timers are not
-// starved; then it polls for I/O and outside wake-ups; then it fires due
-// timers in deadline order (sleeps and delayed starts before timeouts); then
-// it wakes Idle waiters if nothing else happened. Spawn order and wake-up
-// order are FIFO. Timers live in the hub's own heap; the hub sleeps on one
-// runtime timer.
+// starved; then it polls for I/O and outside wake-ups; then, if no callback,
+// I/O or timer (other than a timeout) is due, it wakes the Idle waiters; then
+// it fires the due
+// timers in deadline order (sleeps, delayed starts, hub functions); then it
+// resumes the greenlets whose I/O became ready; then it fires the due
+// timeouts, which have the lowest priority, as in gevent. Spawn order is
+// FIFO, and so is the order of the waiters of any one object. Timers live in
+// the hub's own heap; the hub sleeps in its poller until the next one.
+//
+// A woken waiter resumes inside the pass that woke it, as in gevent: a
+// sleeper resumes from its timer, a SpawnLater greenlet starts from its
+// timer, a greenlet whose Timeout expires resumes from that timeout, the
+// greenlets blocked in Join, Get, JoinAll, Wait or Iwait on a greenlet
+// resume during its death notification (where its Link greenlets start too,
+// in registration order), the waiters a Semaphore's release pass picks
+// resume during that pass, and a greenlet whose I/O is ready resumes in the
+// I/O step: each runs until it next switches before the hub moves on, so
+// before anything queued after the timer, death, release or readiness. Other
+// wake-ups (an Event's Set, a Queue's Put or Get, a Kill, anything from
+// another goroutine or hub) queue the greenlet at the back of its hub's
+// callback queue, in the order they happen.
 //
 // # Errors, kill and timeouts
 //
@@ -60,13 +79,42 @@
 // it has none of its own), its function, its ID, a number never reused in
 // the process (uid), the error and, for a panic, the stack as one attribute
 // per frame. A wait of the main greenlet that nothing can complete returns
-// ErrLoopExit instead of hanging.
+// ErrLoopExit instead of hanging. Work that will come back from outside the
+// hub (a goroutine that sets an AsyncResult later) is invisible to it: take
+// Hold before starting such a goroutine, and use AfterFunc (the hub's timer)
+// rather than time.AfterFunc for timed callbacks.
+//
+// A Timeout started by a greenlet (Timeout.Start, WithTimeout or
+// WithTimeoutFunc, with the greenlet's context or one derived from it) is
+// also a scope of that greenlet: until it is cancelled, its expiry ends
+// whichever wait the greenlet is in, even one made with another context or
+// none: the Read, Write, Accept, ReadFrom, WriteTo and Dial of the socket
+// package, Blocking, the waits of the subpackages. The error satisfies
+// errors.Is(err, t) (socket calls also wrap os.ErrDeadlineExceeded and are
+// net.Errors whose Timeout() is true). So gevent's `with Timeout(5):
+// data = sock.recv(n)` ports as
+//
+//	n, err := gevent.WithTimeoutFunc(ctx, 5*time.Second, func(ctx context.Context) (int, error) {
+//		return conn.Read(b)
+//	})
+//
+// The expiry is delivered once (cleanup after a caught timeout can still do
+// I/O); waits made with the Timeout's own context keep failing, as with any
+// cancelled context. An outer timeout passes through an inner scope
+// unchanged. A hub's timeouts count from the loop's cached clock (see
+// Timeout), as gevent's count from libev's loop time; Sleep reads the clock
+// afresh.
 //
 // A duration of zero or less means no time at all, everywhere: Sleep(0) is
-// Yield, WithTimeout(ctx, 0) expires at once, and KillTimeout(0) does not
-// wait. nil where a value is required (a context, a function, a *Greenlet,
-// an element of JoinAll, KillAll, Wait or Iwait) panics at the call with a
-// message of the form "gevent: <function>: nil <argument>".
+// Yield, WithTimeout(ctx, 0) expires at once, and a Kill bounded by it does
+// not wait. A duration too long for its deadline to be represented
+// (math.MaxInt64 from now) saturates: that timer never fires, and the hub's
+// other timers are unaffected. nil where a value is required (a context, a
+// function, a *Greenlet, an element of JoinAll, KillAll, Wait or Iwait)
+// panics at the call with a message of the form "gevent: <function>: nil
+// <argument>". Every panic message and error text of the module starts with
+// its package's name: "gevent: " here, "gevent/<pkg>: " in a subpackage. A
+// caller's bug is a panic everywhere, never an error that a defer would drop.
 //
 // Errors satisfy the standard sentinels: ErrGreenletExit and a killed
 // greenlet's ctx.Err() satisfy errors.Is(err, context.Canceled); a *Timeout
@@ -81,8 +129,10 @@
 // cgo call, a CPU-bound loop) blocks the whole hub and every greenlet on it,
 // exactly as blocking code does in gevent without monkey-patching. Instead:
 // use Sleep, the event, queue, lock and pool packages, the socket package
-// for network I/O, and Blocking to run any other blocking code on a worker
-// goroutine while the greenlet parks.
+// for network I/O (socket.HTTPClient for HTTP requests: each parks only its
+// greenlet), and Blocking to run any other blocking code on a worker
+// goroutine while the greenlet parks (at most 64 workers a hub run at once;
+// the hub option WithBlockingWorkers changes the bound).
 //
 // Link, LinkValue and LinkException callbacks run in new greenlets and may
 // block, as gevent's links do. RawLink callbacks (gevent's rawlink), the
@@ -90,7 +140,11 @@
 // itself, between greenlets: a blocking call made there with a greenlet's
 // context panics with a "gevent: blocking call inside a hub callback"
 // message (gevent raises BlockingSwitchOutError); use Link, or spawn a
-// greenlet, for work that must wait.
+// greenlet, for work that must wait. A blocking call made there with a
+// context that carries no greenlet (context.Background, a Hub's Context)
+// panics too: the hub knows its own goroutine while it runs a callback (it
+// reads the goroutine's id then, a few microseconds, only on the slow path
+// of a plain goroutine about to block while some hub runs a callback).
 //
 // # Goroutines, hubs and contexts
 //
@@ -103,11 +157,18 @@
 //
 // A greenlet's context must only be used for blocking calls by a greenlet of
 // its hub: the call parks whichever greenlet that hub is running. Closures
-// that capture a parent's context and run in a child greenlet are fine (the
-// child parks, and the parent's cancellation applies). Do not pass a
-// greenlet's context to another goroutine that makes this module's
-// blocking calls with it; it may use the context for cancellation and
-// values, or make those calls with a context without a greenlet.
+// that capture an ancestor's context and run in a descendant greenlet are
+// fine (the descendant parks, and the ancestor's cancellation applies). Do
+// not pass a greenlet's context to another goroutine that makes this
+// module's blocking calls with it; it may use the context for cancellation
+// and values, or make those calls with a context without a greenlet. Such a
+// misuse is caught when it can be told apart cheaply: while the hub runs a
+// greenlet that does not descend from the context's greenlet, the call
+// panics with a "gevent: blocking call with the context of greenlet"
+// message; while the hub runs no greenlet, the call blocks the calling
+// goroutine as with a context without a greenlet. While the hub runs that
+// greenlet itself or one of its descendants, the call cannot be told apart
+// from theirs and corrupts their wait: that case is not detected.
 //
 // Many hubs may run at once, each on its own goroutine; a wake-up of a
 // greenlet of another hub goes through that hub's thread-safe queue.
@@ -130,24 +191,32 @@
 //   - Greenlets carry a typed result: Greenlet[T].
 //   - Run kills and joins every greenlet still alive before it returns
 //     (their deferred calls run); gevent abandons them when main exits.
-//   - A Link callback's greenlet is spawned by the link notification and
-//     starts after the RawLink callbacks of that notification; gevent
-//     switches to it at once. Link greenlets still start in registration
-//     order. A link greenlet spawned while the hub stops (after Run's main
-//     returned) is killed before it starts, like any greenlet spawned then.
-//   - The module-level Kill yields once after the kill, as guv's kill does
-//     (gevent's kill, which never switches, is Kill with KillNoWait).
+//   - A link greenlet spawned while the hub stops (after Run's main
+//     returned) is killed before it starts, like any greenlet spawned then;
+//     use RawLink for what must run.
+//   - The module-level Kill yields once after the kill, as guv's kill does,
+//     when its context is a greenlet's (gevent's kill, which never switches,
+//     is Kill with a context that carries no greenlet).
+//   - A kill's timeout is its context's deadline, and its block=False a
+//     context already done (as for http.Server.Shutdown): Greenlet.Kill,
+//     KillAll and the kills of package pool wait as long as ctx allows.
 //   - IDs are freed when the greenlet ends, not when it is garbage-collected.
 //   - A greenlet's value is the zero value unless it succeeded (gevent's is
 //     None), and Get returns the value and the error together.
 //   - Alive is gevent's bool(g) and its deprecated started; there is no
 //     Started method.
+//   - Wait takes its objects as a slice, so gevent's wait() with no argument
+//     is a function of its own, WaitHub; Wait with an empty slice returns at
+//     once, as gevent's wait([]) does.
 //   - A greenlet's context carries its spawner's values but not its
 //     cancellation or deadline: a greenlet outlives its spawner, as in gevent.
 //     Its context is cancelled (ErrGreenletDone) when its function returns.
 //   - Primitives are safe across goroutines and hubs (gevent's are hub-local).
-//   - ErrLoopExit is declared only when no other hub is running and no plain
-//     goroutine waits on the library, since either could wake the hub.
+//   - ErrLoopExit is declared only when no other hub is serving, no hub that
+//     is not served yet has greenlets somebody waits on, no Hold is taken and
+//     no plain goroutine waits on the library, since any of them could wake
+//     the hub. A hub created and never served holds nothing: it is collected
+//     once unreferenced, whatever it was given to run.
 //   - There is no monkey-patching (Go cannot replace the standard library's
 //     blocking calls), no fork/reinit (Go programs do not fork), and no
 //     greenlet-local storage (use context values).

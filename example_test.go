@@ -55,6 +55,37 @@ func ExampleGreenlet_Kill() {
 	// dead: true successful: true
 }
 
+// A kill waits as long as its context allows: a greenlet that goes on after
+// the kill (here, cleanup that must not be interrupted) is waited for until
+// the deadline, and a context already done means no wait at all (gevent's
+// kill(timeout=...) and kill(block=False)).
+func ExampleGreenlet_Kill_timeout() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		g := gevent.Go(ctx, func(ctx context.Context) error {
+			err := gevent.Sleep(ctx, time.Hour)                           // ends with the kill
+			gevent.Sleep(context.WithoutCancel(ctx), 50*time.Millisecond) // slow cleanup
+			return err
+		})
+		gevent.Yield(ctx)
+		tctx, cancel := gevent.WithTimeout(ctx, 10*time.Millisecond)
+		g.Kill(tctx)
+		cancel()
+		fmt.Println("dead after the kill's deadline:", g.Dead())
+
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		h := gevent.Go(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, time.Hour) })
+		gevent.Yield(ctx)
+		h.Kill(done)
+		fmt.Println("dead right after a kill with a done ctx:", h.Dead())
+		// Run waits for g's cleanup before it returns.
+		return nil
+	})
+	// Output:
+	// dead after the kill's deadline: false
+	// dead right after a kill with a done ctx: false
+}
+
 // A timeout is a context with identity: errors.Is tells whose timeout it was.
 func ExampleWithTimeout() {
 	gevent.Run(context.Background(), func(ctx context.Context) error {
@@ -64,9 +95,9 @@ func ExampleWithTimeout() {
 		fmt.Println("mine:", errors.Is(err, context.Cause(tctx)))
 		fmt.Println("deadline exceeded:", errors.Is(err, context.DeadlineExceeded))
 
-		v, err := gevent.WithTimeoutFunc(ctx, 5*time.Millisecond, func(ctx context.Context) (string, error) {
+		v, err := gevent.WithTimeoutFallback(ctx, 5*time.Millisecond, func(ctx context.Context) (string, error) {
 			return "slow", gevent.Sleep(ctx, time.Hour)
-		}, gevent.Fallback("fallback"))
+		}, "fallback")
 		fmt.Println(v, err)
 		return nil
 	})
@@ -186,4 +217,139 @@ func ExampleBlocking() {
 	// Output:
 	// the hub still runs greenlets
 	// from the channel <nil>
+}
+
+// Go starts a greenlet whose body returns only an error (errgroup's Go):
+// its value is struct{}, and JoinAll with RaiseError reports the first
+// failure.
+func ExampleGo() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		var tasks []*gevent.Greenlet[struct{}]
+		for _, name := range []string{"a.txt", "b.txt", "missing.txt"} {
+			tasks = append(tasks, gevent.Go(ctx, func(ctx context.Context) error {
+				if name == "missing.txt" {
+					return fmt.Errorf("open %s: not found", name)
+				}
+				fmt.Println("processed", name)
+				return nil
+			}))
+		}
+		_, err := gevent.JoinAll(ctx, tasks, gevent.RaiseError())
+		fmt.Println("first failure:", err)
+		return nil
+	}, gevent.WithErrorHandler(func(gevent.Task, error) {})) // the failure is expected
+	// Output:
+	// processed a.txt
+	// processed b.txt
+	// first failure: open missing.txt: not found
+}
+
+// gevent's `spawn(a); spawn(b); wait()`: WaitHub returns once nothing else
+// is left on the hub.
+func ExampleWaitHub() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		for _, d := range []time.Duration{2 * time.Millisecond, time.Millisecond} {
+			gevent.Go(ctx, func(ctx context.Context) error {
+				if err := gevent.Sleep(ctx, d); err != nil {
+					return err
+				}
+				fmt.Println("slept", d)
+				return nil
+			})
+		}
+		err := gevent.WaitHub(ctx)
+		fmt.Println("all done:", err)
+		return nil
+	})
+	// Output:
+	// slept 1ms
+	// slept 2ms
+	// all done: <nil>
+}
+
+// Wait takes any Waitables: here an Event and a greenlet; Count(1) returns
+// as soon as one of them is ready.
+func ExampleWait() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		var ev event.Event
+		slow := gevent.Go(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, time.Hour) })
+		gevent.Go(ctx, func(ctx context.Context) error {
+			ev.Set()
+			return nil
+		})
+		ready, err := gevent.Wait(ctx, []gevent.Waitable{slow, &ev}, gevent.Count(1))
+		fmt.Println(len(ready), ready[0] == gevent.Waitable(&ev), err)
+		slow.Kill(ctx)
+		return nil
+	})
+	// Output: 1 true <nil>
+}
+
+// The module-level Kill yields once, as guv's kill does: a greenlet of the
+// same hub has reacted to the kill (here: run its deferred call and ended)
+// before Kill returns; Kill never waits for the end, though. With a context
+// that carries no greenlet it does not switch, as gevent's kill.
+func ExampleKill() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		g := gevent.Go(ctx, func(ctx context.Context) error {
+			defer fmt.Println("deferred call ran")
+			return gevent.Sleep(ctx, time.Hour)
+		})
+		gevent.Yield(ctx) // g starts and parks
+		gevent.Kill(ctx, g)
+		fmt.Println("after Kill: dead =", g.Dead())
+		return nil
+	})
+	// Output:
+	// deferred call ran
+	// after Kill: dead = true
+}
+
+// A panic ends only its greenlet, with a *PanicError carrying the value and
+// the stack; the hub reports it (here to a handler of our own).
+func ExamplePanicError() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		g := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
+			var m map[string]int
+			//lint:ignore SA5000 the example panics on purpose
+			m["x"] = 1 // panics: assignment to entry in nil map
+			return 0, nil
+		}, gevent.WithName("parser"))
+		_, err := g.Get(ctx)
+		var pe *gevent.PanicError
+		if errors.As(err, &pe) {
+			fmt.Println("panicked:", pe.Value, "; stack recorded:", len(pe.Stack) > 0)
+		}
+		return nil
+	}, gevent.WithErrorHandler(func(t gevent.Task, err error) { fmt.Println("reported:", t.Name()) }))
+	// Output:
+	// reported: parser
+	// panicked: assignment to entry in nil map ; stack recorded: true
+}
+
+// counter is a Runner: a value whose Run method is a greenlet's body (gevent's
+// Greenlet subclass overriding _run), named by its String method.
+type counter struct{ to int }
+
+func (c counter) Run(ctx context.Context) (int, error) {
+	sum := 0
+	for i := 1; i <= c.to; i++ {
+		sum += i
+		if err := gevent.Yield(ctx); err != nil {
+			return sum, err
+		}
+	}
+	return sum, nil
+}
+
+func (c counter) String() string { return fmt.Sprintf("counter-to-%d", c.to) }
+
+func ExampleSpawnRunner() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		g := gevent.SpawnRunner(ctx, counter{to: 10})
+		v, err := g.Get(ctx)
+		fmt.Println(g.Name(), v, err)
+		return nil
+	})
+	// Output: counter-to-10 55 <nil>
 }

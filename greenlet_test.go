@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 )
 
 // gevent: after spawn(a); spawn(b); spawn(c); sleep(0) the order is a, b, c,
 // then the spawner (reference §2.2).
 func TestSpawnRunsInFIFOOrderThenSpawner(t *testing.T) {
 	var log logger
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		for _, name := range []string{"a", "b", "c"} {
 			gevent.Go(ctx, func(context.Context) error {
 				log.add("%s", name)
@@ -35,7 +36,7 @@ func TestSpawnRunsInFIFOOrderThenSpawner(t *testing.T) {
 // test__order.TestSleep0: '1A 2A 1B 2B'.
 func TestYieldInterleaves(t *testing.T) {
 	var log logger
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var tasks []gevent.Task
 		for _, name := range []string{"1", "2"} {
 			tasks = append(tasks, gevent.Go(ctx, func(ctx context.Context) error {
@@ -54,7 +55,7 @@ func TestYieldInterleaves(t *testing.T) {
 }
 
 func TestSpawnReturnsValue(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		g := gevent.Spawn(ctx, func(ctx context.Context) (string, error) {
 			if err := gevent.Sleep(ctx, time.Millisecond); err != nil {
 				return "", err
@@ -80,7 +81,7 @@ func TestSpawnReturnsValue(t *testing.T) {
 // started never runs, is dead and successful at once, and its links fire
 // once, later, from the hub.
 func TestKillNeverStarted(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ran := false
 		g := gevent.Spawn(ctx, func(context.Context) (int, error) {
 			ran = true
@@ -128,7 +129,7 @@ func TestKillNeverStarted(t *testing.T) {
 }
 
 func TestKillNewGreenlet(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ran := false
 		g := gevent.New(ctx, func(context.Context) (int, error) { ran = true; return 1, nil })
 		g.Kill(ctx)
@@ -150,7 +151,7 @@ func TestKillNewGreenlet(t *testing.T) {
 // Kill of a greenlet parked in a long Sleep: the sleep returns the kill's
 // cause at once, its defers run, and Kill returns only after it is dead.
 func TestKillSleepingGreenlet(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var sleepErr error
 		started, deferred := false, false
 		g := gevent.Go(ctx, func(ctx context.Context) error {
@@ -179,13 +180,19 @@ func TestKillSleepingGreenlet(t *testing.T) {
 	})
 }
 
-func TestKillNoWaitReturnsBeforeDeath(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+// Kill without waiting for the end (issue 11: one way per meaning, no
+// KillNoWait): Greenlet.Kill with a ctx that is already done, and the
+// package-level Kill, which never waits (it switches only when ctx is a
+// greenlet's, and then once).
+func TestKillWithoutWaiting(t *testing.T) {
+	geventtest.Run(t, func(ctx context.Context) error {
+		done, cancel := context.WithCancel(ctx)
+		cancel()
 		g := gevent.Spawn(ctx, sleeper)
 		gevent.Yield(ctx)
-		g.Kill(ctx, gevent.KillNoWait())
+		g.Kill(done)
 		if g.Dead() {
-			t.Error("dead right after Kill(KillNoWait)")
+			t.Error("dead right after Kill with a done ctx")
 		}
 		if err := g.Join(ctx); err != nil {
 			t.Errorf("Join = %v", err)
@@ -194,17 +201,34 @@ func TestKillNoWaitReturnsBeforeDeath(t *testing.T) {
 			t.Errorf("Err() = %v, want ErrGreenletExit", g.Err())
 		}
 
-		// gevent.Kill with KillNoWait is gevent's kill: it does not switch.
+		// With a context that carries no greenlet it does not switch:
+		// gevent's kill.
 		g2 := gevent.Spawn(ctx, sleeper)
 		gevent.Yield(ctx)
-		gevent.Kill(ctx, g2, gevent.KillNoWait())
+		gevent.Kill(context.Background(), g2)
 		if g2.Dead() {
-			t.Error("dead right after gevent.Kill(KillNoWait)")
+			t.Error("dead right after gevent.Kill(context.Background(), g)")
 		}
 		if err := g2.Join(ctx); err != nil || !g2.Dead() {
 			t.Errorf("Join = %v, dead = %v", err, g2.Dead())
 		}
-		return nil
+
+		// With the caller's context it yields once, and does not wait for
+		// a greenlet that goes on after the kill.
+		release := false
+		g3 := gevent.Go(ctx, func(ctx context.Context) error {
+			for !release {
+				gevent.Sleep(context.WithoutCancel(ctx), time.Millisecond)
+			}
+			return nil
+		})
+		gevent.Yield(ctx)
+		gevent.Kill(ctx, g3)
+		if g3.Dead() {
+			t.Error("stubborn greenlet died")
+		}
+		release = true
+		return g3.Join(ctx)
 	})
 }
 
@@ -212,7 +236,7 @@ func TestKillNoWaitReturnsBeforeDeath(t *testing.T) {
 // blocks again gets the cause again at once; cleanup that must block uses
 // context.WithoutCancel.
 func TestKillIsLevelTriggered(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var errs []error
 		var cleanupErr error
 		var cleanupTook time.Duration
@@ -252,7 +276,7 @@ func TestKillIsLevelTriggered(t *testing.T) {
 func TestKillCustomError(t *testing.T) {
 	errCustom := errors.New("custom kill")
 	var reports errorLog
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		g := gevent.Spawn(ctx, sleeper)
 		var value, exception, any int
 		g.LinkValue(func(context.Context, *gevent.Greenlet[struct{}]) { value++ })
@@ -280,7 +304,7 @@ func TestKillCustomError(t *testing.T) {
 func TestKillUnstartedCustomErrorIsReported(t *testing.T) {
 	errCustom := errors.New("custom kill")
 	var reports errorLog
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		g := gevent.Spawn(ctx, noop)
 		g.Kill(ctx, gevent.KillError(errCustom))
 		if g.Successful() || g.Err() != errCustom {
@@ -294,7 +318,7 @@ func TestKillUnstartedCustomErrorIsReported(t *testing.T) {
 }
 
 func TestKillSelfDoesNotWait(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var self *gevent.Greenlet[struct{}]
 		var err error
 		self = gevent.Go(ctx, func(ctx context.Context) error {
@@ -312,9 +336,10 @@ func TestKillSelfDoesNotWait(t *testing.T) {
 	})
 }
 
-// KillTimeout bounds the wait of Kill, which never reports an error.
-func TestKillTimeoutReturnsWithGreenletAlive(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+// A deadline of ctx bounds the wait of Kill, which never reports an error
+// (gevent's kill(timeout=...); the KillTimeout option is gone).
+func TestKillDeadlineReturnsWithGreenletAlive(t *testing.T) {
+	geventtest.Run(t, func(ctx context.Context) error {
 		release := false
 		g := gevent.Go(ctx, func(ctx context.Context) error {
 			for !release {
@@ -323,7 +348,9 @@ func TestKillTimeoutReturnsWithGreenletAlive(t *testing.T) {
 			return nil
 		})
 		gevent.Yield(ctx)
-		g.Kill(ctx, gevent.KillTimeout(5*time.Millisecond))
+		tctx, cancel := gevent.WithTimeout(ctx, 5*time.Millisecond)
+		g.Kill(tctx)
+		cancel()
 		if g.Dead() {
 			t.Error("stubborn greenlet died")
 		}
@@ -340,7 +367,7 @@ func panickyBody(context.Context) (int, error) {
 // other greenlets keep running.
 func TestPanicIsCaptured(t *testing.T) {
 	var reports errorLog
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ticks := 0
 		other := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
 			for range 5 {
@@ -390,7 +417,7 @@ func TestPanicIsCaptured(t *testing.T) {
 
 func TestPanicWithErrorUnwraps(t *testing.T) {
 	errBoom := errors.New("boom")
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		g := gevent.Spawn(ctx, func(context.Context) (int, error) { panic(errBoom) })
 		err := g.Join(ctx)
 		if err != nil {
@@ -406,7 +433,7 @@ func TestPanicWithErrorUnwraps(t *testing.T) {
 // test__order.test_greenlet_link: RawLink callbacks run in registration
 // order (TestLinkKindsShareOneList mixes in the other kinds).
 func TestLinksRunInRegistrationOrder(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var got, want []int
 		g := gevent.Spawn(ctx, noop)
 		for i := range 100 {
@@ -447,7 +474,7 @@ func TestLinksRunInRegistrationOrder(t *testing.T) {
 // test_multiple_listeners_error_unlink: a link may unlink a later one, which
 // then does not run; a link added during notification runs in the same pass.
 func TestUnlinkDuringNotification(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var log logger
 		g := gevent.Spawn(ctx, noop)
 		var unlink2 func() bool
@@ -474,7 +501,7 @@ func TestUnlinkDuringNotification(t *testing.T) {
 }
 
 func TestUnlinkBeforeEnd(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		fired := false
 		g := gevent.Spawn(ctx, noop)
 		unlink := g.RawLink(func(*gevent.Greenlet[struct{}]) { fired = true })
@@ -494,7 +521,7 @@ func TestUnlinkBeforeEnd(t *testing.T) {
 
 // Linking a greenlet that has already ended still fires, later, once.
 func TestLinkAfterDeathFires(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		g := gevent.Spawn(ctx, func(context.Context) (int, error) { return 7, nil })
 		if err := g.Join(ctx); err != nil {
 			return err
@@ -522,7 +549,7 @@ func TestLinkAfterDeathFires(t *testing.T) {
 // remaining links still run.
 func TestLinkPanicIsReportedAndOthersRun(t *testing.T) {
 	var reports errorLog
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		g := gevent.Spawn(ctx, noop)
 		var log logger
 		g.RawLink(func(*gevent.Greenlet[struct{}]) { log.add("1") })
@@ -543,7 +570,7 @@ func TestLinkPanicIsReportedAndOthersRun(t *testing.T) {
 }
 
 func TestJoinDeadlineLeavesGreenletRunning(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		g := gevent.Spawn(ctx, sleeper)
 		jctx, cancel := context.WithTimeout(ctx, 2*time.Millisecond)
 		defer cancel()
@@ -570,30 +597,35 @@ func TestJoinDeadlineLeavesGreenletRunning(t *testing.T) {
 }
 
 func TestTryGet(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		errX := errors.New("x")
 		g := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
 			gevent.Yield(ctx)
 			return 4, errX
 		})
-		if v, err, ok := g.TryGet(); ok || v != 0 || err != nil {
-			t.Errorf("TryGet before start = %v, %v, %v; want 0, nil, false", v, err, ok)
+		if v, ok := g.TryGet(); ok || v != 0 || g.Err() != nil {
+			t.Errorf("TryGet before start = %v, %v (Err %v); want 0, false (nil)", v, ok, g.Err())
 		}
 		gevent.Yield(ctx) // g starts and yields
-		if v, err, ok := g.TryGet(); ok || v != 0 || err != nil {
-			t.Errorf("TryGet while running = %v, %v, %v; want 0, nil, false", v, err, ok)
+		if v, ok := g.TryGet(); ok || v != 0 || g.Err() != nil {
+			t.Errorf("TryGet while running = %v, %v (Err %v); want 0, false (nil)", v, ok, g.Err())
 		}
 		g.Join(ctx)
 		// The function returned 4 with an error: a failure has no value.
-		if v, err, ok := g.TryGet(); !ok || v != 0 || err != errX {
-			t.Errorf("TryGet after end = %v, %v, %v; want 0, x, true", v, err, ok)
+		if v, ok := g.TryGet(); !ok || v != 0 || g.Err() != errX {
+			t.Errorf("TryGet after end = %v, %v (Err %v); want 0, true (x)", v, ok, g.Err())
+		}
+		ok := gevent.Spawn(ctx, func(context.Context) (int, error) { return 5, nil })
+		ok.Join(ctx)
+		if v, done := ok.TryGet(); !done || v != 5 || ok.Err() != nil {
+			t.Errorf("TryGet after success = %v, %v (Err %v); want 5, true (nil)", v, done, ok.Err())
 		}
 		return nil
 	}, quiet())
 }
 
 func TestSpawnLaterDoesNotStartBeforeDelay(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		const d = 5 * time.Millisecond
 		start := time.Now()
 		var elapsed time.Duration
@@ -623,7 +655,7 @@ func TestSpawnLaterDoesNotStartBeforeDelay(t *testing.T) {
 }
 
 func TestSpawnLaterCancelBeforeStart(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ran := false
 		g := gevent.SpawnLater(ctx, time.Millisecond, func(context.Context) (struct{}, error) {
 			ran = true
@@ -649,7 +681,7 @@ func TestSpawnLaterCancelBeforeStart(t *testing.T) {
 }
 
 func TestCancelAfterStartDoesNothing(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		g := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
 			if err := gevent.Yield(ctx); err != nil {
 				return 0, err
@@ -670,7 +702,7 @@ func TestCancelAfterStartDoesNothing(t *testing.T) {
 // test___ident: ids are small, per hub, assigned on first use, and the
 // smallest free one goes to the next greenlet once its holder has ended.
 func TestIDsAreSmallAndReused(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		g0 := gevent.Spawn(ctx, sleeper)
 		g1 := gevent.Spawn(ctx, sleeper)
 		g2 := gevent.Spawn(ctx, sleeper)
@@ -706,7 +738,7 @@ func TestIDsAreSmallAndReused(t *testing.T) {
 
 func TestIDsArePerHub(t *testing.T) {
 	for range 2 {
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			g := gevent.Spawn(ctx, noop)
 			if g.ID() != 0 {
 				t.Errorf("first id of a new hub = %d, want 0", g.ID())
@@ -718,7 +750,7 @@ func TestIDsArePerHub(t *testing.T) {
 
 func TestNameAndString(t *testing.T) {
 	errX := errors.New("went wrong")
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		g := gevent.Spawn(ctx, noop, gevent.WithName("worker"))
 		if g.Name() != "worker" {
 			t.Errorf("Name() = %q, want worker", g.Name())
@@ -746,7 +778,7 @@ func (namedRunner) Run(context.Context) (int, error) { return 5, nil }
 func (namedRunner) String() string                   { return "named-runner" }
 
 func TestSpawnRunner(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		g := gevent.SpawnRunner[int](ctx, namedRunner{})
 		if v, err := g.Get(ctx); v != 5 || err != nil {
 			t.Errorf("Get = %v, %v", v, err)
@@ -761,7 +793,7 @@ func TestSpawnRunner(t *testing.T) {
 func TestParent(t *testing.T) {
 	h := serveHub(t)
 	var fromHub gevent.Task
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		main := gevent.Current(ctx)
 		if main == nil {
 			t.Fatal("Current(main ctx) = nil")
@@ -790,7 +822,7 @@ func TestCurrent(t *testing.T) {
 	if gevent.Current(context.Background()) != nil {
 		t.Error("Current(Background) != nil")
 	}
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var g *gevent.Greenlet[bool]
 		g = gevent.Spawn(ctx, func(ctx context.Context) (bool, error) {
 			return gevent.Current(ctx) == gevent.Task(g), nil
@@ -818,12 +850,12 @@ func TestSpawnStackStartsAtTheCaller(t *testing.T) {
 			t.Errorf("%s: SpawnStack() = %v, want it to start at %s", what, s, want)
 		}
 	}
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		check("Spawn", spawnHere(ctx), ".spawnHere")
 		check("Go", goHere(ctx), ".goHere")
 		return nil
 	})
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		check("hub option, Spawn", gevent.Spawn(ctx, noop), ".TestSpawnStackStartsAtTheCaller.func3")
 		check("hub option, Go", gevent.Go(ctx, func(context.Context) error { return nil }), ".TestSpawnStackStartsAtTheCaller.func3")
 		return nil
@@ -831,7 +863,7 @@ func TestSpawnStackStartsAtTheCaller(t *testing.T) {
 }
 
 func TestSpawnStack(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		g := spawnHere(ctx)
 		found := false
 		for _, f := range g.SpawnStack() {
@@ -847,7 +879,7 @@ func TestSpawnStack(t *testing.T) {
 		}
 		return nil
 	})
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		if gevent.Spawn(ctx, noop).SpawnStack() == nil {
 			t.Error("SpawnStack() with WithSpawnStacks = nil")
 		}
@@ -856,7 +888,7 @@ func TestSpawnStack(t *testing.T) {
 }
 
 func TestAddSpawnCallback(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var seen []gevent.Task
 		remove := gevent.AddSpawnCallback(func(t gevent.Task) { seen = append(seen, t) })
 		defer remove()
@@ -885,7 +917,7 @@ func TestAddSpawnCallback(t *testing.T) {
 }
 
 func TestStartTwiceIsNoOp(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		runs := 0
 		g := gevent.New(ctx, func(context.Context) (struct{}, error) { runs++; return struct{}{}, nil })
 		if g.Alive() || g.Dead() {
@@ -907,7 +939,7 @@ func TestStartTwiceIsNoOp(t *testing.T) {
 }
 
 func TestStartLater(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		start := time.Now()
 		var at time.Duration
 		g := gevent.New(ctx, func(context.Context) (struct{}, error) { at = time.Since(start); return struct{}{}, nil })
@@ -921,7 +953,7 @@ func TestStartLater(t *testing.T) {
 }
 
 func TestNegativeDurationsCountAsZero(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var log logger
 		gevent.Go(ctx, func(context.Context) error { log.add("other"); return nil })
 		if err := gevent.Sleep(ctx, -1); err != nil {
@@ -979,7 +1011,7 @@ func TestMisusePanics(t *testing.T) {
 // reference §2.5: kill of a greenlet that has not started records its death
 // without switching.
 func TestKillUnstartedDoesNotSwitch(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ran := false
 		gevent.Go(ctx, func(context.Context) error { ran = true; return nil })
 		g := gevent.Spawn(ctx, noop)
@@ -1002,7 +1034,7 @@ func TestKillUnstartedDoesNotSwitch(t *testing.T) {
 // reference §2.5 timing subtlety: a greenlet killed while it is queued in
 // Yield resumes normally and sees the kill at its next switch point.
 func TestKillDuringYieldSeenAtNextSwitchPoint(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var yieldErr, sleepErr error
 		g := gevent.Go(ctx, func(ctx context.Context) error {
 			yieldErr = gevent.Yield(ctx)

@@ -13,15 +13,6 @@ import (
 	"github.com/gevent-go/gevent"
 )
 
-// run runs main as the main greenlet of a new hub and fails the test when
-// Run returns an error.
-func run(t *testing.T, main func(ctx context.Context) error, opts ...gevent.HubOption) {
-	t.Helper()
-	if err := gevent.Run(context.Background(), main, opts...); err != nil {
-		t.Fatalf("Run = %v, want nil", err)
-	}
-}
-
 // quiet is an error handler for tests whose greenlets fail on purpose.
 func quiet() gevent.HubOption { return gevent.WithErrorHandler(func(gevent.Task, error) {}) }
 

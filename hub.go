@@ -15,8 +15,11 @@ type Hub struct {
 	h *core.Hub
 }
 
-// HubOption configures a hub.
-type HubOption func(*core.Options)
+// HubOption configures a hub: pass the values of the With... functions
+// below to NewHub or Run. The zero HubOption configures nothing.
+type HubOption struct {
+	apply func(*core.Options)
+}
 
 // WithErrorHandler replaces the default error report (log/slog): f is called
 // on the hub once for each greenlet that fails (an error other than
@@ -28,26 +31,30 @@ func WithErrorHandler(f func(t Task, err error)) HubOption {
 	if f == nil {
 		panic("gevent: WithErrorHandler: nil f")
 	}
-	return func(o *core.Options) {
+	return HubOption{func(o *core.Options) {
 		o.ErrorHandler = func(g *core.G, err error) {
 			f(taskOf(g), err)
 		}
-	}
+	}}
 }
 
 // WithPanicCrash makes a panicking greenlet crash the program, as a panicking
 // goroutine does, instead of ending it with a *PanicError.
-func WithPanicCrash() HubOption { return func(o *core.Options) { o.CrashOnPanic = true } }
+func WithPanicCrash() HubOption {
+	return HubOption{func(o *core.Options) { o.CrashOnPanic = true }}
+}
 
 // WithSwitchInterval bounds how long one drain of the callback queue may run
 // before timers and I/O get their turn (default 5ms, as gevent).
 func WithSwitchInterval(d time.Duration) HubOption {
-	return func(o *core.Options) { o.SwitchInterval = d }
+	return HubOption{func(o *core.Options) { o.SwitchInterval = d }}
 }
 
 // WithSpawnStacks records the spawning call stack of every greenlet of the
 // hub (see Greenlet.SpawnStack). It costs a stack walk per spawn.
-func WithSpawnStacks() HubOption { return func(o *core.Options) { o.CaptureStacks = true } }
+func WithSpawnStacks() HubOption {
+	return HubOption{func(o *core.Options) { o.CaptureStacks = true }}
+}
 
 // NewHub creates a hub. Nothing runs until Serve is called; greenlets spawned
 // onto it before then start when it does.
@@ -56,9 +63,11 @@ func NewHub(opts ...HubOption) *Hub {
 }
 
 func newHub(ctx context.Context, opts []HubOption) *Hub {
-	var o core.Options
+	o := core.Options{Panics: panics{}}
 	for _, opt := range opts {
-		opt(&o)
+		if opt.apply != nil {
+			opt.apply(&o)
+		}
 	}
 	return &Hub{h: core.NewHub(ctx, o)}
 }
@@ -127,8 +136,8 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...HubO
 	refuseNested("Run")
 	h := newHub(ctx, opts)
 	g := Go(h.Context(), main, WithName("main"))
-	h.h.Serve(ctx, &g.g)
-	return g.g.Result()
+	h.h.Serve(ctx, g.g())
+	return g.g().Result()
 }
 
 // refuseNested panics when the caller runs on a hub: inside a greenlet (a

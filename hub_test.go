@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/internal/leakcheck"
 )
 
@@ -60,7 +61,7 @@ func TestRunEndsEveryGreenlet(t *testing.T) {
 	var rawDeferred atomic.Bool
 	var tasks []gevent.Task
 	var later gevent.Task
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		body := func(ctx context.Context) (struct{}, error) {
 			started.Add(1)
 			defer deferred.Add(1)
@@ -101,7 +102,7 @@ func TestRunEndsEveryGreenlet(t *testing.T) {
 
 func TestNoGoroutineLeakAfterManyGreenlets(t *testing.T) {
 	before := stableNumGoroutine()
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var tasks []gevent.Task
 		for i := range 2000 {
 			tasks = append(tasks, gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
@@ -196,7 +197,7 @@ func TestCrossHubJoinGetKill(t *testing.T) {
 		gevent.Sleep(ctx, time.Millisecond)
 		return 11, nil
 	})
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		// A greenlet of hub B waits for one of hub A.
 		if v, err := value.Get(ctx); v != 11 || err != nil {
 			t.Errorf("cross-hub Get = %v, %v", v, err)
@@ -242,7 +243,7 @@ func TestWaitOnHubNotYetServedIsNotLoopExit(t *testing.T) {
 		done <- a.Serve(context.Background())
 	}()
 	var joinErr error
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		close(serve)
 		joinErr = g.Join(ctx)
 		return nil
@@ -291,7 +292,7 @@ func TestAbandonedHubDoesNotDisableLoopExit(t *testing.T) {
 // AfterFunc may be called concurrently (context.WithCancel's cancel from
 // several goroutines, and the timer goroutine of context.WithTimeout).
 func TestDerivedStdContextConcurrentCancel(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		for range 200 {
 			d, cancel := context.WithTimeout(ctx, time.Microsecond)
 			_, err := gevent.Blocking(ctx, func(context.Context) (struct{}, error) {
@@ -359,7 +360,7 @@ func TestConcurrentKillJoinRace(t *testing.T) {
 
 // Blocking runs blocking Go code off the hub while other greenlets run.
 func TestBlockingOthersKeepRunning(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ch := make(chan int, 1)
 		var log logger
 		waiter := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
@@ -396,7 +397,7 @@ func TestBlockingOthersKeepRunning(t *testing.T) {
 // cause, and fn's context is cancelled.
 func TestBlockingKilled(t *testing.T) {
 	errX := errors.New("x")
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		started := make(chan struct{})
 		var fnCause error
 		fnDone := make(chan struct{})
@@ -437,7 +438,7 @@ func TestBlockingFromGoroutineCallsFn(t *testing.T) {
 }
 
 func TestBlockingAlreadyCancelled(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		ran := false
@@ -453,7 +454,7 @@ func TestBlockingAlreadyCancelled(t *testing.T) {
 // (or wraps) the cause, context.Cause is the cause, Done is closed.
 func TestKilledContext(t *testing.T) {
 	errX := errors.New("x")
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		for _, kill := range []error{nil, errX} {
 			var gctx context.Context
 			var errAfter, causeAfter error
@@ -503,7 +504,7 @@ func TestKilledContext(t *testing.T) {
 
 // Standard contexts derived from a greenlet's context see its kill.
 func TestKillReachesDerivedStdContext(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var err error
 		var derived context.Context
 		g := gevent.Go(ctx, func(ctx context.Context) error {
@@ -525,7 +526,7 @@ func TestKillReachesDerivedStdContext(t *testing.T) {
 // Standard context.WithTimeout and WithCancel contexts are honoured at
 // switch points.
 func TestStdContextHonoured(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		tctx, cancel := context.WithTimeout(ctx, 2*time.Millisecond)
 		defer cancel()
 		if err := gevent.Sleep(tctx, time.Hour); !errors.Is(err, context.DeadlineExceeded) {
@@ -560,7 +561,7 @@ func TestStdContextHonoured(t *testing.T) {
 // b's yields and before c's timer.
 func TestIdleRunsWhenNothingElseToDo(t *testing.T) {
 	var log logger
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		a := gevent.Go(ctx, func(ctx context.Context) error {
 			log.add("a start")
 			err := gevent.Idle(ctx)
@@ -589,7 +590,7 @@ func TestIdleRunsWhenNothingElseToDo(t *testing.T) {
 }
 
 func TestIdleKilled(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var err error
 		busy := gevent.Go(ctx, func(ctx context.Context) error {
 			for ctx.Err() == nil {
@@ -614,7 +615,7 @@ func TestIdleKilled(t *testing.T) {
 func TestSpawnRaw(t *testing.T) {
 	var reports errorLog
 	var log logger
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		gevent.SpawnRaw(ctx, func(ctx context.Context) {
 			if gevent.Current(ctx) != nil {
 				t.Error("Current in a raw greenlet is not nil")
@@ -636,12 +637,12 @@ func TestSpawnRaw(t *testing.T) {
 }
 
 func TestSignalHandler(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		waiter := gevent.Spawn(ctx, sleeper)
 		var got atomic.Int32
 		stop := gevent.SignalHandler(ctx, syscall.SIGUSR1, func(hctx context.Context) {
 			got.Add(1)
-			waiter.Kill(hctx, gevent.KillNoWait())
+			gevent.Kill(hctx, waiter)
 		})
 		defer stop()
 		if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {
@@ -689,7 +690,7 @@ func TestLeakcheckCatchesLeak(t *testing.T) {
 // A hub that is served must not leak goroutines either (its helper and
 // worker goroutines end with it).
 func TestLeakcheckCleanAfterHub(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		gevent.Blocking(ctx, func(context.Context) (int, error) { return 0, nil })
 		stop := gevent.SignalHandler(ctx, syscall.SIGUSR2, func(context.Context) {})
 		_ = stop // stopped by the hub when it closes

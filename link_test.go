@@ -8,6 +8,7 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
+	"github.com/gevent-go/gevent/geventtest"
 )
 
 // reference §2.6: link, link_value, link_exception and rawlink share one
@@ -16,7 +17,7 @@ import (
 // switches (gevent's probe: rawlink1, link2, rawlink3), and one that blocks
 // lets the next link run.
 func TestLinkKindsShareOneList(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var log logger
 		var link6Done event.Event
 		g := gevent.Spawn(ctx, func(context.Context) (int, error) { return 1, nil })
@@ -51,7 +52,7 @@ func TestLinkKindsShareOneList(t *testing.T) {
 // carries the ended greenlet's context values.
 func TestLinkCallbackMayBlock(t *testing.T) {
 	type key struct{}
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		other := gevent.Spawn(ctx, func(ctx context.Context) (string, error) {
 			return "other", gevent.Sleep(ctx, time.Millisecond)
 		})
@@ -93,7 +94,7 @@ func TestLinkCallbackMayBlock(t *testing.T) {
 // RawLink then may unlink a later Link, and a Link's unlink reports false
 // once its greenlet was spawned.
 func TestLinkAfterDeathAndUnlink(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		g := gevent.Spawn(ctx, func(context.Context) (int, error) { return 7, nil })
 		if err := g.Join(ctx); err != nil {
 			return err
@@ -129,7 +130,7 @@ func TestLinkAfterDeathAndUnlink(t *testing.T) {
 // nil Task: link greenlets have no handle), and the other links still run.
 func TestLinkPanicIsReported(t *testing.T) {
 	var reports errorLog
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var log logger
 		g := gevent.Spawn(ctx, noop)
 		g.Link(func(context.Context, *gevent.Greenlet[struct{}]) { panic("link boom") })
@@ -151,7 +152,7 @@ func TestLinkPanicIsReported(t *testing.T) {
 // LinkValue and LinkException filter on Successful: a kill with
 // ErrGreenletExit is a success, KillError's error a failure.
 func TestLinkValueAndLinkExceptionFilter(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var log logger
 		for _, c := range []struct {
 			name string

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 )
 
 // runWithin runs f on a new goroutine and fails the test if it has not
@@ -33,7 +34,7 @@ func runWithin(t *testing.T, d time.Duration, f func()) {
 // keeps running.
 func TestNestedRunRefused(t *testing.T) {
 	runWithin(t, 10*time.Second, func() {
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			outer := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
 				return 1, gevent.Sleep(ctx, time.Millisecond)
 			})
@@ -67,7 +68,7 @@ func TestNestedRunRefused(t *testing.T) {
 func TestRunInHubCallbackRefused(t *testing.T) {
 	var reports errorLog
 	runWithin(t, 10*time.Second, func() {
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			g := gevent.Go(ctx, func(context.Context) error { return nil })
 			g.RawLink(func(*gevent.Greenlet[struct{}]) {
 				gevent.Run(context.Background(), func(context.Context) error { return nil })
@@ -88,7 +89,7 @@ func TestRunInHubCallbackRefused(t *testing.T) {
 // only the calling goroutine matters.
 func TestRunOnGoroutineStartedByGreenlet(t *testing.T) {
 	runWithin(t, 10*time.Second, func() {
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			done := make(chan error, 1)
 			go func() {
 				done <- gevent.Run(ctx, func(inner context.Context) error {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 )
 
 // captureLog sends the default logger's output (slog's default handler
@@ -57,7 +58,7 @@ func failC(context.Context) error        { return errReport }
 // greenlet's report gives the name and the function.
 func TestFailureReportsAreDistinct(t *testing.T) {
 	buf := captureLog(t)
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		for _, g := range []gevent.Task{
 			gevent.Spawn(ctx, failA),
 			gevent.Spawn(ctx, failB),
@@ -101,7 +102,7 @@ func TestFailureReportsAreDistinct(t *testing.T) {
 // The id in a report is the one the greenlet had while it lived.
 func TestFailureReportKeepsTheID(t *testing.T) {
 	buf := captureLog(t)
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		a := gevent.Spawn(ctx, sleeper)
 		b := gevent.Spawn(ctx, failA)
 		if a.ID() != 0 || b.ID() != 1 {
@@ -120,7 +121,7 @@ func TestFailureReportKeepsTheID(t *testing.T) {
 // function, not one string of escaped newlines.
 func TestPanicReportStackIsFrames(t *testing.T) {
 	buf := captureJSON(t)
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		return gevent.Spawn(ctx, panickyBody).Join(ctx)
 	})
 	var rec struct {

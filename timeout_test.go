@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 )
 
 // test__api_timeout test_nested_timeout: when the outer timeout expires
 // first, the inner wait returns the outer *Timeout unchanged; the inner one
 // stays pending.
 func TestNestedTimeoutOuterExpiresFirst(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		outer := gevent.NewTimeout(3*time.Millisecond, nil)
 		inner := gevent.NewTimeout(time.Hour, nil)
 		octx := outer.Start(ctx)
@@ -46,7 +47,7 @@ func TestNestedTimeoutOuterExpiresFirst(t *testing.T) {
 }
 
 func TestNestedTimeoutInnerExpiresFirst(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		octx, cancelOuter := gevent.WithTimeout(ctx, time.Hour)
 		defer cancelOuter()
 		ictx, cancelInner := gevent.WithTimeout(octx, 2*time.Millisecond)
@@ -65,32 +66,32 @@ func TestNestedTimeoutInnerExpiresFirst(t *testing.T) {
 }
 
 // with_timeout returns timeout_value only for its own timeout.
-func TestWithTimeoutFuncFallbackOnlyForOwnTimeout(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+func TestWithTimeoutFallbackOnlyForOwnTimeout(t *testing.T) {
+	geventtest.Run(t, func(ctx context.Context) error {
 		slow := func(ctx context.Context) (string, error) {
 			return "slow", gevent.Sleep(ctx, time.Hour)
 		}
-		v, err := gevent.WithTimeoutFunc(ctx, 2*time.Millisecond, slow, gevent.Fallback("fallback"))
+		v, err := gevent.WithTimeoutFallback(ctx, 2*time.Millisecond, slow, "fallback")
 		if v != "fallback" || err != nil {
-			t.Errorf("own timeout with Fallback = %q, %v; want \"fallback\", nil", v, err)
+			t.Errorf("own timeout, WithTimeoutFallback = %q, %v; want \"fallback\", nil", v, err)
 		}
 
 		v, err = gevent.WithTimeoutFunc(ctx, 2*time.Millisecond, slow)
 		var to *gevent.Timeout
 		if v != "slow" || !errors.As(err, &to) || to.Duration() != 2*time.Millisecond {
-			t.Errorf("own timeout without Fallback = %q, %v; want the *Timeout of 2ms", v, err)
+			t.Errorf("own timeout, WithTimeoutFunc = %q, %v; want the *Timeout of 2ms", v, err)
 		}
 
 		outer := gevent.NewTimeout(2*time.Millisecond, nil)
 		octx := outer.Start(ctx)
-		v, err = gevent.WithTimeoutFunc(octx, time.Hour, slow, gevent.Fallback("fallback"))
+		v, err = gevent.WithTimeoutFallback(octx, time.Hour, slow, "fallback")
 		if v == "fallback" || !errors.Is(err, outer) {
 			t.Errorf("outer timeout = %q, %v; want the outer timeout, no fallback", v, err)
 		}
 
 		errX := errors.New("x")
-		v, err = gevent.WithTimeoutFunc(ctx, time.Hour, func(context.Context) (string, error) { return "v", errX },
-			gevent.Fallback("fallback"))
+		v, err = gevent.WithTimeoutFallback(ctx, time.Hour, func(context.Context) (string, error) { return "v", errX },
+			"fallback")
 		if v != "v" || err != errX {
 			t.Errorf("fn error = %q, %v; want \"v\", x", v, err)
 		}
@@ -104,7 +105,7 @@ func TestWithTimeoutFuncFallbackOnlyForOwnTimeout(t *testing.T) {
 }
 
 func TestWithTimeoutCancelReleases(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		tctx, cancel := gevent.WithTimeout(ctx, time.Hour)
 		cancel()
 		if err := gevent.Sleep(tctx, time.Hour); !errors.Is(err, context.Canceled) {
@@ -119,7 +120,7 @@ func TestWithTimeoutCancelReleases(t *testing.T) {
 
 // test__timeout: start, cancel, pending and restart of one Timeout.
 func TestTimeoutStartCancelPendingRestart(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		to := gevent.NewTimeout(2*time.Millisecond, nil)
 		if to.Pending() {
 			t.Error("pending before Start")
@@ -154,7 +155,7 @@ func TestTimeoutStartCancelPendingRestart(t *testing.T) {
 
 func TestTimeoutCustomError(t *testing.T) {
 	errSlow := errors.New("too slow")
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		to := gevent.NewTimeout(time.Millisecond, errSlow)
 		err := gevent.Sleep(to.Start(ctx), time.Hour)
 		if !errors.Is(err, errSlow) {
@@ -170,7 +171,7 @@ func TestTimeoutCustomError(t *testing.T) {
 // Timeouts do not interrupt code that does not block, and a timeout never
 // interrupts Yield once it has switched.
 func TestTimeoutOnlyAtSwitchPoints(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		tctx, cancel := gevent.WithTimeout(ctx, time.Millisecond)
 		defer cancel()
 		start := time.Now()
@@ -204,11 +205,11 @@ func TestTimeoutFromGoroutine(t *testing.T) {
 	if c.Err() != nil {
 		t.Errorf("after Cancel: err = %v", c.Err())
 	}
-	v, err := gevent.WithTimeoutFunc(context.Background(), time.Millisecond, func(ctx context.Context) (int, error) {
+	v, err := gevent.WithTimeoutFallback(context.Background(), time.Millisecond, func(ctx context.Context) (int, error) {
 		return 0, gevent.Sleep(ctx, time.Hour)
-	}, gevent.Fallback(8))
+	}, 8)
 	if v != 8 || err != nil {
-		t.Errorf("WithTimeoutFunc from a goroutine = %v, %v; want 8, nil", v, err)
+		t.Errorf("WithTimeoutFallback from a goroutine = %v, %v; want 8, nil", v, err)
 	}
 }
 

@@ -77,7 +77,7 @@ const unit = time.Second
 const (
 	topSpawn         = iota // a greenlet: optional timeout, then a Sleep
 	topSpawnLater           // SpawnLater of a greenlet that logs
-	topKill                 // Kill(KillNoWait) of an entity
+	topKill                 // gevent.Kill of an entity, without a switch
 	topCancelStart          // Greenlet.Cancel (kill only if not started)
 	topCancelTimeout        // cancel an entity's timeout
 	topAdvance              // the main greenlet sleeps 1-4 units
@@ -303,7 +303,7 @@ func checkTimerScript(t *testing.T, ops []timerOp) {
 				if op.tk == tkNew {
 					e.to = gevent.NewTimeout(d1, nil)
 				}
-				e.g = gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+				e.g = gevent.Go(ctx, func(ctx context.Context) error {
 					c := ctx
 					switch op.tk {
 					case tkWith:
@@ -321,7 +321,7 @@ func checkTimerScript(t *testing.T, ops []timerOp) {
 						err = fmt.Errorf("ended by another Timeout: %w", err)
 					}
 					events = append(events, timerEvent{id, classifyOf(err), now()})
-					return struct{}{}, err
+					return err
 				})
 			case topSpawnLater:
 				id := len(ents)
@@ -332,7 +332,7 @@ func checkTimerScript(t *testing.T, ops []timerOp) {
 				})
 			case topKill:
 				if e := pick(op.idx); e != nil {
-					e.g.Kill(ctx, gevent.KillNoWait())
+					gevent.Kill(context.Background(), e.g)
 				}
 			case topCancelStart:
 				if e := pick(op.idx); e != nil {
@@ -385,7 +385,7 @@ func checkTimerScript(t *testing.T, ops []timerOp) {
 // timerModel simulates one hub loop: a FIFO callback queue, armed timers
 // with (when, seq), and instants at which due sleeps and delayed starts fire,
 // then due timeouts, each running the greenlet it wakes right inside it
-// (DESIGN §2), and then the queue drains.
+// (design §2), and then the queue drains.
 type timerModel struct {
 	ops      []timerOp
 	pc       int

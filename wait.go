@@ -25,46 +25,32 @@ type Waitable interface {
 }
 
 // Task is the untyped view of a *Greenlet[T] of any T, for collections of
-// mixed greenlets (JoinAll, KillAll, pool.Group). Only greenlets implement it.
+// mixed greenlets (JoinAll, KillAll, pool.Group). Only greenlets implement
+// it; each method is the Greenlet method of the same name.
 type Task interface {
 	Waitable
+	// Name returns the greenlet's name (Greenlet.Name).
 	Name() string
+	// ID returns the greenlet's small id on its hub (Greenlet.ID).
 	ID() int
+	// String describes the greenlet (Greenlet.String).
 	String() string
+	// Dead reports whether the greenlet has ended or was killed before it
+	// started (Greenlet.Dead).
 	Dead() bool
+	// Alive reports whether the greenlet was started and has not ended
+	// (Greenlet.Alive, gevent's bool(g)).
 	Alive() bool
+	// Successful reports whether it ended without error or with
+	// ErrGreenletExit (Greenlet.Successful).
 	Successful() bool
+	// Err returns the error it ended with (Greenlet.Err).
 	Err() error
+	// Join waits until it has ended (Greenlet.Join).
 	Join(ctx context.Context) error
+	// Kill kills it (Greenlet.Kill).
 	Kill(ctx context.Context, opts ...KillOption)
 	core() *core.G
-}
-
-// Kill kills t (see Greenlet.Kill for what a kill does) and, unless
-// KillNoWait is given, yields once, as guv's kill does: when the caller is a
-// greenlet and t had not ended, the caller goes to the back of its hub's
-// callback queue, so that a t of the same hub reacts to the kill (it runs up
-// to its next switch point or its end) and the notification of a t killed
-// before it started runs, before Kill returns. It never waits for t's end and
-// never returns an error. With KillNoWait, from a plain goroutine or a hub
-// callback, or when t has already ended, it does not switch (gevent's kill).
-// Only KillError and KillNoWait apply.
-func Kill(ctx context.Context, t Task, opts ...KillOption) {
-	if ctx == nil {
-		panic("gevent: Kill: nil ctx")
-	}
-	if t == nil || t.core() == nil {
-		panic("gevent: Kill: nil t")
-	}
-	g := t.core()
-	if g.Dead() {
-		return
-	}
-	c := killOptions(opts)
-	g.Kill(c.err)
-	if !c.noWait {
-		_, _ = core.Yield(ctx)
-	}
 }
 
 // checkTasks panics, naming the function and the index, when a task is nil
@@ -89,50 +75,6 @@ func checkObjs[T Waitable](objs []T, what string) {
 			panic(fmt.Sprintf("gevent: %s: nil objs[%d]", what, i))
 		}
 	}
-}
-
-// KillAll kills every task (those not started first, without running them,
-// then the others in order) and, unless KillNoWait is given, waits until all
-// have ended. Unlike Greenlet.Kill, running out of time is an error here: it
-// returns the KillTimeout's *Timeout (at once when the timeout is zero or
-// less and a task is still alive) or ctx's cause (gevent's killall
-// propagates its Timeout). tasks may be a []Task or a []*Greenlet[T].
-func KillAll[T Task](ctx context.Context, tasks []T, opts ...KillOption) error {
-	if ctx == nil {
-		panic("gevent: KillAll: nil ctx")
-	}
-	checkTasks(tasks, "KillAll")
-	c := killOptions(opts)
-	for _, t := range tasks {
-		if g := t.core(); g.State() != core.StateRunning {
-			g.Kill(c.err)
-		}
-	}
-	for _, t := range tasks {
-		t.core().Kill(c.err)
-	}
-	if c.noWait {
-		return nil
-	}
-	if c.hasTimeout {
-		if c.timeout <= 0 {
-			for _, t := range tasks {
-				if !t.core().Dead() {
-					return NewTimeout(c.timeout, nil)
-				}
-			}
-			return nil
-		}
-		var cancel context.CancelFunc
-		ctx, cancel = WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
-	for _, t := range tasks {
-		if err := t.core().Join(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // WaitOption configures JoinAll, Wait and Iwait.
@@ -301,9 +243,11 @@ func Wait[T Waitable](ctx context.Context, objs []T, opts ...WaitOption) ([]T, e
 
 // WaitHub parks the calling greenlet until nothing else is left on its hub
 // (gevent's wait() with no arguments, hub.join()): no queued work, no armed
-// timer other than ctx's own timeouts, no I/O wait or outside work
-// (Blocking, Hub.Ref) in flight. Greenlets parked on something nobody can
-// signal do not count: they would wait for ever. So `spawn; spawn; wait()`
+// timer other than ctx's own timeouts, no I/O wait, and no outside work in
+// flight (a Blocking call, a socket or HTTP client operation running off the
+// hub). Greenlets parked on something nobody can signal do not count: they
+// would wait for ever, as in gevent. Other hubs and plain goroutines do not
+// count either. So `spawn; spawn; wait()`
 // ports as two Spawns and a WaitHub. It returns nil, or ctx's cause when ctx
 // ends first. ctx must be a running greenlet's context.
 func WaitHub(ctx context.Context) error {

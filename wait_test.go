@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 )
 
 // yielder returns a body that yields n times and then returns n.
@@ -36,7 +37,7 @@ func names(ts []gevent.Task) []string {
 // others keep running.
 func TestJoinAllRaiseErrorFirstToFail(t *testing.T) {
 	errFirst, errSecond := errors.New("first"), errors.New("second")
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		first := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
 			if err := gevent.Sleep(ctx, time.Hour); err != nil {
 				return 0, err
@@ -63,7 +64,7 @@ func TestJoinAllRaiseErrorFirstToFail(t *testing.T) {
 }
 
 func TestJoinAllRaiseErrorIgnoresGreenletExit(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		killed := gevent.Spawn(ctx, sleeper)
 		ok := gevent.Go(ctx, func(ctx context.Context) error {
 			gevent.Yield(ctx)
@@ -72,7 +73,7 @@ func TestJoinAllRaiseErrorIgnoresGreenletExit(t *testing.T) {
 		unstarted := gevent.Spawn(ctx, noop)
 		unstarted.Kill(ctx)
 		gevent.Yield(ctx)
-		killed.Kill(ctx, gevent.KillNoWait())
+		gevent.Kill(context.Background(), killed) // no wait, no switch
 		ready, err := gevent.JoinAll(ctx, []gevent.Task{killed, ok, unstarted}, gevent.RaiseError())
 		if err != nil || len(ready) != 3 {
 			t.Errorf("JoinAll = %v, %v; want 3 tasks, nil", ready, err)
@@ -82,7 +83,7 @@ func TestJoinAllRaiseErrorIgnoresGreenletExit(t *testing.T) {
 }
 
 func TestJoinAllCount(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		a := gevent.Spawn(ctx, sleeper, gevent.WithName("a"))
 		b := gevent.Spawn(ctx, yielder(5), gevent.WithName("b"))
 		c := gevent.Spawn(ctx, yielder(1), gevent.WithName("c"))
@@ -104,7 +105,7 @@ func TestJoinAllCount(t *testing.T) {
 }
 
 func TestJoinAllReturnsInEndOrder(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		for _, opts := range [][]gevent.WaitOption{nil, {gevent.RaiseError()}, {gevent.Count(3)}} {
 			a := gevent.Spawn(ctx, yielder(3), gevent.WithName("a"))
 			b := gevent.Spawn(ctx, yielder(1), gevent.WithName("b"))
@@ -123,7 +124,7 @@ func TestJoinAllReturnsInEndOrder(t *testing.T) {
 // place), a few ending far apart (sparse: sorted), and a task listed twice
 // (both copies, adjacent, at its end).
 func TestJoinAllEndOrderMany(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		const n = 300
 		r := rand.New(rand.NewPCG(3, 4))
 		yields := r.Perm(n) // distinct: greenlet k ends in round yields[k]
@@ -158,7 +159,7 @@ func TestJoinAllEndOrderMany(t *testing.T) {
 
 // gevent's wait: objects that are already ready come back in list order.
 func TestJoinAllOfEndedTasksInListOrder(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		a := gevent.Spawn(ctx, yielder(2), gevent.WithName("a"))
 		b := gevent.Spawn(ctx, yielder(1), gevent.WithName("b"))
 		if err := a.Join(ctx); err != nil {
@@ -174,7 +175,7 @@ func TestJoinAllOfEndedTasksInListOrder(t *testing.T) {
 
 // test__joinall: duplicates are allowed and JoinAll terminates.
 func TestJoinAllDuplicates(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		a := gevent.Spawn(ctx, yielder(1))
 		b := gevent.Spawn(ctx, yielder(2))
 		ready, err := gevent.JoinAll(ctx, []gevent.Task{a, b, a})
@@ -190,7 +191,7 @@ func TestJoinAllDuplicates(t *testing.T) {
 }
 
 func TestJoinAllTimeoutReturnsThoseEnded(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		a := gevent.Spawn(ctx, sleeper, gevent.WithName("a"))
 		b := gevent.Spawn(ctx, yielder(1), gevent.WithName("b"))
 		for _, opts := range [][]gevent.WaitOption{nil, {gevent.RaiseError()}} {
@@ -208,7 +209,7 @@ func TestJoinAllTimeoutReturnsThoseEnded(t *testing.T) {
 }
 
 func TestJoinAllEmpty(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ready, err := gevent.JoinAll(ctx, []gevent.Task(nil))
 		if err != nil || len(ready) != 0 {
 			t.Errorf("JoinAll(nil) = %v, %v", ready, err)
@@ -218,7 +219,7 @@ func TestJoinAllEmpty(t *testing.T) {
 }
 
 func TestIwaitYieldsInReadyOrder(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		a := gevent.Spawn(ctx, yielder(3), gevent.WithName("a"))
 		b := gevent.Spawn(ctx, yielder(1), gevent.WithName("b"))
 		c := gevent.Spawn(ctx, yielder(2), gevent.WithName("c"))
@@ -235,7 +236,7 @@ func TestIwaitYieldsInReadyOrder(t *testing.T) {
 
 // Already-ready objects come back in list order.
 func TestIwaitReadyObjectsInListOrder(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var fs [4]*flag
 		objs := make([]gevent.Waitable, len(fs))
 		for i := range fs {
@@ -257,7 +258,7 @@ func TestIwaitReadyObjectsInListOrder(t *testing.T) {
 // test__iwait test_iwait_nogarbage: breaking out of the loop removes every
 // callback Iwait registered.
 func TestIwaitBreakRemovesCallbacks(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		f1, f2, f3 := &flag{}, &flag{}, &flag{}
 		gevent.Go(ctx, func(context.Context) error { f1.Set(); return nil })
 		n := 0
@@ -293,7 +294,7 @@ func TestIwaitBreakRemovesCallbacks(t *testing.T) {
 }
 
 func TestIwaitTimeoutEndsQuietlyAndRemovesCallbacks(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		f1, f2 := &flag{}, &flag{}
 		tctx, cancel := gevent.WithTimeout(ctx, 2*time.Millisecond)
 		defer cancel()
@@ -311,7 +312,7 @@ func TestIwaitTimeoutEndsQuietlyAndRemovesCallbacks(t *testing.T) {
 // test__issue467: objects that become ready while the loop body runs are
 // buffered, not lost.
 func TestIwaitBuffersReadyDuringBody(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		fs := []*flag{{}, {}, {}}
 		objs := []gevent.Waitable{fs[0], fs[1], fs[2]}
 		gevent.Go(ctx, func(context.Context) error { fs[1].Set(); return nil })
@@ -332,7 +333,7 @@ func TestIwaitBuffersReadyDuringBody(t *testing.T) {
 }
 
 func TestWaitMixedObjects(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		f := &flag{}
 		gi := gevent.Spawn(ctx, yielder(2))
 		gs := gevent.Spawn(ctx, func(ctx context.Context) (string, error) {
@@ -354,7 +355,7 @@ func TestWaitMixedObjects(t *testing.T) {
 }
 
 func TestWaitTimeoutReturnsThoseReady(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		f1, f2 := &flag{}, &flag{}
 		f1.Set()
 		tctx, cancel := gevent.WithTimeout(ctx, 2*time.Millisecond)
@@ -374,7 +375,7 @@ func TestWaitTimeoutReturnsThoseReady(t *testing.T) {
 // so the hub must not declare ErrLoopExit while one is pending.
 func TestStdDeadlineIsNotLoopExit(t *testing.T) {
 	var errs []error
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		g := gevent.New(ctx, noop)
 		f := &flag{}
 		for _, wait := range []func(context.Context) error{
@@ -416,14 +417,14 @@ func TestWaitFromGoroutine(t *testing.T) {
 }
 
 func TestKillAll(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		deferred := 0
-		body := func(ctx context.Context) (struct{}, error) {
+		body := func(ctx context.Context) error {
 			defer func() { deferred++ }()
-			return struct{}{}, gevent.Sleep(ctx, time.Hour)
+			return gevent.Sleep(ctx, time.Hour)
 		}
-		a := gevent.Spawn(ctx, body)
-		b := gevent.Spawn(ctx, body)
+		a := gevent.Go(ctx, body)
+		b := gevent.Go(ctx, body)
 		gevent.Yield(ctx)
 		ran := false
 		unstarted := gevent.Go(ctx, func(context.Context) error { ran = true; return nil })
@@ -443,16 +444,20 @@ func TestKillAll(t *testing.T) {
 	})
 }
 
+// KillAll with a ctx that is already done kills without waiting (gevent's
+// killall(block=False)) and says that a task is still alive.
 func TestKillAllCustomErrorNoWait(t *testing.T) {
 	errX := errors.New("x")
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		a := gevent.Spawn(ctx, sleeper)
 		gevent.Yield(ctx)
-		if err := gevent.KillAll(ctx, []gevent.Task{a}, gevent.KillError(errX), gevent.KillNoWait()); err != nil {
-			t.Errorf("KillAll = %v", err)
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := gevent.KillAll(done, []gevent.Task{a}, gevent.KillError(errX)); !errors.Is(err, context.Canceled) {
+			t.Errorf("KillAll with a done ctx = %v, want context.Canceled", err)
 		}
 		if a.Dead() {
-			t.Error("KillAll(KillNoWait) waited")
+			t.Error("KillAll with a done ctx waited")
 		}
 		a.Join(ctx)
 		if a.Err() != errX {
@@ -465,7 +470,7 @@ func TestKillAllCustomErrorNoWait(t *testing.T) {
 // test__greenletset test_killall_iterable_argument_timeout_started: unlike
 // Kill, KillAll reports running out of time.
 func TestKillAllTimeoutReturnsError(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		release := false
 		stubborn := gevent.Go(ctx, func(ctx context.Context) error {
 			for !release {
@@ -474,10 +479,11 @@ func TestKillAllTimeoutReturnsError(t *testing.T) {
 			return nil
 		})
 		gevent.Yield(ctx)
-		err := gevent.KillAll(ctx, []gevent.Task{stubborn}, gevent.KillTimeout(3*time.Millisecond))
-		var to *gevent.Timeout
-		if !errors.As(err, &to) || !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("KillAll = %v, want a *Timeout", err)
+		tctx, cancel := gevent.WithTimeout(ctx, 3*time.Millisecond)
+		err := gevent.KillAll(tctx, []gevent.Task{stubborn})
+		cancel()
+		if !errors.Is(err, context.Cause(tctx)) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("KillAll = %v, want the context's *Timeout", err)
 		}
 		if stubborn.Dead() {
 			t.Error("stubborn greenlet died")
@@ -490,7 +496,7 @@ func TestKillAllTimeoutReturnsError(t *testing.T) {
 // gevent: Greenlet().join() on a greenlet that was never started raises
 // LoopExit in main instead of hanging.
 func TestLoopExitJoinNeverStarted(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		g := gevent.New(ctx, noop)
 		if err := g.Join(ctx); !errors.Is(err, gevent.ErrLoopExit) {
 			t.Errorf("Join = %v, want ErrLoopExit", err)
@@ -524,7 +530,7 @@ func TestLoopExitJoinNeverStarted(t *testing.T) {
 }
 
 func TestLoopExitWaitOnFlag(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		f := &flag{}
 		if _, err := gevent.Wait(ctx, []gevent.Waitable{f}); !errors.Is(err, gevent.ErrLoopExit) {
 			t.Errorf("Wait = %v, want ErrLoopExit", err)
@@ -539,7 +545,7 @@ func TestLoopExitWaitOnFlag(t *testing.T) {
 // A wait that a timer or a sleeping greenlet can still complete is not a
 // deadlock.
 func TestNoLoopExitWhileWorkRemains(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		g := gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
 			return 1, gevent.Sleep(ctx, 2*time.Millisecond)
 		})

@@ -10,10 +10,11 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/queue"
 )
 
-// The rule of DESIGN §2: a woken waiter resumes inside the pass that woke it,
+// The rule of design §2: a woken waiter resumes inside the pass that woke it,
 // as gevent's callbacks switch into it. Each test writes down who ran first.
 
 // A sleeper resumes from its timer, and a Timeout due in the same iteration
@@ -23,22 +24,22 @@ import (
 func TestWakeOrderSleeperThenTimeoutThenQueued(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var l logger
-		run(t, func(ctx context.Context) error {
-			a := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		geventtest.Run(t, func(ctx context.Context) error {
+			a := gevent.Go(ctx, func(ctx context.Context) error {
 				gevent.Sleep(ctx, 10*time.Millisecond)
 				l.add("sleeper woke")
-				gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+				gevent.Go(ctx, func(ctx context.Context) error {
 					l.add("spawned by the sleeper")
-					return struct{}{}, nil
+					return nil
 				})
-				return struct{}{}, nil
+				return nil
 			})
-			w := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			w := gevent.Go(ctx, func(ctx context.Context) error {
 				tctx, cancel := gevent.WithTimeout(ctx, 10*time.Millisecond)
 				defer cancel()
 				err := gevent.Sleep(tctx, time.Hour)
 				l.add("timed out: %v", err != nil)
-				return struct{}{}, nil
+				return nil
 			})
 			_, err := gevent.JoinAll(ctx, []gevent.Task{a, w})
 			gevent.Yield(ctx)
@@ -52,21 +53,21 @@ func TestWakeOrderSleeperThenTimeoutThenQueued(t *testing.T) {
 func TestWakeOrderSpawnLaterStartsFromTimer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var l logger
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			a := gevent.SpawnLater(ctx, 10*time.Millisecond, func(ctx context.Context) (struct{}, error) {
 				l.add("started late")
-				gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+				gevent.Go(ctx, func(ctx context.Context) error {
 					l.add("spawned by it")
-					return struct{}{}, nil
+					return nil
 				})
 				return struct{}{}, nil
 			})
-			w := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			w := gevent.Go(ctx, func(ctx context.Context) error {
 				tctx, cancel := gevent.WithTimeout(ctx, 10*time.Millisecond)
 				defer cancel()
 				gevent.Sleep(tctx, time.Hour)
 				l.add("timed out")
-				return struct{}{}, nil
+				return nil
 			})
 			_, err := gevent.JoinAll(ctx, []gevent.Task{a, w})
 			gevent.Yield(ctx)
@@ -81,29 +82,29 @@ func TestWakeOrderSpawnLaterStartsFromTimer(t *testing.T) {
 // the notification).
 func TestWakeOrderJoinerResumesInDeathNotification(t *testing.T) {
 	var l logger
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		target := gevent.New(ctx, func(ctx context.Context) (struct{}, error) {
 			l.add("target ends")
 			return struct{}{}, nil
 		})
-		joiner := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		joiner := gevent.Go(ctx, func(ctx context.Context) error {
 			target.Join(ctx)
 			l.add("joiner resumed")
-			return struct{}{}, nil
+			return nil
 		})
-		getter := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		getter := gevent.Go(ctx, func(ctx context.Context) error {
 			target.Get(ctx)
 			l.add("getter resumed")
-			return struct{}{}, nil
+			return nil
 		})
 		target.Start()
-		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			// Runs after the death, before its notification.
-			gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			gevent.Go(ctx, func(ctx context.Context) error {
 				l.add("spawned after the death")
-				return struct{}{}, nil
+				return nil
 			})
-			return struct{}{}, nil
+			return nil
 		})
 		_, err := gevent.JoinAll(ctx, []gevent.Task{joiner, getter})
 		gevent.Yield(ctx)
@@ -115,7 +116,7 @@ func TestWakeOrderJoinerResumesInDeathNotification(t *testing.T) {
 // idle() runs before the Timeouts of the same iteration: Idle is not
 // interrupted by a Timeout(0) (gevent's probe, reference §2.3).
 func TestIdleBeforeTimeoutZero(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		tctx, cancel := gevent.WithTimeout(ctx, 0)
 		defer cancel()
 		if err := gevent.Idle(tctx); err != nil {
@@ -177,7 +178,7 @@ func TestTimeoutScopeReachesEveryWait(t *testing.T) {
 // Leaving a scope ends its effect, and a Timeout restarted after its context
 // was cancelled hands out a new context: the old one stays cancelled.
 func TestTimeoutScopeLeftAndRestart(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		tm := gevent.NewTimeout(time.Millisecond, nil)
 		first := tm.Start(ctx)
 		if err := gevent.Sleep(first, time.Hour); !errors.Is(err, tm) {
@@ -207,7 +208,7 @@ func TestTimeoutScopeLeftAndRestart(t *testing.T) {
 // too.
 func TestWakeOrderCollectionsResumeInDeathNotification(t *testing.T) {
 	var l logger
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		target := gevent.New(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, nil })
 		ts := []*gevent.Greenlet[struct{}]{target}
 		waiters := []*gevent.Greenlet[struct{}]{
@@ -248,7 +249,7 @@ func TestWakeOrderCollectionsResumeInDeathNotification(t *testing.T) {
 // it waiting, and a greenlet parked for ever does not count.
 func TestWaitHubWaitsForTheRest(t *testing.T) {
 	var l logger
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		gevent.Go(ctx, func(ctx context.Context) error {
 			gevent.Sleep(ctx, 5*time.Millisecond)
 			l.add("a")

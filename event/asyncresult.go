@@ -38,7 +38,7 @@ func (r *AsyncResult[T]) Set(v T) { r.store(v, nil) }
 // A nil err panics; use Set for a successful result.
 func (r *AsyncResult[T]) SetError(err error) {
 	if err == nil {
-		panic("gevent: event: SetError: nil err")
+		panic("gevent/event: SetError: nil err")
 	}
 	var zero T
 	r.store(zero, err)
@@ -55,12 +55,14 @@ func (r *AsyncResult[T]) store(v T, err error) {
 
 // Get waits until a result is set and returns it: the value and a nil
 // error, or the zero value and the stored error. It returns at once, without
-// switching, when a result is already there. When ctx ends first it returns
+// switching, when a result is already there, even when ctx is already
+// cancelled (gevent's rule: a call that need not wait does not look at its
+// timeout). When ctx ends first it returns
 // the zero value and ctx's cause (gevent's Timeout on get). From a plain
 // goroutine it blocks the goroutine.
 func (r *AsyncResult[T]) Get(ctx context.Context) (T, error) {
 	if ctx == nil {
-		panic("gevent: event: Get: nil ctx")
+		panic("gevent/event: Get: nil ctx")
 	}
 	r.n.mu.Lock()
 	if !r.ready {
@@ -75,12 +77,14 @@ func (r *AsyncResult[T]) Get(ctx context.Context) (T, error) {
 	return v, err
 }
 
-// TryGet returns the result and ok true if one is set, and ok false without
-// blocking otherwise (gevent's get(block=False)).
-func (r *AsyncResult[T]) TryGet() (value T, err error, ok bool) {
+// TryGet returns Value and ok true if a result is set, and the zero value
+// and ok false without blocking otherwise (gevent's get(block=False)); Err
+// returns the error of a result that is one. To read both at once, call Get
+// once Ready reports true.
+func (r *AsyncResult[T]) TryGet() (value T, ok bool) {
 	r.n.mu.Lock()
 	defer r.n.mu.Unlock()
-	return r.value, r.err, r.ready
+	return r.value, r.ready
 }
 
 // Wait waits until a result is set, like Get, but returns only whether it
@@ -88,7 +92,7 @@ func (r *AsyncResult[T]) TryGet() (value T, err error, ok bool) {
 // cause when ctx ends first. The issue 1520 rule of Event.Wait applies.
 func (r *AsyncResult[T]) Wait(ctx context.Context) error {
 	if ctx == nil {
-		panic("gevent: event: Wait: nil ctx")
+		panic("gevent/event: Wait: nil ctx")
 	}
 	r.n.mu.Lock()
 	return r.n.waitLocked(ctx, r.ready)
@@ -144,10 +148,10 @@ func (r *AsyncResult[T]) OnReady(f func()) (remove func() bool) {
 // LinkValue or LinkException with Set or SetError.
 func (r *AsyncResult[T]) SetFrom(g *gevent.Greenlet[T]) (unlink func() bool) {
 	if g == nil {
-		panic("gevent: event: SetFrom: nil g")
+		panic("gevent/event: SetFrom: nil g")
 	}
 	return g.RawLink(func(g *gevent.Greenlet[T]) {
-		v, err, _ := g.TryGet()
+		v, err := g.Value(), g.Err()
 		if err != nil {
 			r.SetError(err)
 			return

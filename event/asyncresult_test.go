@@ -10,19 +10,20 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
+	"github.com/gevent-go/gevent/geventtest"
 )
 
 func TestAsyncResultZeroValue(t *testing.T) {
 	var r event.AsyncResult[int]
-	if v, err, ok := r.TryGet(); ok || v != 0 || err != nil {
-		t.Fatalf("TryGet() = %v, %v, %v; want 0, nil, false", v, err, ok)
+	if v, ok := r.TryGet(); ok || v != 0 || r.Err() != nil {
+		t.Fatalf("TryGet() = %v, %v (Err %v); want 0, false (nil)", v, ok, r.Err())
 	}
 	if r.Ready() || r.Successful() || r.Value() != 0 || r.Err() != nil {
 		t.Fatal("zero AsyncResult is not empty")
 	}
 	r.Set(7)
-	if v, err, ok := r.TryGet(); !ok || v != 7 || err != nil {
-		t.Fatalf("TryGet() = %v, %v, %v; want 7, nil, true", v, err, ok)
+	if v, ok := r.TryGet(); !ok || v != 7 || r.Err() != nil {
+		t.Fatalf("TryGet() = %v, %v (Err %v); want 7, true (nil)", v, ok, r.Err())
 	}
 	if !r.Ready() || !r.Successful() || r.Value() != 7 {
 		t.Fatal("Ready/Successful/Value wrong after Set")
@@ -30,8 +31,8 @@ func TestAsyncResultZeroValue(t *testing.T) {
 	// set may overwrite, as in gevent.
 	errBoom := errors.New("boom")
 	r.SetError(errBoom)
-	if v, err, ok := r.TryGet(); !ok || v != 0 || err != errBoom {
-		t.Fatalf("TryGet() after SetError = %v, %v, %v; want 0, boom, true", v, err, ok)
+	if v, ok := r.TryGet(); !ok || v != 0 || r.Err() != errBoom {
+		t.Fatalf("TryGet() after SetError = %v, %v (Err %v); want 0, true (boom)", v, ok, r.Err())
 	}
 	if r.Successful() || r.Err() != errBoom || r.Value() != 0 {
 		t.Fatal("Successful/Err/Value wrong after SetError")
@@ -54,7 +55,7 @@ func TestAsyncResultSetErrorNilPanics(t *testing.T) {
 
 // gevent's test_set_exc: a waiter in Get gets the stored error.
 func TestAsyncResultGetWaits(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var r event.AsyncResult[string]
 		errBoom := errors.New("boom")
 		g := gevent.Spawn(ctx, func(ctx context.Context) (string, error) {
@@ -76,9 +77,9 @@ func TestAsyncResultGetWaits(t *testing.T) {
 
 // Wait reports only that a result is there, never the stored error.
 func TestAsyncResultWaitIgnoresStoredError(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var r event.AsyncResult[int]
-		g := spawn(ctx, r.Wait)
+		g := gevent.Go(ctx, r.Wait)
 		gevent.Yield(ctx)
 		r.SetError(errors.New("boom"))
 		if err := g.Join(ctx); err != nil {
@@ -97,7 +98,7 @@ func TestAsyncResultWaitIgnoresStoredError(t *testing.T) {
 // gevent's test_set (timer interrupts get) and test_set_with_timeout
 // (with_timeout's fallback value).
 func TestAsyncResultGetTimeout(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var r event.AsyncResult[int]
 		tctx, cancel := gevent.WithTimeout(ctx, time.Millisecond)
 		defer cancel()
@@ -105,9 +106,9 @@ func TestAsyncResultGetTimeout(t *testing.T) {
 		if v != 0 || !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, context.Cause(tctx)) {
 			return fmt.Errorf("Get = %v, %v; want 0 and the context's Timeout", v, err)
 		}
-		got, err := gevent.WithTimeoutFunc(ctx, time.Millisecond, r.Get, gevent.Fallback(-1))
+		got, err := gevent.WithTimeoutFallback(ctx, time.Millisecond, r.Get, -1)
 		if got != -1 || err != nil {
-			return fmt.Errorf("WithTimeoutFunc(Get) = %v, %v; want -1, nil", got, err)
+			return fmt.Errorf("WithTimeoutFallback(Get) = %v, %v; want -1, nil", got, err)
 		}
 		if err := r.Wait(tctx); !errors.Is(err, context.Cause(tctx)) {
 			return fmt.Errorf("Wait(expired) = %v, want the Timeout", err)
@@ -126,7 +127,7 @@ func TestAsyncResultGetTimeout(t *testing.T) {
 
 // gevent's TestAsyncResultAsLinkTarget.
 func TestAsyncResultSetFrom(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		errBoom := errors.New("boom")
 		for _, tc := range []struct {
 			name       string
@@ -211,7 +212,7 @@ func TestAsyncResultCrossGoroutine(t *testing.T) {
 			v, _ := r.Get(context.Background())
 			got <- v
 		}()
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			r.Set("from hub")
 			return nil
 		})
@@ -225,7 +226,7 @@ func TestAsyncResultCrossGoroutine(t *testing.T) {
 func TestAsyncResultWaitMany(t *testing.T) {
 	for _, count := range []int{0, 1, 2} {
 		t.Run(fmt.Sprint("count=", count), func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			geventtest.Run(t, func(ctx context.Context) error {
 				const n = 5
 				events := make([]*event.Event, n)
 				results := make([]*event.AsyncResult[int], n)
@@ -238,7 +239,7 @@ func TestAsyncResultWaitMany(t *testing.T) {
 					results[i] = new(event.AsyncResult[int])
 					objs = append(objs, results[i])
 				}
-				sender := spawn(ctx, func(ctx context.Context) error {
+				sender := gevent.Go(ctx, func(ctx context.Context) error {
 					for i := n - 1; i >= 0; i-- {
 						if err := gevent.Yield(ctx); err != nil {
 							return err

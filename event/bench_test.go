@@ -17,25 +17,25 @@ func BenchmarkEventPingpong(b *testing.B) {
 		var ea, eb event.Event
 		n := b.N
 		b.ResetTimer()
-		pong := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		pong := gevent.Go(ctx, func(ctx context.Context) error {
 			for range n {
 				if err := ea.Wait(ctx); err != nil {
-					return struct{}{}, err
+					return err
 				}
 				ea.Clear()
 				eb.Set()
 			}
-			return struct{}{}, nil
+			return nil
 		})
-		ping := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		ping := gevent.Go(ctx, func(ctx context.Context) error {
 			for range n {
 				ea.Set()
 				if err := eb.Wait(ctx); err != nil {
-					return struct{}{}, err
+					return err
 				}
 				eb.Clear()
 			}
-			return struct{}{}, nil
+			return nil
 		})
 		if _, err := gevent.JoinAll(ctx, []gevent.Task{pong, ping}, gevent.RaiseError()); err != nil {
 			b.Fatal(err)

@@ -11,7 +11,7 @@
 //	gevent.event.AsyncResult      AsyncResult[T]
 //	  set(v) / set_exception(e)   Set(v) / SetError(err)
 //	  get(timeout)                Get(ctx) (T, error)
-//	  get(block=False)            TryGet() (T, error, bool)
+//	  get(block=False)            TryGet() (T, bool), and Err()
 //	  wait(timeout)               Wait(ctx) error
 //	  ready(), successful()       Ready, Successful
 //	  value, exception            Value, Err

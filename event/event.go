@@ -66,7 +66,7 @@ func (e *Event) Ready() bool { return e.IsSet() }
 // it blocks the goroutine.
 func (e *Event) Wait(ctx context.Context) error {
 	if ctx == nil {
-		panic("gevent: event: Wait: nil ctx")
+		panic("gevent/event: Wait: nil ctx")
 	}
 	e.n.mu.Lock()
 	return e.n.waitLocked(ctx, e.set.Load())

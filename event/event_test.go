@@ -6,31 +6,15 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
+	"github.com/gevent-go/gevent/geventtest"
 )
-
-// run runs body as the main greenlet of a new hub, bounded so that a broken
-// wake-up fails the test instead of hanging it.
-func run(t *testing.T, body func(ctx context.Context) error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := gevent.Run(ctx, body); err != nil {
-		t.Fatalf("Run = %v, want nil", err)
-	}
-}
-
-// spawn starts fn as a greenlet returning only an error.
-func spawn(ctx context.Context, fn func(ctx context.Context) error) *gevent.Greenlet[struct{}] {
-	return gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, fn(ctx)
-	})
-}
 
 func TestEventZeroValue(t *testing.T) {
 	var ev event.Event
@@ -49,11 +33,11 @@ func TestEventZeroValue(t *testing.T) {
 }
 
 func TestEventWaitWhenSetDoesNotSwitch(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var ev event.Event
 		ev.Set()
 		ran := false
-		spawn(ctx, func(context.Context) error { ran = true; return nil })
+		gevent.Go(ctx, func(context.Context) error { ran = true; return nil })
 		if err := ev.Wait(ctx); err != nil {
 			return fmt.Errorf("Wait = %v, want nil", err)
 		}
@@ -72,13 +56,13 @@ func TestEventWaitWhenSetDoesNotSwitch(t *testing.T) {
 }
 
 func TestEventWaitersWakeFIFO(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var ev event.Event
 		var order []int
 		var tasks []gevent.Task
 		const n = 10
 		for i := range n {
-			tasks = append(tasks, spawn(ctx, func(ctx context.Context) error {
+			tasks = append(tasks, gevent.Go(ctx, func(ctx context.Context) error {
 				if err := ev.Wait(ctx); err != nil {
 					return err
 				}
@@ -110,11 +94,11 @@ func TestEventWaitersWakeFIFO(t *testing.T) {
 func TestEventSetThenClear(t *testing.T) {
 	for _, n := range []int{1, 100, 1000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			geventtest.Run(t, func(ctx context.Context) error {
 				var ev event.Event
 				var tasks []gevent.Task
 				for range n {
-					tasks = append(tasks, spawn(ctx, ev.Wait))
+					tasks = append(tasks, gevent.Go(ctx, ev.Wait))
 				}
 				gevent.Yield(ctx)
 				ev.Set()
@@ -140,7 +124,7 @@ func TestEventSetThenClear(t *testing.T) {
 // whose waiters have been woken but have not run returns after them, in the
 // same pass of the hub (an idle greenlet does not get to run in between).
 func TestEventWaitWhileNotifying(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var ev event.Event
 		var results []int
 		waitThenAppend := func(ctx context.Context, arg int) error {
@@ -150,9 +134,9 @@ func TestEventWaitWhileNotifying(t *testing.T) {
 			results = append(results, arg)
 			return nil
 		}
-		g1 := spawn(ctx, func(ctx context.Context) error { return waitThenAppend(ctx, 1) })
-		g2 := spawn(ctx, func(ctx context.Context) error { return waitThenAppend(ctx, 2) })
-		idler := spawn(ctx, func(ctx context.Context) error {
+		g1 := gevent.Go(ctx, func(ctx context.Context) error { return waitThenAppend(ctx, 1) })
+		g2 := gevent.Go(ctx, func(ctx context.Context) error { return waitThenAppend(ctx, 2) })
+		idler := gevent.Go(ctx, func(ctx context.Context) error {
 			if err := gevent.Idle(ctx); err != nil {
 				return err
 			}
@@ -177,10 +161,10 @@ func TestEventWaitWhileNotifying(t *testing.T) {
 
 // The issue 1520 rule chains: a second late arrival waits behind the first.
 func TestEventWaitWhileNotifyingChained(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var ev event.Event
 		var results []string
-		w := spawn(ctx, func(ctx context.Context) error {
+		w := gevent.Go(ctx, func(ctx context.Context) error {
 			if err := ev.Wait(ctx); err != nil {
 				return err
 			}
@@ -189,7 +173,7 @@ func TestEventWaitWhileNotifyingChained(t *testing.T) {
 		})
 		gevent.Yield(ctx)
 		ev.Set()
-		late := spawn(ctx, func(ctx context.Context) error {
+		late := gevent.Go(ctx, func(ctx context.Context) error {
 			// Starts after the waiter was woken and main parked as a
 			// late arrival; it must wait behind main, which main's own
 			// resumption wakes.
@@ -214,7 +198,7 @@ func TestEventWaitWhileNotifyingChained(t *testing.T) {
 }
 
 func TestEventWaitTimeout(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var ev event.Event
 		tctx, cancel := gevent.WithTimeout(ctx, time.Millisecond)
 		defer cancel()
@@ -228,7 +212,7 @@ func TestEventWaitTimeout(t *testing.T) {
 		}
 		// The timed-out waiter left the list: a later waiter is still woken
 		// and nothing is woken twice.
-		g := spawn(ctx, ev.Wait)
+		g := gevent.Go(ctx, ev.Wait)
 		gevent.Yield(ctx)
 		ev.Set()
 		return g.Join(ctx)
@@ -236,10 +220,10 @@ func TestEventWaitTimeout(t *testing.T) {
 }
 
 func TestEventWaitKilled(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var ev event.Event
 		errBoom := errors.New("boom")
-		g := spawn(ctx, ev.Wait)
+		g := gevent.Go(ctx, ev.Wait)
 		gevent.Yield(ctx)
 		g.Kill(ctx, gevent.KillError(errBoom))
 		if !errors.Is(g.Err(), errBoom) {
@@ -258,13 +242,13 @@ func TestEventWaitKilled(t *testing.T) {
 // A late arrival (issue 1520) that is killed while it waits for the woken
 // waiters is dropped; the next late arrival is still woken, after them.
 func TestEventLateArrivalKilled(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var ev event.Event
 		var results []string
 		errBoom := errors.New("boom")
 		// Each greenlet yields once so that the run order after main's Set
 		// is: late, late2, killer, then the woken waiter.
-		w := spawn(ctx, func(ctx context.Context) error {
+		w := gevent.Go(ctx, func(ctx context.Context) error {
 			if err := ev.Wait(ctx); err != nil {
 				return err
 			}
@@ -281,11 +265,11 @@ func TestEventLateArrivalKilled(t *testing.T) {
 				return nil
 			}
 		}
-		late := spawn(ctx, lateWait("late"))
-		late2 := spawn(ctx, lateWait("late2"))
-		killer := spawn(ctx, func(ctx context.Context) error {
+		late := gevent.Go(ctx, lateWait("late"))
+		late2 := gevent.Go(ctx, lateWait("late2"))
+		killer := gevent.Go(ctx, func(ctx context.Context) error {
 			gevent.Yield(ctx)
-			late.Kill(ctx, gevent.KillError(errBoom), gevent.KillNoWait())
+			gevent.Kill(context.Background(), late, gevent.KillError(errBoom))
 			return nil
 		})
 		gevent.Yield(ctx)
@@ -311,7 +295,7 @@ func TestEventCrossGoroutine(t *testing.T) {
 		var ev event.Event
 		done := make(chan error, 1)
 		go func() { done <- ev.Wait(context.Background()) }()
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			ev.Set()
 			return nil
 		})
@@ -327,7 +311,7 @@ func TestEventCrossGoroutine(t *testing.T) {
 		served := make(chan error, 1)
 		go func() { served <- h.Serve(context.Background()) }()
 		var ev event.Event
-		g := spawn(h.Context(), ev.Wait)
+		g := gevent.Go(h.Context(), ev.Wait)
 		ev.Set()
 		if err := g.Join(context.Background()); err != nil {
 			t.Fatalf("Join = %v", err)
@@ -466,13 +450,13 @@ func TestEventOnReady(t *testing.T) {
 
 func startsWithGevent(r any) bool {
 	s, ok := r.(string)
-	return ok && len(s) > 8 && s[:8] == "gevent: "
+	return ok && strings.HasPrefix(s, "gevent/event: ")
 }
 
 func TestEventWaitIwait(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var a, b, c event.Event
-		spawn(ctx, func(ctx context.Context) error {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			b.Set()
 			gevent.Yield(ctx)
 			c.Set()
@@ -506,9 +490,9 @@ func TestEventWaitIwait(t *testing.T) {
 // gevent's test_set_during_wait (issue 771): after a Set was seen and the
 // Event cleared, waiting for it again needs another Set.
 func TestEventSetDuringWait(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var ev event.Event
-		setter := spawn(ctx, func(context.Context) error { ev.Set(); return nil })
+		setter := gevent.Go(ctx, func(context.Context) error { ev.Set(); return nil })
 		if err := ev.Wait(ctx); err != nil {
 			return err
 		}
@@ -554,7 +538,7 @@ func TestEventStressAcrossHubs(t *testing.T) {
 		go func() { c <- h.Serve(context.Background()) }()
 		hubs, served = append(hubs, h), append(served, c)
 		for range perHub {
-			tasks = append(tasks, spawn(h.Context(), func(ctx context.Context) error {
+			tasks = append(tasks, gevent.Go(h.Context(), func(ctx context.Context) error {
 				for j := range rounds {
 					if err := ev.Wait(ctx); err != nil {
 						return err
@@ -603,10 +587,10 @@ func TestEventStressAcrossHubs(t *testing.T) {
 // AsyncResult shares Event's rules: Wait on a ready result whose waiters
 // have not run yet returns after them; Get returns at once (as gevent's get).
 func TestAsyncResultWaitWhileNotifying(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var r event.AsyncResult[int]
 		var order []string
-		g := spawn(ctx, func(ctx context.Context) error {
+		g := gevent.Go(ctx, func(ctx context.Context) error {
 			if _, err := r.Get(ctx); err != nil {
 				return err
 			}

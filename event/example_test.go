@@ -14,13 +14,13 @@ func ExampleEvent() {
 		var ready event.Event
 		var tasks []gevent.Task
 		for i := range 3 {
-			tasks = append(tasks, gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			tasks = append(tasks, gevent.Go(ctx, func(ctx context.Context) error {
 				fmt.Println("worker", i, "waits")
 				if err := ready.Wait(ctx); err != nil {
-					return struct{}{}, err
+					return err
 				}
 				fmt.Println("worker", i, "goes")
-				return struct{}{}, nil
+				return nil
 			}))
 		}
 		gevent.Yield(ctx) // let the workers park
@@ -47,9 +47,9 @@ func ExampleEvent() {
 func ExampleAsyncResult() {
 	gevent.Run(context.Background(), func(ctx context.Context) error {
 		var answer event.AsyncResult[int]
-		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			answer.Set(42)
-			return struct{}{}, nil
+			return nil
 		})
 		v, err := answer.Get(ctx) // parks main until the greenlet sets it
 		fmt.Println(v, err)

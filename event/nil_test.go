@@ -21,7 +21,7 @@ func panicMessage(f func()) (msg string) {
 }
 
 // issue 10 item 9: a nil ctx (or function) panics at the call with
-// "gevent: event: <method>: nil <argument>", even when the call would not
+// "gevent/event: <method>: nil <argument>", even when the call would not
 // have waited (a set Event used to ignore its ctx).
 func TestNilArgumentsPanicAtTheCall(t *testing.T) {
 	var nilCtx context.Context
@@ -34,13 +34,13 @@ func TestNilArgumentsPanicAtTheCall(t *testing.T) {
 		want string
 		f    func()
 	}{
-		{"gevent: event: Wait: nil ctx", func() { ev.Wait(nilCtx) }},
-		{"gevent: event: Get: nil ctx", func() { r.Get(nilCtx) }},
-		{"gevent: event: Wait: nil ctx", func() { r.Wait(nilCtx) }},
-		{"gevent: event: OnReady: nil f", func() { ev.OnReady(nil) }},
-		{"gevent: event: OnReady: nil f", func() { r.OnReady(nil) }},
-		{"gevent: event: SetError: nil err", func() { r.SetError(nil) }},
-		{"gevent: event: SetFrom: nil g", func() { r.SetFrom(g) }},
+		{"gevent/event: Wait: nil ctx", func() { ev.Wait(nilCtx) }},
+		{"gevent/event: Get: nil ctx", func() { r.Get(nilCtx) }},
+		{"gevent/event: Wait: nil ctx", func() { r.Wait(nilCtx) }},
+		{"gevent/event: OnReady: nil f", func() { ev.OnReady(nil) }},
+		{"gevent/event: OnReady: nil f", func() { r.OnReady(nil) }},
+		{"gevent/event: SetError: nil err", func() { r.SetError(nil) }},
+		{"gevent/event: SetFrom: nil g", func() { r.SetFrom(g) }},
 	} {
 		if got := panicMessage(c.f); got != c.want {
 			t.Errorf("panic = %q, want %q", got, c.want)

@@ -125,7 +125,7 @@ func (n *notifier) resumed() {
 func (n *notifier) onReadyLocked(ready bool, f func()) (remove func() bool) {
 	if f == nil {
 		n.mu.Unlock()
-		panic("gevent: event: OnReady: nil f")
+		panic("gevent/event: OnReady: nil f")
 	}
 	if ready {
 		n.mu.Unlock()

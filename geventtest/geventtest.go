@@ -6,21 +6,31 @@ package geventtest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/internal/leakcheck"
 )
 
 // Run runs body as the main greenlet of a new hub on the calling goroutine,
-// with a context cancelled when the test ends, and fails the test with
+// with a context cancelled when the test ends (or 5 s before the test's
+// deadline, so that a body that hangs fails instead), and fails the test with
 // body's error. Every greenlet body spawned has ended when Run returns (Run
 // kills those still alive). Options configure the hub.
 func Run(t testing.TB, body func(ctx context.Context) error, opts ...gevent.HubOption) {
 	t.Helper()
 	if body == nil {
-		panic("gevent: geventtest.Run with a nil body")
+		panic("gevent/geventtest: Run: nil body")
 	}
-	if err := gevent.Run(t.Context(), body, opts...); err != nil {
+	ctx := t.Context()
+	if deadline, ok := testDeadline(t); ok {
+		// A hung body ends with the test's deadline (and a message), a
+		// little before the test binary would be killed.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-5*time.Second))
+		defer cancel()
+	}
+	if err := gevent.Run(ctx, body, opts...); err != nil {
 		t.Fatalf("geventtest.Run: %v", err)
 	}
 }
@@ -36,3 +46,19 @@ func VerifyTestMain(m *testing.M) { leakcheck.VerifyTestMain(m) }
 // the runtime's: after a test has cleaned up, an empty result means nothing
 // leaked.
 func Leaked() []string { return leakcheck.Current() }
+
+// testDeadline is t's deadline, if it has one. Inside a testing/synctest
+// bubble, where a real deadline means nothing, T.Deadline panics: there is
+// none.
+func testDeadline(t testing.TB) (deadline time.Time, ok bool) {
+	d, has := t.(interface{ Deadline() (time.Time, bool) })
+	if !has {
+		return time.Time{}, false
+	}
+	defer func() {
+		if recover() != nil {
+			deadline, ok = time.Time{}, false
+		}
+	}()
+	return d.Deadline()
+}

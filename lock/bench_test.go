@@ -56,23 +56,23 @@ func BenchmarkSemaphorePingpong(b *testing.B) {
 		var sa, sb lock.Semaphore
 		n := b.N
 		b.ResetTimer()
-		pong := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		pong := gevent.Go(ctx, func(ctx context.Context) error {
 			for range n {
 				if err := sa.Acquire(ctx); err != nil {
-					return struct{}{}, err
+					return err
 				}
 				sb.Release()
 			}
-			return struct{}{}, nil
+			return nil
 		})
-		ping := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		ping := gevent.Go(ctx, func(ctx context.Context) error {
 			for range n {
 				sa.Release()
 				if err := sb.Acquire(ctx); err != nil {
-					return struct{}{}, err
+					return err
 				}
 			}
-			return struct{}{}, nil
+			return nil
 		})
 		if _, err := gevent.JoinAll(ctx, []gevent.Task{pong, ping}, gevent.RaiseError()); err != nil {
 			b.Fatal(err)

@@ -20,13 +20,13 @@ type BoundedSemaphore struct {
 // also the most it may ever hold. n < 0 panics.
 func NewBoundedSemaphore(n int) *BoundedSemaphore {
 	if n < 0 {
-		panic("gevent: NewBoundedSemaphore with a negative count")
+		panic("gevent/lock: NewBoundedSemaphore with a negative count")
 	}
 	return &BoundedSemaphore{s: Semaphore{counter: n}, bound: n}
 }
 
 // Release returns a unit like Semaphore.Release. It panics with
-// "gevent: semaphore released too many times", leaving the semaphore as it
+// "gevent/lock: semaphore released too many times", leaving the semaphore as it
 // was, when all units are already free.
 //
 // gevent raises ValueError here. In Go an unmatched release is the caller's
@@ -40,13 +40,14 @@ func (b *BoundedSemaphore) Release() {
 	s.mu.Lock()
 	if s.counter >= b.bound {
 		s.mu.Unlock()
-		panic("gevent: semaphore released too many times")
+		panic("gevent/lock: semaphore released too many times")
 	}
 	s.counter++
 	s.notifyLocked()
 }
 
-// Acquire is Semaphore.Acquire.
+// Acquire is Semaphore.Acquire: a free unit is taken even when ctx is
+// already cancelled.
 func (b *BoundedSemaphore) Acquire(ctx context.Context) error { return b.s.Acquire(ctx) }
 
 // TryAcquire is Semaphore.TryAcquire.

@@ -14,7 +14,7 @@
 //	  with sem:                       if err := s.Acquire(ctx); ...; defer s.Release()
 //	gevent.lock.BoundedSemaphore(n)   NewBoundedSemaphore(n); over-release panics
 //	gevent.lock.RLock()               Reentrant (zero value), Acquire(ctx) /
-//	                                  TryAcquire(ctx) / Release(ctx) error, Locked
+//	                                  TryAcquire(ctx) / Release(ctx), Locked
 //	gevent.lock.DummySemaphore()      Dummy
 //
 // # Differences from gevent
@@ -28,15 +28,19 @@
 // goroutine and from greenlets of any hub. A greenlet parks (its hub runs
 // others), a plain goroutine blocks. Wake-ups go through the waiting
 // greenlet's hub, FIFO. Semaphore keeps gevent's rules exactly: a release
-// wakes waiters one unit at a time from a notification pass on the hub, a
-// free unit can be taken by anyone before that pass runs (barging), and a
-// waiter that gave up never takes a unit with it. Wait's watchers and
+// wakes waiters one unit at a time from a notification pass on the hub, and
+// each greenlet of that hub it wakes resumes inside the pass, before
+// anything queued after the release; a free unit can be taken by anyone
+// before that pass runs (barging); and a waiter that gave up never takes a
+// unit with it. BoundedSemaphore and Reentrant are built on Semaphore and
+// wake the same way. Wait's watchers and
 // OnReady callbacks are woken before the acquirers of the same pass, rather
 // than interleaved with them in one FIFO.
 //
-// BoundedSemaphore.Release panics where gevent raises ValueError, and
-// Reentrant.Release returns ErrNotOwner where gevent raises RuntimeError
-// (see each for why).
+// A release that the caller has no right to make is a bug in the caller, and
+// panics, as an unlock of an unlocked sync.Mutex does: BoundedSemaphore's
+// over-release (gevent's ValueError) and Reentrant's release by a caller
+// that does not hold it (gevent's RuntimeError).
 //
 // # Memory model
 //

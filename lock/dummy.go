@@ -8,7 +8,8 @@ import "context"
 // always ready. The zero value is ready to use, and copies are harmless.
 type Dummy struct{}
 
-// Acquire returns nil at once, without switching.
+// Acquire returns nil at once, without switching, even when ctx is already
+// cancelled (a unit is always free).
 func (Dummy) Acquire(context.Context) error { return nil }
 
 // TryAcquire reports true.
@@ -32,7 +33,7 @@ func (Dummy) Ready() bool { return true }
 // OnReady calls f at once, on the calling goroutine; remove reports false.
 func (Dummy) OnReady(f func()) (remove func() bool) {
 	if f == nil {
-		panic("gevent: lock: OnReady: nil f")
+		panic("gevent/lock: OnReady: nil f")
 	}
 	f()
 	return func() bool { return false }

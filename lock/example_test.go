@@ -13,15 +13,15 @@ func ExampleSemaphore() {
 		sem := lock.NewSemaphore(2) // at most two workers inside at once
 		var tasks []gevent.Task
 		for i := range 4 {
-			tasks = append(tasks, gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			tasks = append(tasks, gevent.Go(ctx, func(ctx context.Context) error {
 				if err := sem.Acquire(ctx); err != nil {
-					return struct{}{}, err
+					return err
 				}
 				defer sem.Release()
 				fmt.Println("worker", i, "in; free units:", sem.Value())
 				gevent.Yield(ctx) // let the others try
 				fmt.Println("worker", i, "out")
-				return struct{}{}, nil
+				return nil
 			}))
 		}
 		_, err := gevent.JoinAll(ctx, tasks)
@@ -62,4 +62,50 @@ func ExampleReentrant() {
 	// depth 1
 	// depth 2
 	// locked after: false
+}
+
+// A BoundedSemaphore catches a Release that no Acquire matched: the
+// caller's bug panics instead of raising the bound silently.
+func ExampleBoundedSemaphore() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		sem := lock.NewBoundedSemaphore(1)
+		if err := sem.Acquire(ctx); err != nil {
+			return err
+		}
+		sem.Release()
+		fmt.Println("free units:", sem.Value())
+		defer func() { fmt.Println("recovered:", recover()) }()
+		sem.Release() // one Release too many
+		return nil
+	})
+	// Output:
+	// free units: 1
+	// recovered: gevent/lock: semaphore released too many times
+}
+
+// Dummy stands in for a semaphore where code takes one but should run
+// unbounded: every Acquire succeeds at once.
+func ExampleDummy() {
+	type limiter interface {
+		Acquire(ctx context.Context) error
+		Release()
+	}
+	work := func(ctx context.Context, l limiter, n int) int {
+		inside := 0
+		for range n {
+			if l.Acquire(ctx) == nil {
+				inside++
+			}
+		}
+		for range inside {
+			l.Release()
+		}
+		return inside
+	}
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		fmt.Println("acquired with Dummy:", work(ctx, lock.Dummy{}, 1000))
+		return nil
+	})
+	// Output:
+	// acquired with Dummy: 1000
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/lock"
 )
 
@@ -19,7 +20,7 @@ import (
 // not. An unfair semaphore spins between the two chains for ever (the test's
 // deadline catches that).
 func TestSemaphoreFairOrHangs(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		sem := lock.NewSemaphore(1)
 		quit := false
 		var acquireThenSpawn, releaseThenSpawn func(ctx context.Context) error
@@ -30,18 +31,18 @@ func TestSemaphoreFairOrHangs(t *testing.T) {
 			if err := sem.Acquire(ctx); err != nil {
 				return err
 			}
-			return spawn(ctx, releaseThenSpawn).Join(ctx)
+			return gevent.Go(ctx, releaseThenSpawn).Join(ctx)
 		}
 		releaseThenSpawn = func(ctx context.Context) error {
 			sem.Release()
 			if quit {
 				return nil
 			}
-			return spawn(ctx, acquireThenSpawn).Join(ctx)
+			return gevent.Go(ctx, acquireThenSpawn).Join(ctx)
 		}
-		keepGoing1 := spawn(ctx, acquireThenSpawn)
-		keepGoing2 := spawn(ctx, acquireThenSpawn)
-		exiting := spawn(ctx, func(ctx context.Context) error {
+		keepGoing1 := gevent.Go(ctx, acquireThenSpawn)
+		keepGoing2 := gevent.Go(ctx, acquireThenSpawn)
+		exiting := gevent.Go(ctx, func(ctx context.Context) error {
 			if err := sem.Acquire(ctx); err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 	"testing/quick"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/lock"
 )
 
@@ -21,7 +22,7 @@ func TestSemaphoreModel(t *testing.T) {
 			t.Errorf(format, args...)
 			ok = false
 		}
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			model := int(initial % 4)
 			s := lock.NewSemaphore(model)
 			for i, op := range ops {
@@ -92,7 +93,7 @@ func TestSemaphoreWaitersModel(t *testing.T) {
 			t.Errorf(format, args...)
 			ok = false
 		}
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			free := int(initial % 3)
 			s := lock.NewSemaphore(free)
 			var queue []int     // model: ids waiting, FIFO
@@ -108,14 +109,14 @@ func TestSemaphoreWaitersModel(t *testing.T) {
 				if len(queue) == 0 {
 					return
 				}
-				tasks[queue[0]].Kill(ctx, gevent.KillNoWait())
+				gevent.Kill(context.Background(), tasks[queue[0]])
 				queue = queue[1:]
 			}
 			for step, op := range ops {
 				switch op % 5 {
 				case 0: // a new waiter
 					id := len(tasks)
-					tasks = append(tasks, spawn(ctx, func(ctx context.Context) error {
+					tasks = append(tasks, gevent.Go(ctx, func(ctx context.Context) error {
 						if err := s.Acquire(ctx); err != nil {
 							return err
 						}
@@ -138,7 +139,7 @@ func TestSemaphoreWaitersModel(t *testing.T) {
 					}
 				case 3: // kill a queued waiter (the last)
 					if n := len(queue); n > 0 {
-						tasks[queue[n-1]].Kill(ctx, gevent.KillNoWait())
+						gevent.Kill(context.Background(), tasks[queue[n-1]])
 						queue = queue[:n-1]
 					}
 				case 4: // Release, then kill the first waiter before the pass

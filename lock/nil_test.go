@@ -20,7 +20,7 @@ func panicMessage(f func()) (msg string) {
 }
 
 // issue 10 item 9: a nil ctx (or function) panics at the call with
-// "gevent: lock: <method>: nil <argument>", even when the call would not
+// "gevent/lock: <method>: nil <argument>", even when the call would not
 // have waited (a free semaphore used to ignore its ctx).
 func TestNilArgumentsPanicAtTheCall(t *testing.T) {
 	var nilCtx context.Context
@@ -32,15 +32,15 @@ func TestNilArgumentsPanicAtTheCall(t *testing.T) {
 		want string
 		f    func()
 	}{
-		{"gevent: lock: Acquire: nil ctx", func() { s.Acquire(nilCtx) }},
-		{"gevent: lock: Wait: nil ctx", func() { s.Wait(nilCtx) }},
-		{"gevent: lock: Acquire: nil ctx", func() { b.Acquire(nilCtx) }},
-		{"gevent: lock: Wait: nil ctx", func() { b.Wait(nilCtx) }},
-		{"gevent: lock: Acquire: nil ctx", func() { r.Acquire(nilCtx) }},
-		{"gevent: lock: TryAcquire: nil ctx", func() { r.TryAcquire(nilCtx) }},
-		{"gevent: lock: Release: nil ctx", func() { r.Release(nilCtx) }},
-		{"gevent: lock: OnReady: nil f", func() { s.OnReady(nil) }},
-		{"gevent: lock: OnReady: nil f", func() { d.OnReady(nil) }},
+		{"gevent/lock: Acquire: nil ctx", func() { s.Acquire(nilCtx) }},
+		{"gevent/lock: Wait: nil ctx", func() { s.Wait(nilCtx) }},
+		{"gevent/lock: Acquire: nil ctx", func() { b.Acquire(nilCtx) }},
+		{"gevent/lock: Wait: nil ctx", func() { b.Wait(nilCtx) }},
+		{"gevent/lock: Acquire: nil ctx", func() { r.Acquire(nilCtx) }},
+		{"gevent/lock: TryAcquire: nil ctx", func() { r.TryAcquire(nilCtx) }},
+		{"gevent/lock: Release: nil ctx", func() { r.Release(nilCtx) }},
+		{"gevent/lock: OnReady: nil f", func() { s.OnReady(nil) }},
+		{"gevent/lock: OnReady: nil f", func() { d.OnReady(nil) }},
 	} {
 		if got := panicMessage(c.f); got != c.want {
 			t.Errorf("panic = %q, want %q", got, c.want)

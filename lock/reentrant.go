@@ -2,15 +2,14 @@ package lock
 
 import (
 	"context"
-	"errors"
 	"sync"
 
 	"github.com/gevent-go/gevent/internal/core"
 )
 
-// ErrNotOwner is returned by Reentrant.Release when the caller does not hold
-// the lock (gevent's RuntimeError "cannot release un-acquired lock").
-var ErrNotOwner = errors.New("gevent: lock released by a caller that does not hold it")
+// notOwner is the panic of a Release by a caller that does not hold the
+// lock (gevent's RuntimeError "cannot release un-acquired lock").
+const notOwner = "gevent/lock: Reentrant released by a caller that does not hold it"
 
 // Reentrant is a mutual-exclusion lock that the greenlet holding it may
 // acquire again: gevent's RLock. Each Acquire by the owner must be matched by
@@ -64,12 +63,15 @@ func (r *Reentrant) enterLocked(g *core.G) bool {
 }
 
 // Acquire takes the lock, or re-enters it when the calling greenlet holds
-// it, and returns nil. When another caller holds it, the greenlet parks (a
-// plain goroutine blocks) until it is free; when ctx ends first Acquire
-// returns ctx's cause and the lock is as if it had never waited.
+// it, and returns nil. A free lock is taken, and a held one re-entered, even
+// when ctx is already cancelled: a call that need not wait does not look at
+// ctx (gevent's rule; x/sync's semaphore.Weighted.Acquire does the
+// opposite). When another caller holds it, the greenlet parks (a plain
+// goroutine blocks) until it is free; when ctx ends first Acquire returns
+// ctx's cause and the lock is as if it had never waited.
 func (r *Reentrant) Acquire(ctx context.Context) error {
 	if ctx == nil {
-		panic("gevent: lock: Acquire: nil ctx")
+		panic("gevent/lock: Acquire: nil ctx")
 	}
 	g := core.Current(ctx)
 	r.mu.Lock()
@@ -89,7 +91,7 @@ func (r *Reentrant) Acquire(ctx context.Context) error {
 // reports whether it did.
 func (r *Reentrant) TryAcquire(ctx context.Context) bool {
 	if ctx == nil {
-		panic("gevent: lock: TryAcquire: nil ctx")
+		panic("gevent/lock: TryAcquire: nil ctx")
 	}
 	g := core.Current(ctx)
 	r.mu.Lock()
@@ -112,28 +114,30 @@ func (r *Reentrant) own(g *core.G) {
 }
 
 // Release undoes one Acquire by the caller, and frees the lock when it undoes
-// the last. It returns ErrNotOwner, changing nothing, when the caller does
-// not hold the lock (a greenlet that is not the owner, or a plain goroutine
-// while a greenlet holds it). It never blocks or switches.
-func (r *Reentrant) Release(ctx context.Context) error {
+// the last. It never blocks or switches. A Release by a caller that does not
+// hold the lock (a greenlet that is not the owner, a plain goroutine while a
+// greenlet holds it, anyone while it is free) is a bug in the caller, as an
+// unlock of an unlocked sync.Mutex is, and as BoundedSemaphore's
+// over-release is: it panics, changing nothing (gevent raises RuntimeError).
+// An error would be dropped by the usual defer r.Release(ctx).
+func (r *Reentrant) Release(ctx context.Context) {
 	if ctx == nil {
-		panic("gevent: lock: Release: nil ctx")
+		panic("gevent/lock: Release: nil ctx")
 	}
 	g := core.Current(ctx)
 	r.mu.Lock()
 	if r.count == 0 || r.owner != g {
-		r.mu.Unlock()
-		return ErrNotOwner
+		r.mu.Unlock() // panic with the lock released: nothing hangs
+		panic(notOwner)
 	}
 	r.count--
 	if r.count > 0 {
 		r.mu.Unlock()
-		return nil
+		return
 	}
 	r.owner = nil
 	r.mu.Unlock()
 	r.sem.Release()
-	return nil
 }
 
 // Locked reports whether the lock is held by anyone.

@@ -25,7 +25,11 @@ import (
 // after the releasing greenlet next switches. The pass hands each waiter its
 // unit under the semaphore's lock, as part of waking it, so a woken waiter
 // never finds its unit gone, and a waiter that was killed or timed out before
-// the pass reached it gets nothing (the unit goes to the next one). Until the
+// the pass reached it gets nothing (the unit goes to the next one). The
+// greenlets of that hub that the pass wakes resume inside it, one after
+// another, before anything queued after the Release (gevent's notifier
+// switches to each waiter in turn); a waiting greenlet of another hub is
+// queued on its own hub. Until the
 // pass runs, the released units are free for anyone: a greenlet that calls
 // Release and then TryAcquire or Acquire before switching gets its unit back
 // and the waiters stay queued (gevent allows this barging; FIFO fairness holds
@@ -56,7 +60,7 @@ type Semaphore struct {
 // NewSemaphore returns a semaphore with n free units. n < 0 panics.
 func NewSemaphore(n int) *Semaphore {
 	if n < 0 {
-		panic("gevent: NewSemaphore with a negative count")
+		panic("gevent/lock: NewSemaphore with a negative count")
 	}
 	return &Semaphore{counter: n}
 }
@@ -76,13 +80,16 @@ func (s *Semaphore) TryAcquire() bool {
 
 // Acquire takes a unit, waiting for one when none is free. When a unit is
 // free it takes it at once, without switching, even if others are waiting
-// (see Semaphore). Otherwise the calling greenlet parks (a plain goroutine
-// blocks) until a unit is handed to it, and Acquire returns nil; when ctx
-// ends first (the greenlet is killed, a timeout expires) it returns ctx's
-// cause and the semaphore is as if it had never waited.
+// (see Semaphore), and even when ctx is already cancelled: a call that need
+// not wait does not look at ctx (gevent's rule; x/sync's
+// semaphore.Weighted.Acquire does the opposite). Otherwise the calling
+// greenlet parks (a plain goroutine blocks) until a unit is handed to it,
+// and Acquire returns nil; when ctx ends first (the greenlet is killed, a
+// timeout expires) it returns ctx's cause and the semaphore is as if it had
+// never waited.
 func (s *Semaphore) Acquire(ctx context.Context) error {
 	if ctx == nil {
-		panic("gevent: lock: Acquire: nil ctx")
+		panic("gevent/lock: Acquire: nil ctx")
 	}
 	s.mu.Lock()
 	if s.counter > 0 {
@@ -196,7 +203,7 @@ func (s *Semaphore) passLocked(from *core.Hub) *core.Callback {
 // ends first it returns 0 and ctx's cause.
 func (s *Semaphore) Wait(ctx context.Context) (int, error) {
 	if ctx == nil {
-		panic("gevent: lock: Wait: nil ctx")
+		panic("gevent/lock: Wait: nil ctx")
 	}
 	s.mu.Lock()
 	if s.counter > 0 {
@@ -232,7 +239,7 @@ func (s *Semaphore) Ready() bool { return s.Value() > 0 }
 // gevent.Wait and gevent.Iwait.
 func (s *Semaphore) OnReady(f func()) (remove func() bool) {
 	if f == nil {
-		panic("gevent: lock: OnReady: nil f")
+		panic("gevent/lock: OnReady: nil f")
 	}
 	s.mu.Lock()
 	if s.counter > 0 {

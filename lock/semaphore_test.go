@@ -13,26 +13,9 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/lock"
 )
-
-// run runs body as the main greenlet of a new hub, bounded so that a lost
-// wake-up fails the test instead of hanging it.
-func run(t *testing.T, body func(ctx context.Context) error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := gevent.Run(ctx, body); err != nil {
-		t.Fatalf("Run = %v, want nil", err)
-	}
-}
-
-// spawn starts fn as a greenlet returning only an error.
-func spawn(ctx context.Context, fn func(ctx context.Context) error) *gevent.Greenlet[struct{}] {
-	return gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, fn(ctx)
-	})
-}
 
 // wantPanic runs f and checks that it panics with want.
 func wantPanic(t *testing.T, want string, f func()) {
@@ -43,18 +26,18 @@ func wantPanic(t *testing.T, want string, f func()) {
 		if s, _ := p.(string); s != want {
 			t.Fatalf("panic = %v, want %q", p, want)
 		}
-		if !strings.HasPrefix(want, "gevent: ") {
-			t.Fatalf("panic message %q lacks the gevent: prefix", want)
+		if !strings.HasPrefix(want, "gevent/lock: ") {
+			t.Fatalf("panic message %q lacks the gevent/lock: prefix", want)
 		}
 	}()
 	f()
 }
 
 func TestNewSemaphoreNegative(t *testing.T) {
-	wantPanic(t, "gevent: NewSemaphore with a negative count", func() { lock.NewSemaphore(-1) })
-	wantPanic(t, "gevent: NewBoundedSemaphore with a negative count", func() { lock.NewBoundedSemaphore(-1) })
+	wantPanic(t, "gevent/lock: NewSemaphore with a negative count", func() { lock.NewSemaphore(-1) })
+	wantPanic(t, "gevent/lock: NewBoundedSemaphore with a negative count", func() { lock.NewBoundedSemaphore(-1) })
 	var s lock.Semaphore
-	wantPanic(t, "gevent: lock: OnReady: nil f", func() { s.OnReady(nil) })
+	wantPanic(t, "gevent/lock: OnReady: nil f", func() { s.OnReady(nil) })
 }
 
 func TestSemaphoreZeroValue(t *testing.T) {
@@ -67,6 +50,7 @@ func TestSemaphoreZeroValue(t *testing.T) {
 	if s.Value() != 2 || s.Locked() || !s.Ready() {
 		t.Fatalf("Value() = %d after two Releases, want 2", s.Value())
 	}
+	//lint:ignore SA4000 each TryAcquire takes a unit: the repeated calls are the test
 	if !s.TryAcquire() || !s.TryAcquire() || s.TryAcquire() {
 		t.Fatal("TryAcquire did not take exactly the two units")
 	}
@@ -74,10 +58,10 @@ func TestSemaphoreZeroValue(t *testing.T) {
 
 // Acquire never switches when a unit is free, even when others wait.
 func TestSemaphoreAcquireFreeDoesNotSwitch(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		s := lock.NewSemaphore(2)
 		ran := false
-		spawn(ctx, func(context.Context) error { ran = true; return nil })
+		gevent.Go(ctx, func(context.Context) error { ran = true; return nil })
 		for range 2 {
 			if err := s.Acquire(ctx); err != nil {
 				return err
@@ -100,7 +84,7 @@ func TestSemaphoreAcquireFreeDoesNotSwitch(t *testing.T) {
 
 // gevent's issue 39: acquire with a timeout fails, and takes nothing.
 func TestSemaphoreAcquireTimeout(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var s lock.Semaphore
 		tctx, cancel := gevent.WithTimeout(ctx, time.Millisecond)
 		defer cancel()
@@ -128,13 +112,13 @@ func TestSemaphoreAcquireTimeout(t *testing.T) {
 func TestSemaphoreFIFO(t *testing.T) {
 	for _, batch := range []bool{false, true} {
 		t.Run(fmt.Sprint("batch=", batch), func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			geventtest.Run(t, func(ctx context.Context) error {
 				var s lock.Semaphore
 				var order []int
 				var tasks []gevent.Task
 				const n = 8
 				for i := range n {
-					tasks = append(tasks, spawn(ctx, func(ctx context.Context) error {
+					tasks = append(tasks, gevent.Go(ctx, func(ctx context.Context) error {
 						if err := s.Acquire(ctx); err != nil {
 							return err
 						}
@@ -167,7 +151,7 @@ func TestSemaphoreFIFO(t *testing.T) {
 // gevent's probe: release(); acquire(blocking=False) in the same greenlet
 // returns True and both waiters stay queued (barging).
 func TestSemaphoreReleaserBarges(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var s lock.Semaphore
 		var got []string
 		waiter := func(name string) func(ctx context.Context) error {
@@ -179,7 +163,7 @@ func TestSemaphoreReleaserBarges(t *testing.T) {
 				return nil
 			}
 		}
-		a, b := spawn(ctx, waiter("a")), spawn(ctx, waiter("b"))
+		a, b := gevent.Go(ctx, waiter("a")), gevent.Go(ctx, waiter("b"))
 		gevent.Yield(ctx)
 		s.Release()
 		if !s.TryAcquire() {
@@ -214,10 +198,10 @@ func TestSemaphoreReleaserBarges(t *testing.T) {
 // that pass, before the releaser (queued after the pass) runs again: gevent's
 // notifier switches to the waiter right there. Nobody can barge in between.
 func TestSemaphoreWaiterResumesInsidePass(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var s lock.Semaphore
 		var order []string
-		a := spawn(ctx, func(ctx context.Context) error {
+		a := gevent.Go(ctx, func(ctx context.Context) error {
 			if err := s.Acquire(ctx); err != nil {
 				return err
 			}
@@ -226,9 +210,9 @@ func TestSemaphoreWaiterResumesInsidePass(t *testing.T) {
 		})
 		gevent.Yield(ctx) // a parks
 		s.Release()
-		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			order = append(order, "spawned after release")
-			return struct{}{}, nil
+			return nil
 		})
 		gevent.Yield(ctx) // the pass runs, and a inside it; then the spawn; then main
 		order = append(order, "main")
@@ -247,25 +231,25 @@ func TestSemaphoreWaiterResumesInsidePass(t *testing.T) {
 func TestSemaphoreCancelledWaiterLosesNoUnit(t *testing.T) {
 	for _, how := range []string{"kill", "timeout"} {
 		t.Run(how, func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			geventtest.Run(t, func(ctx context.Context) error {
 				var s lock.Semaphore
 				errBoom := errors.New("boom")
 				var quitter *gevent.Greenlet[struct{}]
 				switch how {
 				case "kill":
-					quitter = spawn(ctx, s.Acquire)
+					quitter = gevent.Go(ctx, s.Acquire)
 				case "timeout":
-					quitter = spawn(ctx, func(ctx context.Context) error {
+					quitter = gevent.Go(ctx, func(ctx context.Context) error {
 						tctx, cancel := gevent.WithTimeout(ctx, time.Millisecond)
 						defer cancel()
 						return s.Acquire(tctx)
 					})
 				}
-				stayer := spawn(ctx, s.Acquire)
+				stayer := gevent.Go(ctx, s.Acquire)
 				gevent.Yield(ctx) // both park, quitter first
 				switch how {
 				case "kill":
-					quitter.Kill(ctx, gevent.KillError(errBoom), gevent.KillNoWait())
+					gevent.Kill(context.Background(), quitter, gevent.KillError(errBoom))
 				case "timeout":
 					if err := quitter.Join(ctx); err != nil {
 						return err
@@ -294,7 +278,7 @@ func TestSemaphoreCancelledWaiterLosesNoUnit(t *testing.T) {
 }
 
 func TestSemaphoreWait(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		var s lock.Semaphore
 		watcher := gevent.Spawn(ctx, s.Wait)
 		gevent.Yield(ctx)
@@ -313,7 +297,7 @@ func TestSemaphoreWait(t *testing.T) {
 		// acquirer takes the unit, and the watcher sees 0 (gevent's wait
 		// "may return 0").
 		watcher = gevent.Spawn(ctx, s.Wait)
-		acquirer := spawn(ctx, s.Acquire)
+		acquirer := gevent.Go(ctx, s.Acquire)
 		gevent.Yield(ctx)
 		s.Release()
 		if n, err := watcher.Get(ctx); n != 0 || err != nil {
@@ -332,7 +316,7 @@ func TestSemaphoreWait(t *testing.T) {
 }
 
 func TestSemaphoreOnReadyAndWaitables(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		// gevent's issue 1287: waiting on a ready semaphore returns at once.
 		free := lock.NewSemaphore(1)
 		if got, err := gevent.Wait(ctx, []gevent.Waitable{free}); err != nil || len(got) != 1 {
@@ -342,7 +326,7 @@ func TestSemaphoreOnReadyAndWaitables(t *testing.T) {
 		// another greenlet.
 		var s lock.Semaphore
 		var ev event.Event
-		spawn(ctx, func(ctx context.Context) error {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			s.Release()
 			gevent.Yield(ctx)
 			ev.Set()
@@ -382,7 +366,7 @@ func TestSemaphoreCrossGoroutine(t *testing.T) {
 		served := make(chan error, 1)
 		go func() { served <- h.Serve(context.Background()) }()
 		var s lock.Semaphore
-		g := spawn(h.Context(), func(ctx context.Context) error {
+		g := gevent.Go(h.Context(), func(ctx context.Context) error {
 			for range 100 {
 				if err := s.Acquire(ctx); err != nil {
 					return err
@@ -416,7 +400,7 @@ func TestSemaphoreCrossGoroutine(t *testing.T) {
 			}
 			done <- nil
 		}()
-		run(t, func(ctx context.Context) error {
+		geventtest.Run(t, func(ctx context.Context) error {
 			for range 100 {
 				s.Release()
 				gevent.Yield(ctx)
@@ -532,7 +516,7 @@ func TestSemaphoreNoUnitLost(t *testing.T) {
 			errs <- gevent.Run(context.Background(), func(ctx context.Context) error {
 				var tasks []gevent.Task
 				for i := range 3 {
-					tasks = append(tasks, spawn(ctx, func(ctx context.Context) error {
+					tasks = append(tasks, gevent.Go(ctx, func(ctx context.Context) error {
 						return work(ctx, 10*hub+i)
 					}))
 				}

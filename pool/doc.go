@@ -17,9 +17,10 @@
 //
 // Go methods cannot have type parameters, so spawning comes in two forms.
 // The methods Group.Spawn and Pool.Spawn take a body without a result,
-// func(ctx) error, and return a *gevent.Greenlet[struct{}]: the form a
-// server's handlers and most fire-and-forget work need, and the one the
-// Spawner interface names. The package function Spawn[T](ctx, s, fn) takes
+// func(ctx) error, and return a *gevent.Greenlet[struct{}], the greenlet
+// gevent.Go makes (a failure report names fn itself): the form a server's
+// handlers and most fire-and-forget work need, and the one the Spawner
+// interface names. The package function Spawn[T](ctx, s, fn) takes
 // the same func(ctx) (T, error) as gevent.Spawn and returns a typed
 // *gevent.Greenlet[T]. Both create the greenlet, then take a slot (waiting
 // while a Pool is full), then start it; TrySpawn does not wait.
@@ -32,7 +33,7 @@
 //	start(greenlet)                     Add, then the greenlet's Start
 //	discard, len, in, iter              Discard, Len, Contains, All
 //	join(timeout, raise_error)          Join(ctx, pool.RaiseError()); the timeout is ctx's
-//	kill(exc, block, timeout)           Kill(ctx, gevent.KillError(e), gevent.KillNoWait(), gevent.KillTimeout(d))
+//	kill(exc, block, timeout)           Kill(ctx, gevent.KillError(e)); the timeout is ctx's, block=False a done ctx
 //	killone(g, ...)                     KillOne(ctx, t, ...)
 //	full(), free_count()                Full(), Pool.FreeCount()
 //	wait_available(timeout)             WaitAvailable(ctx)

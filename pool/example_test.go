@@ -71,3 +71,39 @@ func ExampleMap() {
 	})
 	// Output: [aa bb cc dd] <nil>
 }
+
+// The package function Spawn takes any Spawner (a *Group or a *Pool) and a
+// body with a typed result, which the methods cannot offer.
+func ExampleSpawn() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		for _, s := range []pool.Spawner{new(pool.Group), pool.NewPool(1)} {
+			g, err := pool.Spawn(ctx, s, func(ctx context.Context) (int, error) { return 6 * 7, nil })
+			if err != nil {
+				return err
+			}
+			v, err := g.Get(ctx)
+			fmt.Printf("%T: %d %v\n", s, v, err)
+		}
+		return nil
+	})
+	// Output:
+	// *pool.Group: 42 <nil>
+	// *pool.Pool: 42 <nil>
+}
+
+// ImapUnordered yields each result as soon as its item finishes.
+func ExampleImapUnordered() {
+	gevent.Run(context.Background(), func(ctx context.Context) error {
+		wait := func(ctx context.Context, ms int) (int, error) {
+			return ms, gevent.Sleep(ctx, time.Duration(ms)*time.Millisecond)
+		}
+		for v, err := range pool.ImapUnordered(ctx, pool.NewPool(3), slices.Values([]int{3, 1, 2}), wait) {
+			fmt.Println(v, err)
+		}
+		return nil
+	})
+	// Output:
+	// 1 <nil>
+	// 2 <nil>
+	// 3 <nil>
+}

@@ -3,7 +3,7 @@ package pool
 import (
 	"context"
 	"iter"
-	"math"
+	"reflect"
 	"runtime"
 	"sync"
 
@@ -23,6 +23,9 @@ import (
 // Memory model: the end of a member synchronizes before the return of any
 // Join that observes the group empty, and before Len, Contains or All stop
 // reporting it.
+//
+// Cost: a member costs what its greenlet costs (see gevent.Greenlet);
+// membership adds nothing measurable (see Pool).
 type Group struct {
 	mu sync.Mutex // guards every field below
 
@@ -188,12 +191,12 @@ func (g *Group) removeLocked(m *member) {
 // context, Run's, or Hub.Context). See the package function Spawn for bodies
 // with a typed result.
 func (g *Group) Spawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error) {
-	return spawn(ctx, g, false, unitBody(fn), opts, nil, 0)
+	return spawnGo(ctx, g, false, fn, opts)
 }
 
 // TrySpawn is Spawn; on a Group it never fails.
 func (g *Group) TrySpawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error) {
-	return spawn(ctx, g, true, unitBody(fn), opts, nil, 0)
+	return spawnGo(ctx, g, true, fn, opts)
 }
 
 // Add starts tracking t (gevent's Group.add); t leaves the group when it
@@ -322,7 +325,7 @@ func RaiseError() JoinOption { return func(c *joinConfig) { c.raise = true } }
 // ctx ended first (as gevent's join(raise_error=True) does).
 func (g *Group) Join(ctx context.Context, opts ...JoinOption) error {
 	if ctx == nil {
-		panic("gevent: pool: Join: nil ctx")
+		panic("gevent/pool: Join: nil ctx")
 	}
 	var c joinConfig
 	for _, o := range opts {
@@ -370,9 +373,9 @@ func (g *Group) waitEmpty(ctx context.Context) error {
 var testHookKill func(gevent.Task)
 
 // Kill kills every member (gevent's Group.kill) with ErrGreenletExit or
-// gevent.KillError's error, and by default waits until they have ended and
-// left the group, for at most gevent.KillTimeout's duration (each round; see
-// below) and for as long as ctx allows. With gevent.KillNoWait it does not
+// gevent.KillError's error, and waits until they have ended and left the
+// group, for as long as ctx allows: give a ctx with a deadline
+// (gevent.WithTimeout) to bound the wait, one that is already done not to
 // wait. It never returns an error: running out of time is not one (as in
 // gevent).
 //
@@ -384,7 +387,7 @@ var testHookKill func(gevent.Task)
 // pending.
 func (g *Group) Kill(ctx context.Context, opts ...gevent.KillOption) {
 	if ctx == nil {
-		panic("gevent: pool: Kill: nil ctx")
+		panic("gevent/pool: Kill: nil ctx")
 	}
 	for {
 		var fresh, alive []gevent.Task
@@ -418,17 +421,11 @@ func (g *Group) Kill(ctx context.Context, opts ...gevent.KillOption) {
 		for _, t := range fresh {
 			g.kill(t, opts)
 		}
-		// KillAll gives the options' waiting semantics (KillNoWait,
-		// KillTimeout, ctx). Its own kill of each task is a no-op: every
-		// task in alive has already been cancelled, and the first cause of
-		// a cancellation is the one that sticks.
+		// KillAll waits as long as ctx allows. Its own kill of each task is
+		// a no-op: every task in alive has already been cancelled, and the
+		// first cause of a cancellation is the one that sticks.
 		if err := gevent.KillAll(ctx, alive, opts...); err != nil {
 			return
-		}
-		for _, t := range alive {
-			if !t.Dead() {
-				return // KillNoWait
-			}
 		}
 		settle(ctx, alive)
 	}
@@ -436,14 +433,14 @@ func (g *Group) Kill(ctx context.Context, opts ...gevent.KillOption) {
 
 // KillOne kills t if it is a member that the group has not killed yet
 // (gevent's Group.killone); otherwise it does nothing and does not wait.
-// Options are those of gevent.Greenlet.Kill: by default it waits until t has
-// ended and left the group.
+// Like gevent.Greenlet.Kill, it then waits until t has ended and left the
+// group, for as long as ctx allows.
 func (g *Group) KillOne(ctx context.Context, t gevent.Task, opts ...gevent.KillOption) {
 	if ctx == nil {
-		panic("gevent: pool: KillOne: nil ctx")
+		panic("gevent/pool: KillOne: nil ctx")
 	}
-	if t == nil || core.TaskCore(t) == nil {
-		panic("gevent: pool: KillOne: nil t")
+	if nilTask(t) {
+		panic("gevent/pool: KillOne: nil t")
 	}
 	g.mu.Lock()
 	m := g.lookupLocked(t)
@@ -454,18 +451,29 @@ func (g *Group) KillOne(ctx context.Context, t gevent.Task, opts ...gevent.KillO
 	m.dying = true
 	g.mu.Unlock()
 	g.kill(t, opts)
-	t.Kill(ctx, opts...) // a no-op kill (see Kill), then the options' wait
+	t.Kill(ctx, opts...) // a no-op kill (see Kill), then the wait
 	if t.Dead() {
 		settle(ctx, []gevent.Task{t})
 	}
+}
+
+// nilTask reports whether t is nil or holds a nil *gevent.Greenlet (only
+// greenlets implement Task, and every one is a pointer).
+func nilTask(t gevent.Task) bool {
+	if t == nil {
+		return true
+	}
+	v := reflect.ValueOf(t)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 func (g *Group) kill(t gevent.Task, opts []gevent.KillOption) {
 	if testHookKill != nil {
 		testHookKill(t)
 	}
-	// Kill without yielding (KillNoWait): the caller decides how to wait.
-	gevent.Kill(context.Background(), t, append(opts[:len(opts):len(opts)], gevent.KillNoWait())...)
+	// Kill without waiting or switching (a context without a greenlet):
+	// the caller decides how to wait.
+	gevent.Kill(context.Background(), t, opts...)
 }
 
 // settle waits until the OnReady callbacks already registered on the dead
@@ -480,46 +488,4 @@ func settle(ctx context.Context, dead []gevent.Task) {
 		objs[i] = t
 	}
 	_, _ = gevent.Wait(context.WithoutCancel(ctx), objs)
-}
-
-// limiter is a Pool's slot accounting, guarded by its Group's mu. Its zero
-// value means "no bound" and only counts.
-type limiter struct {
-	bounded bool
-	size    int
-	// held counts slots taken: one per member admitted, plus slots handed
-	// to woken waiters that have not inserted their member yet.
-	held int
-	// slotWaiters are Spawn/Add calls waiting for a slot, in FIFO order. A
-	// freed slot is handed to the first one directly (held is unchanged),
-	// so a caller that did not wait can never take it first and a waiter
-	// that gave up never takes one.
-	slotWaiters core.WaitList
-	// availWaiters are WaitAvailable calls; all are woken when a slot is
-	// freed and nobody was waiting for it.
-	availWaiters core.WaitList
-}
-
-func (l *limiter) fullLocked() bool { return l.bounded && l.held >= l.size }
-
-func (l *limiter) freeLocked() int {
-	if !l.bounded {
-		return math.MaxInt
-	}
-	return max(0, l.size-l.held)
-}
-
-// takeLocked takes a free slot (the caller checked there is one).
-func (l *limiter) takeLocked() { l.held++ }
-
-// releaseLocked gives a slot back: to the first waiter still waiting, or to
-// the pool.
-func (l *limiter) releaseLocked() {
-	if l.slotWaiters.WakeOne() != nil {
-		return // handed over: the waiter now holds it
-	}
-	l.held--
-	if l.availWaiters.Len() > 0 {
-		l.availWaiters.WakeAll()
-	}
 }

@@ -1,10 +1,13 @@
 package pool_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -129,9 +132,11 @@ func TestGroupKill(t *testing.T) {
 		d, _ := g.Spawn(ctx, func(ctx context.Context) error { return gevent.Sleep(ctx, time.Hour) })
 		gevent.Yield(ctx)
 		custom := errors.New("custom")
-		g.Kill(ctx, gevent.KillNoWait(), gevent.KillError(custom))
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		g.Kill(done, gevent.KillError(custom)) // a done ctx: no wait
 		if g.Len() != 2 {
-			return fmt.Errorf("Len() right after Kill(KillNoWait) = %d, want 2", g.Len())
+			return fmt.Errorf("Len() right after Kill with a done ctx = %d, want 2", g.Len())
 		}
 		if err := g.Join(ctx); err != nil {
 			return err
@@ -173,8 +178,8 @@ func TestGroupKillFiresOnce(t *testing.T) {
 	}
 	run(t, func(ctx context.Context) error {
 		var u1, u2 undead
-		p1 := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, u1.run(ctx) })
-		p2 := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, u2.run(ctx) })
+		p1 := gevent.Go(ctx, u1.run)
+		p2 := gevent.Go(ctx, u2.run)
 		gevent.Yield(ctx)
 		var g pool.Group
 		g.Add(p1)
@@ -193,7 +198,9 @@ func TestGroupKillFiresOnce(t *testing.T) {
 		if err := check("start", 0, 0); err != nil {
 			return err
 		}
-		g.KillOne(ctx, p1, gevent.KillNoWait())
+		done, cancelDone := context.WithCancel(ctx)
+		cancelDone()
+		g.KillOne(done, p1)
 		if err := check("KillOne(p1, no wait)", 1, 0); err != nil {
 			return err
 		}
@@ -203,9 +210,9 @@ func TestGroupKillFiresOnce(t *testing.T) {
 		if err := check("KillOne(p1) twice", 1, 0); err != nil {
 			return err
 		}
-		g.Kill(ctx, gevent.KillNoWait())
-		g.Kill(ctx, gevent.KillNoWait())
-		g.Kill(ctx, gevent.KillNoWait())
+		g.Kill(done)
+		g.Kill(done)
+		g.Kill(done)
 		if err := check("Kill(no wait) x3", 1, 1); err != nil {
 			return err
 		}
@@ -214,7 +221,9 @@ func TestGroupKillFiresOnce(t *testing.T) {
 		tctx, cancel := gevent.WithTimeout(ctx, 10*time.Millisecond)
 		g.Kill(tctx)
 		cancel()
-		g.Kill(ctx, gevent.KillTimeout(time.Millisecond))
+		tctx, cancel = gevent.WithTimeout(ctx, time.Millisecond)
+		g.Kill(tctx)
+		cancel()
 		if err := check("blocking Kill", 1, 1); err != nil {
 			return err
 		}
@@ -266,7 +275,7 @@ func TestGroupAddDiscard(t *testing.T) {
 func TestGroupAddNilPanics(t *testing.T) {
 	defer func() {
 		r := recover()
-		if s, _ := r.(string); s != "gevent: pool: Add: nil t" {
+		if s, _ := r.(string); s != "gevent/pool: Add: nil t" {
 			t.Fatalf("panic = %v, want the nil-task message", r)
 		}
 	}()
@@ -282,5 +291,42 @@ func TestGroupIsNeverFull(t *testing.T) {
 	n, err := g.WaitAvailable(context.Background())
 	if n <= 0 || err != nil {
 		t.Fatalf("WaitAvailable() = %d, %v; want a positive count", n, err)
+	}
+}
+
+var errReportMe = errors.New("report me")
+
+func failingMember(context.Context) error { return errReportMe }
+
+// The default failure report of a member made by the Spawn methods names the
+// caller's function (it named an internal adapter, pool.unitBody.func1).
+func TestSpawnMethodsReportTheBodyFunction(t *testing.T) {
+	var buf bytes.Buffer
+	w, flags := log.Writer(), log.Flags()
+	log.SetOutput(&buf) // slog's default handler writes through package log
+	log.SetFlags(0)
+	defer func() { log.SetOutput(w); log.SetFlags(flags) }()
+	err := gevent.Run(context.Background(), func(ctx context.Context) error {
+		var g pool.Group
+		p := pool.NewPool(1)
+		for _, spawn := range []func(context.Context, func(context.Context) error, ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error){
+			g.Spawn, g.TrySpawn, p.Spawn, p.TrySpawn,
+		} {
+			gl, err := spawn(ctx, failingMember)
+			if err != nil {
+				return err
+			}
+			if err := gl.Join(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if n := strings.Count(out, "greenlet=pool_test.failingMember "); n != 4 {
+		t.Errorf("%d of 4 reports name the function; log:\n%s", n, out)
 	}
 }

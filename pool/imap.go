@@ -53,14 +53,14 @@ func imapSeq[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn
 		what = "Imap"
 	}
 	if ctx == nil {
-		panic("gevent: pool: " + what + ": nil ctx")
+		panic("gevent/pool: " + what + ": nil ctx")
 	}
 	checkSpawner(s, what)
 	if items == nil {
-		panic("gevent: pool: " + what + ": nil items")
+		panic("gevent/pool: " + what + ": nil items")
 	}
 	if fn == nil {
-		panic("gevent: pool: " + what + ": nil fn")
+		panic("gevent/pool: " + what + ": nil fn")
 	}
 	var c mapConfig
 	for _, o := range opts {
@@ -79,7 +79,7 @@ func imapSeq[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn
 		if ordered {
 			st.pending = make(map[int]result[Out])
 		}
-		prod := gevent.Spawn(ctx, st.produce)
+		prod := gevent.Go(ctx, st.produce)
 		prod.OnReady(func() { st.producerEnded(prod) })
 		defer st.stop(ctx, prod)
 		for {
@@ -132,10 +132,10 @@ type imap[In, Out any] struct {
 }
 
 // produce is the producer greenlet's body.
-func (st *imap[In, Out]) produce(ctx context.Context) (struct{}, error) {
+func (st *imap[In, Out]) produce(ctx context.Context) error {
 	for item := range st.items {
 		if err := st.waitCredit(ctx); err != nil {
-			return struct{}{}, err
+			return err
 		}
 		// Count the item before spawning it: its end, reported by ended,
 		// must never be seen before it was counted.
@@ -150,7 +150,7 @@ func (st *imap[In, Out]) produce(ctx context.Context) (struct{}, error) {
 			st.mu.Lock()
 			st.started--
 			st.mu.Unlock()
-			return struct{}{}, err
+			return err
 		}
 		st.mu.Lock()
 		stopped := st.stopped
@@ -159,11 +159,11 @@ func (st *imap[In, Out]) produce(ctx context.Context) (struct{}, error) {
 			// The loop ended while we spawned, perhaps after stop looked
 			// for work to kill: gl has not run yet (it is queued behind
 			// us on our hub), so this kill means it never will.
-			gevent.Kill(ctx, gl, gevent.KillNoWait())
-			return struct{}{}, core.Cause(ctx)
+			gevent.Kill(context.Background(), gl) // no switch: kill only
+			return core.Cause(ctx)
 		}
 	}
-	return struct{}{}, nil
+	return nil
 }
 
 // waitCredit parks the producer while MaxSize started items are unread.
@@ -203,7 +203,8 @@ func (st *imap[In, Out]) owner() any { return st }
 // endedLocked records the result of item i; it runs on the item's hub, with
 // the group's lock held (which is ordered before st.mu).
 func (st *imap[In, Out]) endedLocked(t gevent.Task, i int) {
-	v, err, _ := t.(*gevent.Greenlet[Out]).TryGet()
+	gl := t.(*gevent.Greenlet[Out])
+	v, err := gl.Value(), gl.Err()
 	st.mu.Lock()
 	if st.stopped {
 		st.mu.Unlock()
@@ -299,7 +300,7 @@ func (st *imap[In, Out]) stop(ctx context.Context, prod *gevent.Greenlet[struct{
 	st.stopped = true
 	st.done, st.pending = nil, nil
 	st.mu.Unlock()
-	gevent.Kill(ctx, prod, gevent.KillNoWait())
+	gevent.Kill(context.Background(), prod) // no switch: kill only
 	var ts []gevent.Task
 	for _, t := range st.g.hooked(st) {
 		if !t.Dead() {

@@ -95,14 +95,14 @@ func TestImapOrders(t *testing.T) {
 				}
 				// Open the gates one by one, in finish order, each after the
 				// previous item has finished.
-				opener := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+				opener := gevent.Go(ctx, func(ctx context.Context) error {
 					for _, i := range finish {
 						gates[i].Set()
 						for range 3 {
 							gevent.Yield(ctx)
 						}
 					}
-					return struct{}{}, nil
+					return nil
 				})
 				var got []string
 				for v, err := range seq {

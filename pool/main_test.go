@@ -4,9 +4,9 @@ import (
 	"context"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/internal/leakcheck"
 )
 
@@ -16,15 +16,7 @@ func TestMain(m *testing.M) { leakcheck.VerifyTestMain(m) }
 // failures the tests provoke, bounded by the test's deadline.
 func run(t *testing.T, main func(ctx context.Context) error) {
 	t.Helper()
-	ctx := context.Background()
-	if d, ok := t.Deadline(); ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, d.Add(-5*time.Second))
-		defer cancel()
-	}
-	if err := gevent.Run(ctx, main, quiet()); err != nil {
-		t.Fatal(err)
-	}
+	geventtest.Run(t, main, quiet()) // members fail on purpose here
 }
 
 func quiet() gevent.HubOption { return gevent.WithErrorHandler(func(gevent.Task, error) {}) }

@@ -19,7 +19,7 @@ import (
 func TestNewPoolNegativePanics(t *testing.T) {
 	defer func() {
 		s, _ := recover().(string)
-		if !strings.HasPrefix(s, "gevent: pool: NewPool with a negative size") {
+		if !strings.HasPrefix(s, "gevent/pool: NewPool with a negative size") {
 			t.Fatalf("panic = %q, want the negative-size message", s)
 		}
 	}()
@@ -108,12 +108,12 @@ func TestPoolSpawnParksWhileFull(t *testing.T) {
 			return fmt.Errorf("Full() = %v, FreeCount() = %d; want true, 0", p.Full(), p.FreeCount())
 		}
 		spawner := func(name string) *gevent.Greenlet[struct{}] {
-			return gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			return gevent.Go(ctx, func(ctx context.Context) error {
 				_, err := p.Spawn(ctx, func(ctx context.Context) error {
 					order = append(order, name)
 					return nil
 				})
-				return struct{}{}, err
+				return err
 			})
 		}
 		s1, s2 := spawner("second"), spawner("third")
@@ -150,18 +150,18 @@ func TestPoolWaiterGivingUpLeaksNoSlot(t *testing.T) {
 		}
 		ran := 0
 		body := func(ctx context.Context) error { ran++; return nil }
-		killed := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		killed := gevent.Go(ctx, func(ctx context.Context) error {
 			_, err := p.Spawn(ctx, body)
-			return struct{}{}, err
+			return err
 		})
 		var timedOut error
 		var timeout *gevent.Timeout
-		timer := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		timer := gevent.Go(ctx, func(ctx context.Context) error {
 			timeout = gevent.NewTimeout(time.Millisecond, nil)
 			tctx := timeout.Start(ctx)
 			defer timeout.Cancel()
 			_, timedOut = p.Spawn(tctx, body)
-			return struct{}{}, nil
+			return nil
 		})
 		gevent.Yield(ctx)
 		killed.Kill(ctx)
@@ -534,8 +534,8 @@ func TestPoolAddSameTaskTwice(t *testing.T) {
 		task := gevent.New(ctx, func(ctx context.Context) (int, error) { return 0, releaseTask.Wait(ctx) })
 		adders := make([]gevent.Task, 2)
 		for i := range adders {
-			adders[i] = gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
-				return struct{}{}, p.Add(ctx, task)
+			adders[i] = gevent.Go(ctx, func(ctx context.Context) error {
+				return p.Add(ctx, task)
 			})
 		}
 		gevent.Yield(ctx)

@@ -13,9 +13,16 @@ import (
 // the spawner of its handlers. It cannot be implemented outside this
 // package.
 type Spawner interface {
+	// Spawn runs fn in a new member, waiting for a slot of a full Pool
+	// (Group.Spawn, Pool.Spawn).
 	Spawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error)
+	// TrySpawn is Spawn without waiting (Group.TrySpawn, Pool.TrySpawn).
 	TrySpawn(ctx context.Context, fn func(context.Context) error, opts ...gevent.SpawnOption) (*gevent.Greenlet[struct{}], error)
+	// Full reports whether a Spawn would wait (always false for a Group).
 	Full() bool
+	// WaitAvailable waits until a Spawn would not wait, and returns the
+	// free slots then, math.MaxInt for a Group (Group.WaitAvailable,
+	// Pool.WaitAvailable).
 	WaitAvailable(ctx context.Context) (int, error)
 	group() *Group
 }
@@ -30,7 +37,10 @@ var (
 // Spawn runs fn in a new greenlet that is a member of s and returns its typed
 // handle (gevent's Group.spawn and Pool.spawn). On a full Pool it first waits
 // for a slot; it returns ctx's cause if ctx ends while it waits (fn then
-// never runs) and ErrPoolFull at once for a pool of size 0. ctx must carry a
+// never runs) and ErrPoolFull at once for a pool of size 0. A free slot is
+// taken even when ctx is already cancelled (gevent's rule: a call that need
+// not wait does not look at its timeout; x/sync's semaphore does the
+// opposite). ctx must carry a
 // hub (a greenlet's context, Run's, or Hub.Context); the greenlet runs there.
 //
 // Go methods cannot have type parameters, so the typed form is this function
@@ -51,16 +61,31 @@ func TrySpawn[T any](ctx context.Context, s Spawner, fn func(context.Context) (T
 // so that a wait for a slot holds no half-made member. hook and idx are
 // recorded in the member (see memberHook).
 func spawn[T any](ctx context.Context, g *Group, try bool, fn func(context.Context) (T, error), opts []gevent.SpawnOption, hook memberHook, idx int) (*gevent.Greenlet[T], error) {
+	checkSpawn(ctx, fn == nil)
+	return admit(ctx, g, try, gevent.New(ctx, fn, opts...), hook, idx)
+}
+
+// spawnGo is spawn for the Spawn methods' error-only body: the greenlet is
+// gevent.Go's (one allocation, and reports name fn, not an adapter).
+func spawnGo(ctx context.Context, g *Group, try bool, fn func(context.Context) error, opts []gevent.SpawnOption) (*gevent.Greenlet[struct{}], error) {
+	checkSpawn(ctx, fn == nil)
+	return admit(ctx, g, try, gevent.NewGo(ctx, fn, opts...), nil, 0)
+}
+
+// checkSpawn panics on the arguments a spawn cannot use.
+func checkSpawn(ctx context.Context, nilFn bool) {
 	if ctx == nil {
-		panic("gevent: pool: Spawn: nil ctx")
+		panic("gevent/pool: Spawn: nil ctx")
 	}
-	if fn == nil {
-		panic("gevent: pool: Spawn: nil fn")
+	if nilFn {
+		panic("gevent/pool: Spawn: nil fn")
 	}
-	if core.HubOf(ctx) == nil {
-		panic("gevent: pool: Spawn needs a context from a greenlet, Run or Hub.Context; this one carries no hub")
-	}
-	gl := gevent.New(ctx, fn, opts...)
+	core.MustHub(ctx, "gevent/pool: Spawn")
+}
+
+// admit takes a slot for gl, which has not started, makes it a member and
+// starts it.
+func admit[T any](ctx context.Context, g *Group, try bool, gl *gevent.Greenlet[T], hook memberHook, idx int) (*gevent.Greenlet[T], error) {
 	if err := g.acquire(ctx, try); err != nil {
 		return nil, err
 	}
@@ -77,22 +102,15 @@ func (g *Group) admitLocked(gl gevent.Task, hook memberHook, idx int) {
 	// Registering under g.mu is safe here, unlike in Add: gl has not
 	// started, so OnReady cannot run the callback now.
 	m.link.Fn = m.leaveFn
-	m.linkedOn = core.TaskCore(gl)
+	m.linkedOn = core.TaskG(gl)
 	m.linkedOn.AddLink(&m.link)
 }
 
 // checkSpawner panics when s is nil; what names the function.
 func checkSpawner(s Spawner, what string) {
 	if s == nil {
-		panic("gevent: pool: " + what + ": nil s")
+		panic("gevent/pool: " + what + ": nil s")
 	}
-}
-
-func unitBody(fn func(context.Context) error) func(context.Context) (struct{}, error) {
-	if fn == nil {
-		return nil
-	}
-	return func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) }
 }
 
 // isMember reports whether the caller is a member of g: the greenlet
@@ -110,11 +128,11 @@ func isMember(ctx context.Context, g *Group) bool {
 // killed (without waiting) and Apply returns ctx's cause.
 func Apply[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, error)) (T, error) {
 	if ctx == nil {
-		panic("gevent: pool: Apply: nil ctx")
+		panic("gevent/pool: Apply: nil ctx")
 	}
 	checkSpawner(s, "Apply")
 	if fn == nil {
-		panic("gevent: pool: Apply: nil fn")
+		panic("gevent/pool: Apply: nil fn")
 	}
 	if isMember(ctx, s.group()) {
 		return fn(ctx)
@@ -126,7 +144,7 @@ func Apply[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, e
 	}
 	v, err := gl.Get(ctx)
 	if err != nil && !gl.Dead() {
-		gevent.Kill(ctx, gl, gevent.KillNoWait())
+		gevent.Kill(context.Background(), gl) // no context of a greenlet: no switch
 	}
 	return v, err
 }
@@ -140,11 +158,11 @@ func Apply[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, e
 // for the result.
 func ApplyAsync[T any](ctx context.Context, s Spawner, fn func(context.Context) (T, error), opts ...gevent.SpawnOption) *gevent.Greenlet[T] {
 	if ctx == nil {
-		panic("gevent: pool: ApplyAsync: nil ctx")
+		panic("gevent/pool: ApplyAsync: nil ctx")
 	}
 	checkSpawner(s, "ApplyAsync")
 	if fn == nil {
-		panic("gevent: pool: ApplyAsync: nil fn")
+		panic("gevent/pool: ApplyAsync: nil fn")
 	}
 	if gl, err := TrySpawn(ctx, s, fn, opts...); err == nil {
 		return gl
@@ -164,16 +182,19 @@ func ApplyAsync[T any](ctx context.Context, s Spawner, fn func(context.Context) 
 // of size 0), Map kills the work it started, waits for it to end and returns
 // that error with no results. If items panics, Map kills and waits for the
 // work too, and the panic goes on.
+//
+// It costs about 0.35 to 0.5 µs per item at GOMAXPROCS=1 through a Pool of
+// 100, as much as a raw goroutine per item (see Pool).
 func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn func(context.Context, In) (Out, error)) (results []Out, err error) {
 	if ctx == nil {
-		panic("gevent: pool: Map: nil ctx")
+		panic("gevent/pool: Map: nil ctx")
 	}
 	checkSpawner(s, "Map")
 	if items == nil {
-		panic("gevent: pool: Map: nil items")
+		panic("gevent/pool: Map: nil items")
 	}
 	if fn == nil {
-		panic("gevent: pool: Map: nil fn")
+		panic("gevent/pool: Map: nil fn")
 	}
 	g := s.group()
 	st := &mapRun[In, Out]{g: g, fn: fn, firstErrAt: -1}
@@ -183,9 +204,7 @@ func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn fun
 			st.abort(ctx, g)
 		}
 	}()
-	if core.HubOf(ctx) == nil {
-		panic("gevent: pool: Map needs a context from a greenlet, Run or Hub.Context; this one carries no hub")
-	}
+	core.MustHub(ctx, "gevent/pool: Map")
 	for item := range items {
 		// One critical section per item: take a slot, count the item,
 		// make its greenlet and admit it. (gevent.New runs no user code
@@ -262,7 +281,8 @@ func (st *mapRun[In, Out]) newItemLocked(in In) *mapItem[In, Out] {
 // ended, so nothing runs it.call again. The group's lock is held.
 func (it *mapItem[In, Out]) endedLocked(t gevent.Task, idx int) {
 	st := it.st
-	v, err, _ := t.(*gevent.Greenlet[Out]).TryGet()
+	gl := t.(*gevent.Greenlet[Out])
+	v, err := gl.Value(), gl.Err()
 	var zero In
 	it.in = zero
 	st.results[idx] = v

@@ -12,11 +12,11 @@ import (
 // ErrShutDown is returned by Put after Shutdown, by Get and Peek once a shut
 // down queue is empty (at once after an immediate shutdown), and by every
 // call that was blocked when Shutdown was called (gevent's queue.ShutDown).
-var ErrShutDown = errors.New("queue: shut down")
+var ErrShutDown = errors.New("gevent/queue: shut down")
 
-// ErrTaskDone is returned by TaskDone when it is called more times than items
+// taskDoneTooMany is the panic of a TaskDone called more times than items
 // were put (gevent raises ValueError).
-var ErrTaskDone = errors.New("queue: TaskDone called too many times")
+const taskDoneTooMany = "gevent/queue: TaskDone called too many times"
 
 // container is the order in which a buffered queue hands out its items: a
 // FIFO ring, a LIFO stack or a heap. Its methods are called with the queue's
@@ -72,7 +72,7 @@ func (q *base[T, C, PC]) fullLocked() bool {
 // at its timeout).
 func (q *base[T, C, PC]) Put(ctx context.Context, v T) error {
 	if ctx == nil {
-		panic("gevent: queue: Put: nil ctx")
+		panic("gevent/queue: Put: nil ctx")
 	}
 	q.mu.Lock()
 	if !q.shutdown && q.getters.empty() && !q.fullLocked() {
@@ -140,10 +140,12 @@ func (q *base[T, C, PC]) TryPut(v T) bool {
 // served in arrival order, and an item is handed to a waiting Get under the
 // queue's lock only if that Get is still waiting, so no item is lost to a Get
 // that was killed or timed out. It returns ErrShutDown once a shut down queue
-// is empty, and ctx's cause when ctx ends first.
+// is empty, and ctx's cause when ctx ends first. An item that is there is
+// taken even when ctx is already cancelled (as in gevent, a call that need
+// not wait does not look at its timeout).
 func (q *base[T, C, PC]) Get(ctx context.Context) (T, error) {
 	if ctx == nil {
-		panic("gevent: queue: Get: nil ctx")
+		panic("gevent/queue: Get: nil ctx")
 	}
 	q.mu.Lock()
 	if q.c().len() > 0 {
@@ -155,10 +157,11 @@ func (q *base[T, C, PC]) Get(ctx context.Context) (T, error) {
 }
 
 // Peek returns the next item without removing it, waiting like Get while the
-// queue is empty.
+// queue is empty; like Get, it returns an item that is there even when ctx
+// is already cancelled.
 func (q *base[T, C, PC]) Peek(ctx context.Context) (T, error) {
 	if ctx == nil {
-		panic("gevent: queue: Peek: nil ctx")
+		panic("gevent/queue: Peek: nil ctx")
 	}
 	q.mu.Lock()
 	if q.c().len() > 0 {
@@ -283,16 +286,18 @@ func (q *base[T, C, PC]) Shutdown(immediate bool) {
 
 // TaskDone marks one item as processed: each Get that received an item is
 // meant to be followed by one TaskDone. When every item put has been marked
-// done, blocked Join calls return. It returns ErrTaskDone, and changes
-// nothing, when called more times than items were put.
-func (q *base[T, C, PC]) TaskDone() error {
+// done, blocked Join calls return. Calling it more times than items were put
+// is a bug in the caller, as a negative sync.WaitGroup counter is: it panics,
+// changing nothing (gevent raises ValueError); an error would be dropped by
+// the usual defer q.TaskDone().
+func (q *base[T, C, PC]) TaskDone() {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	if q.unfinished <= 0 {
-		return ErrTaskDone
+		q.mu.Unlock() // panic with the lock released: nothing hangs
+		panic(taskDoneTooMany)
 	}
 	q.doneLocked(1)
-	return nil
+	q.mu.Unlock()
 }
 
 func (q *base[T, C, PC]) doneLocked(n int) {
@@ -308,7 +313,7 @@ func (q *base[T, C, PC]) doneLocked(n int) {
 // ctx's cause when ctx ends first.
 func (q *base[T, C, PC]) Join(ctx context.Context) error {
 	if ctx == nil {
-		panic("gevent: queue: Join: nil ctx")
+		panic("gevent/queue: Join: nil ctx")
 	}
 	q.mu.Lock()
 	if q.unfinished == 0 {
@@ -338,7 +343,7 @@ func (q *base[T, C, PC]) Join(ctx context.Context) error {
 // the loop leaves every remaining item in the queue.
 func (q *base[T, C, PC]) All(ctx context.Context) iter.Seq[T] {
 	if ctx == nil {
-		panic("gevent: queue: All: nil ctx")
+		panic("gevent/queue: All: nil ctx")
 	}
 	return all(ctx, q.Get)
 }

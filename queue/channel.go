@@ -28,10 +28,12 @@ type Channel[T any] struct {
 // before it see v), and a greenlet then yields once so that the getter runs before
 // the putter continues, as in gevent. A Put killed or timed out while it
 // waits returns ctx's cause and its item is withdrawn: no Get receives it.
-// It returns ErrShutDown after Shutdown.
+// It returns ErrShutDown after Shutdown. A waiting Get takes v even when ctx
+// is already cancelled (as in gevent, a call that need not wait does not
+// look at its timeout).
 func (c *Channel[T]) Put(ctx context.Context, v T) error {
 	if ctx == nil {
-		panic("gevent: queue: Put: nil ctx")
+		panic("gevent/queue: Put: nil ctx")
 	}
 	c.mu.Lock()
 	if c.shutdown {
@@ -73,10 +75,12 @@ func (c *Channel[T]) TryPut(v T) bool {
 // Get takes an item from the first waiting Put, waiting for one if there is
 // none; it does not switch when a Put is waiting. The item of a Put that gave
 // up (killed, timed out) is never taken. It returns ErrShutDown after
-// Shutdown, and ctx's cause when ctx ends first.
+// Shutdown, and ctx's cause when ctx ends first. The item of a waiting Put is
+// taken even when ctx is already cancelled (as in gevent, a call that need
+// not wait does not look at its timeout).
 func (c *Channel[T]) Get(ctx context.Context) (T, error) {
 	if ctx == nil {
-		panic("gevent: queue: Get: nil ctx")
+		panic("gevent/queue: Get: nil ctx")
 	}
 	c.mu.Lock()
 	if v, ok := c.takeLocked(); ok {
@@ -87,10 +91,11 @@ func (c *Channel[T]) Get(ctx context.Context) (T, error) {
 }
 
 // Peek returns the item of the first waiting Put without taking it, waiting
-// for a Put if there is none.
+// for a Put if there is none; like Get, it returns one that is there even
+// when ctx is already cancelled.
 func (c *Channel[T]) Peek(ctx context.Context) (T, error) {
 	if ctx == nil {
-		panic("gevent: queue: Peek: nil ctx")
+		panic("gevent/queue: Peek: nil ctx")
 	}
 	c.mu.Lock()
 	if r := c.firstPutterLocked(); r != nil {
@@ -194,7 +199,7 @@ func (c *Channel[T]) Shutdown(immediate bool) {
 // loop takes no further item.
 func (c *Channel[T]) All(ctx context.Context) iter.Seq[T] {
 	if ctx == nil {
-		panic("gevent: queue: All: nil ctx")
+		panic("gevent/queue: All: nil ctx")
 	}
 	return all(ctx, c.Get)
 }

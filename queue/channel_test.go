@@ -145,7 +145,7 @@ func TestChannelKilledPutterLeavesNothing(t *testing.T) {
 		dying := spawn(ctx, func(ctx context.Context) (int, error) { return 0, ch.Put(ctx, "dead") })
 		live := spawn(ctx, func(ctx context.Context) (int, error) { return 0, ch.Put(ctx, "live") })
 		gevent.Yield(ctx)
-		dying.Kill(ctx, gevent.KillNoWait())
+		gevent.Kill(context.Background(), dying)
 		if v, ok := ch.TryPeek(); v != "live" || !ok {
 			t.Errorf("TryPeek = %q, %v; want live", v, ok)
 		}
@@ -180,7 +180,7 @@ func TestChannelKilledGetterIsSkipped(t *testing.T) {
 		var ch queue.Channel[int]
 		dying, live := spawn(ctx, ch.Get), spawn(ctx, ch.Get)
 		gevent.Yield(ctx)
-		dying.Kill(ctx, gevent.KillNoWait())
+		gevent.Kill(context.Background(), dying)
 		if err := ch.Put(ctx, 3); err != nil {
 			t.Errorf("Put = %v", err)
 		}

@@ -55,8 +55,8 @@
 //	queue.Full / queue.Empty exceptions     the bool of the Try methods; a blocking call returns ctx's cause
 //	qsize(), len(q), empty(), full()        Len(), Empty(), Full()
 //	maxsize                                 Cap() (0 when unbounded; not settable)
-//	task_done(), join(timeout)              TaskDone() error, Join(ctx) error
-//	ValueError from task_done               ErrTaskDone
+//	task_done(), join(timeout)              TaskDone(), Join(ctx) error
+//	ValueError from task_done               a panic (one TaskDone too many is the caller's bug)
 //	shutdown(immediate), ShutDown           Shutdown(immediate), ErrShutDown
 //	for item in q (until StopIteration)     for item := range q.All(ctx) (until Shutdown or ctx ends)
 //	Timeout raising Empty / Full            gevent.WithTimeout(ctx, d): the *gevent.Timeout is returned

@@ -20,6 +20,8 @@ func NewLifo[T any](maxsize int) *LifoQueue[T] {
 }
 
 // stack is a LIFO container.
+//
+//lint:ignore U1000 used as base's type argument: staticcheck's unused check does not follow methods called through a generic constraint (dominikh/go-tools#1440)
 type stack[T any] struct {
 	s []T
 }

@@ -2,10 +2,12 @@ package queue_test
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"testing"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/internal/leakcheck"
 	"github.com/gevent-go/gevent/queue"
 )
@@ -32,7 +34,7 @@ type intQueue interface {
 // joinable is intQueue plus task counting (the buffered kinds).
 type joinable interface {
 	intQueue
-	TaskDone() error
+	TaskDone()
 	Join(ctx context.Context) error
 }
 
@@ -58,10 +60,7 @@ func run(t *testing.T, body func(ctx context.Context) error) {
 	t.Helper()
 	// Greenlets that end with ErrShutDown or a timeout are expected here:
 	// keep the hub's default report out of the test log.
-	quiet := gevent.WithErrorHandler(func(gevent.Task, error) {})
-	if err := gevent.Run(t.Context(), body, quiet); err != nil {
-		t.Fatalf("Run = %v", err)
-	}
+	geventtest.Run(t, body, gevent.WithErrorHandler(func(gevent.Task, error) {}))
 }
 
 // spawn starts fn as a greenlet that returns (value, error).
@@ -74,4 +73,19 @@ func cancelled(ctx context.Context) context.Context {
 	c, cancel := context.WithCancel(ctx)
 	cancel()
 	return c
+}
+
+// taskDoneTooMany is the panic of one TaskDone too many: a caller's bug.
+const taskDoneTooMany = "gevent/queue: TaskDone called too many times"
+
+// taskDonePanic calls q.TaskDone and returns what it panicked with (""
+// if it did not), for greenlets, where t.Fatal may not be called.
+func taskDonePanic(q interface{ TaskDone() }) (msg string) {
+	defer func() {
+		if p := recover(); p != nil {
+			msg = fmt.Sprint(p)
+		}
+	}()
+	q.TaskDone()
+	return ""
 }

@@ -20,7 +20,7 @@ func panicMessage(f func()) (msg string) {
 }
 
 // issue 10 item 9: a nil ctx panics at the call with
-// "gevent: queue: <method>: nil ctx", even when the call would not have
+// "gevent/queue: <method>: nil ctx", even when the call would not have
 // waited (a Put with room, a Get with an item).
 func TestNilContextPanicsAtTheCall(t *testing.T) {
 	var nilCtx context.Context
@@ -33,17 +33,17 @@ func TestNilContextPanicsAtTheCall(t *testing.T) {
 		want string
 		f    func()
 	}{
-		{"gevent: queue: Put: nil ctx", func() { q.Put(nilCtx, 2) }},
-		{"gevent: queue: Get: nil ctx", func() { q.Get(nilCtx) }},
-		{"gevent: queue: Peek: nil ctx", func() { q.Peek(nilCtx) }},
-		{"gevent: queue: Join: nil ctx", func() { q.Join(nilCtx) }},
-		{"gevent: queue: All: nil ctx", func() { q.All(nilCtx) }},
-		{"gevent: queue: Put: nil ctx", func() { lq.Put(nilCtx, 1) }},
-		{"gevent: queue: Get: nil ctx", func() { pq.Get(nilCtx) }},
-		{"gevent: queue: Put: nil ctx", func() { ch.Put(nilCtx, 1) }},
-		{"gevent: queue: Get: nil ctx", func() { ch.Get(nilCtx) }},
-		{"gevent: queue: Peek: nil ctx", func() { ch.Peek(nilCtx) }},
-		{"gevent: queue: All: nil ctx", func() { ch.All(nilCtx) }},
+		{"gevent/queue: Put: nil ctx", func() { q.Put(nilCtx, 2) }},
+		{"gevent/queue: Get: nil ctx", func() { q.Get(nilCtx) }},
+		{"gevent/queue: Peek: nil ctx", func() { q.Peek(nilCtx) }},
+		{"gevent/queue: Join: nil ctx", func() { q.Join(nilCtx) }},
+		{"gevent/queue: All: nil ctx", func() { q.All(nilCtx) }},
+		{"gevent/queue: Put: nil ctx", func() { lq.Put(nilCtx, 1) }},
+		{"gevent/queue: Get: nil ctx", func() { pq.Get(nilCtx) }},
+		{"gevent/queue: Put: nil ctx", func() { ch.Put(nilCtx, 1) }},
+		{"gevent/queue: Get: nil ctx", func() { ch.Get(nilCtx) }},
+		{"gevent/queue: Peek: nil ctx", func() { ch.Peek(nilCtx) }},
+		{"gevent/queue: All: nil ctx", func() { ch.All(nilCtx) }},
 	} {
 		if got := panicMessage(c.f); got != c.want {
 			t.Errorf("panic = %q, want %q", got, c.want)

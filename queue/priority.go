@@ -23,7 +23,7 @@ type PriorityQueue[T any] struct {
 // queue's lock held: it must not use the queue.
 func NewPriority[T any](maxsize int, cmp func(a, b T) int) *PriorityQueue[T] {
 	if cmp == nil {
-		panic("gevent: queue: NewPriority: nil cmp")
+		panic("gevent/queue: NewPriority: nil cmp")
 	}
 	q := new(PriorityQueue[T])
 	q.maxsize = max(maxsize, 0)
@@ -39,6 +39,8 @@ func NewOrdered[T cmp.Ordered](maxsize int) *PriorityQueue[T] {
 }
 
 // heap is a binary min-heap under cmp.
+//
+//lint:ignore U1000 used as base's type argument: staticcheck's unused check does not follow methods called through a generic constraint (dominikh/go-tools#1440)
 type heap[T any] struct {
 	s   []T
 	cmp func(a, b T) int
@@ -53,7 +55,7 @@ func (h *heap[T]) push(v T) {
 	if h.cmp == nil {
 		// The queue can never work: its lock stays held, as after any
 		// misuse panic in the middle of an operation.
-		panic("gevent: queue: zero PriorityQueue used; create it with NewPriority or NewOrdered")
+		panic("gevent/queue: zero PriorityQueue used; create it with NewPriority or NewOrdered")
 	}
 	h.s = append(h.s, v)
 	// Sift up.

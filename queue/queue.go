@@ -22,6 +22,8 @@ func New[T any](maxsize int) *Queue[T] {
 }
 
 // ring is a FIFO ring buffer whose length is a power of two.
+//
+//lint:ignore U1000 used as base's type argument: staticcheck's unused check does not follow methods called through a generic constraint (dominikh/go-tools#1440)
 type ring[T any] struct {
 	buf  []T
 	head int // index of the oldest item

@@ -36,8 +36,8 @@ func TestNoSwitchWhenImmediate(t *testing.T) {
 					{"Peek", func() error { _, err := q.Peek(ctx); return err }},
 					{"Get", func() error { _, err := q.Get(ctx); return err }},
 					{"Get", func() error { _, err := q.Get(ctx); return err }},
-					{"TaskDone", q.TaskDone},
-					{"TaskDone", q.TaskDone},
+					{"TaskDone", func() error { q.TaskDone(); return nil }},
+					{"TaskDone", func() error { q.TaskDone(); return nil }},
 					{"Join", func() error { return q.Join(ctx) }},
 				}
 				for _, s := range steps {
@@ -156,7 +156,7 @@ func TestGetterThatGaveUpIsSkipped(t *testing.T) {
 				gevent.Yield(ctx)
 				// The kill cancels dying's wait at once, but dying runs
 				// only later: it is still first in the getters list.
-				dying.Kill(ctx, gevent.KillNoWait())
+				gevent.Kill(context.Background(), dying)
 				q.TryPut(7)
 				if v, err := waiting.Get(ctx); v != 7 || err != nil {
 					t.Errorf("live getter got %v, %v; want 7", v, err)
@@ -186,7 +186,7 @@ func TestTwoBogusWaiters(t *testing.T) {
 		e1, e2 := spawn(ctx, timedOut), spawn(ctx, timedOut)
 		killed := spawn(ctx, q.Get)
 		gevent.Yield(ctx)
-		killed.Kill(ctx, gevent.KillNoWait())
+		gevent.Kill(context.Background(), killed)
 		for _, g := range []*gevent.Greenlet[string]{e1, e2} {
 			if _, err := g.Get(ctx); !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("timed-out getter err = %v, want a timeout", err)
@@ -211,7 +211,7 @@ func TestPutterThatGaveUpAddsNothing(t *testing.T) {
 				dying := spawn(ctx, func(ctx context.Context) (int, error) { return 0, q.Put(ctx, 2) })
 				live := spawn(ctx, func(ctx context.Context) (int, error) { return 0, q.Put(ctx, 3) })
 				gevent.Yield(ctx)
-				dying.Kill(ctx, gevent.KillNoWait())
+				gevent.Kill(context.Background(), dying)
 				for _, want := range []int{1, 3} {
 					if v, ok := q.TryGet(); v != want || !ok {
 						t.Errorf("TryGet = %v, %v; want %d", v, ok, want)
@@ -392,9 +392,9 @@ func TestMisuse(t *testing.T) {
 		want string
 	}{
 		{"zero PriorityQueue", func() { new(queue.PriorityQueue[int]).TryPut(1) },
-			"gevent: queue: zero PriorityQueue used"},
+			"gevent/queue: zero PriorityQueue used"},
 		{"nil comparison", func() { queue.NewPriority[int](0, nil) },
-			"gevent: queue: NewPriority: nil cmp"},
+			"gevent/queue: NewPriority: nil cmp"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -461,9 +461,7 @@ func TestShutdown(t *testing.T) {
 								t.Fatalf("Get of a queued item after Shutdown = %v", err)
 							}
 							got = append(got, v)
-							if err := q.TaskDone(); err != nil {
-								t.Errorf("TaskDone = %v", err)
-							}
+							q.TaskDone()
 						}
 						slices.Sort(got)
 						if !slices.Equal(got, []int{1, 2}) {
@@ -473,8 +471,8 @@ func TestShutdown(t *testing.T) {
 					if err := q.Join(ctx); err != nil {
 						t.Errorf("Join = %v", err)
 					}
-					if err := q.TaskDone(); !errors.Is(err, queue.ErrTaskDone) {
-						t.Errorf("TaskDone with nothing unfinished = %v, want ErrTaskDone", err)
+					if msg := taskDonePanic(q); msg != taskDoneTooMany {
+						t.Errorf("TaskDone with nothing unfinished panicked with %q, want %q", msg, taskDoneTooMany)
 					}
 					if _, err := q.Get(ctx); !errors.Is(err, queue.ErrShutDown) {
 						t.Errorf("Get on empty shut down queue = %v", err)
@@ -558,15 +556,13 @@ func TestTaskDoneJoin(t *testing.T) {
 			if joined {
 				t.Fatalf("Join returned after %d of 3 TaskDone calls", i)
 			}
-			if err := q.TaskDone(); err != nil {
-				t.Fatalf("TaskDone = %v", err)
-			}
+			q.TaskDone()
 		}
 		if _, err := j.Get(ctx); err != nil {
 			t.Errorf("Join = %v", err)
 		}
-		if err := q.TaskDone(); !errors.Is(err, queue.ErrTaskDone) {
-			t.Errorf("one TaskDone too many = %v, want ErrTaskDone", err)
+		if msg := taskDonePanic(q); msg != taskDoneTooMany {
+			t.Errorf("one TaskDone too many panicked with %q, want %q", msg, taskDoneTooMany)
 		}
 		// Items handed straight to a waiting getter count too
 		// (test_task_done).

@@ -197,7 +197,7 @@ func stressCounted(t *testing.T, q intQueue, seed uint64, tally *stressTally) {
 				if !r.g.Dead() {
 					tally.killed.Add(1)
 				}
-				r.g.Kill(ctx, gevent.KillNoWait())
+				gevent.Kill(context.Background(), r.g)
 				spawn(ctx, r.putter)
 			}
 		})

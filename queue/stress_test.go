@@ -127,8 +127,8 @@ func stress(t *testing.T, q intQueue) {
 	for h, hub := range hs {
 		gevent.SpawnRaw(hub.Context(), func(ctx context.Context) {
 			gevent.Sleep(ctx, time.Duration(rand.IntN(2000))*time.Microsecond)
-			putters[h*greenlets].Kill(ctx, gevent.KillNoWait())
-			getters[h*greenlets].Kill(ctx, gevent.KillNoWait())
+			gevent.Kill(context.Background(), putters[h*greenlets])
+			gevent.Kill(context.Background(), getters[h*greenlets])
 		})
 	}
 

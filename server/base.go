@@ -17,7 +17,7 @@ import (
 
 // ErrServerClosed is returned by Serve and ListenAndServe after a call to
 // Close or Shutdown, and by Serve when it is called after one.
-var ErrServerClosed = errors.New("server: Server closed")
+var ErrServerClosed = errors.New("gevent/server: server closed")
 
 // Accept back-off (gevent's BaseServer.min_delay and max_delay): after a
 // failed Accept the loop sleeps minDelay, doubling on each consecutive
@@ -101,9 +101,7 @@ func (h *handler) closeConn() {
 
 // needHub panics unless ctx can spawn greenlets.
 func needHub(ctx context.Context, what string) {
-	if core.HubOf(ctx) == nil {
-		panic("gevent: server: " + what + " needs a context from a greenlet, gevent.Run or Hub.Context; this one carries no hub")
-	}
+	core.MustHub(ctx, "gevent/server: "+what)
 }
 
 // serve runs body (the accept or read loop) in a new greenlet on ctx's hub
@@ -234,9 +232,7 @@ func (b *base) start(ctx context.Context, sp Spawner, conn net.Conn, fn func(ctx
 			t = g
 		}
 	} else {
-		t = gevent.Spawn(ctx, func(hctx context.Context) (struct{}, error) {
-			return struct{}{}, body(hctx)
-		})
+		t = gevent.Go(ctx, body)
 	}
 	if err != nil {
 		b.mu.Lock()
@@ -285,7 +281,7 @@ func stopLoops(loops []*loop) error {
 			first = err
 		}
 		if lp.task != nil {
-			gevent.Kill(context.Background(), lp.task, gevent.KillNoWait())
+			gevent.Kill(context.Background(), lp.task)
 		}
 	}
 	return first
@@ -317,7 +313,7 @@ func (b *base) close() error {
 	b.mu.Unlock()
 	for _, h := range hs {
 		if h.task != nil {
-			gevent.Kill(context.Background(), h.task, gevent.KillNoWait())
+			gevent.Kill(context.Background(), h.task)
 		}
 		h.closeConn()
 	}
@@ -354,7 +350,9 @@ func (b *base) shutdown(ctx context.Context) error {
 	// Out of time: kill the rest at their next switch point, as gevent's
 	// stop(timeout) does, and give them killTimeout to finish.
 	ts = b.handlerTasks(self)
-	_ = gevent.KillAll(context.WithoutCancel(ctx), ts, gevent.KillTimeout(killTimeout))
+	kctx, cancel := gevent.WithTimeout(context.WithoutCancel(ctx), killTimeout)
+	_ = gevent.KillAll(kctx, ts)
+	cancel()
 	if cerr := context.Cause(ctx); cerr != nil {
 		return cerr
 	}

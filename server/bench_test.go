@@ -53,18 +53,18 @@ func BenchmarkEchoServerStream(b *testing.B) {
 		b.ResetTimer()
 		clients := make([]gevent.Task, len(conns))
 		for i, c := range conns {
-			clients[i] = gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			clients[i] = gevent.Go(ctx, func(ctx context.Context) error {
 				msg, buf := make([]byte, echoMsg), make([]byte, echoMsg)
 				for remaining > 0 {
 					remaining--
 					if _, err := c.Write(msg); err != nil {
-						return struct{}{}, err
+						return err
 					}
 					if _, err := io.ReadFull(c, buf); err != nil {
-						return struct{}{}, err
+						return err
 					}
 				}
-				return struct{}{}, nil
+				return nil
 			})
 		}
 		if _, err := gevent.JoinAll(ctx, clients, gevent.RaiseError()); err != nil {

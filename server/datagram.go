@@ -78,7 +78,7 @@ func (s *DatagramServer) ListenAndServe(ctx context.Context) error {
 func (s *DatagramServer) Serve(ctx context.Context, pc net.PacketConn) error {
 	needHub(ctx, "Serve")
 	if s.Handler == nil {
-		panic("gevent: server: DatagramServer.Serve with a nil Handler")
+		panic("gevent/server: DatagramServer.Serve with a nil Handler")
 	}
 	pc = socket.WrapPacketConn(ctx, pc)
 	s.mu.Lock()
@@ -107,11 +107,11 @@ func (s *DatagramServer) readLoop(ctx context.Context, pc net.PacketConn) error 
 				return cerr
 			}
 			if isFatal(err) {
-				logf(s.ErrorLog, "server: read on %v failed: %v; closing", pc.LocalAddr(), err)
+				logf(s.ErrorLog, "gevent/server: read on %v failed: %v; closing", pc.LocalAddr(), err)
 				return err
 			}
 			delay = backoff(delay)
-			logf(s.ErrorLog, "server: read error: %v; retrying in %v", err, delay)
+			logf(s.ErrorLog, "gevent/server: read error: %v; retrying in %v", err, delay)
 			if err := sleepBackoff(ctx, delay); err != nil {
 				return err
 			}

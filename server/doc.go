@@ -17,7 +17,7 @@
 //	stop(timeout)                           Shutdown(ctx): the timeout is ctx's deadline
 //	(none)                                  ShuttingDown(ctx), OnShutdown(ctx, f): a handler learns that a shutdown began
 //	spawn=Pool / spawn=N                    the Pool field (a *pool.Pool) / the MaxHandlers field
-//	spawn='default' / spawn_raw             Pool nil: gevent.Spawn per handler
+//	spawn='default' / spawn_raw             Pool nil: a new greenlet per handler (gevent.Go)
 //	min_delay, max_delay                    the accept back-off: 10ms doubling to 1s, reset on success
 //	fatal_errors (EBADF, EINVAL, ENOTSOCK)  the same errnos and net.ErrClosed end Serve with the error
 //	ssl_context=                            the TLSConfig field (crypto/tls)

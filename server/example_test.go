@@ -49,7 +49,7 @@ func ExampleStreamServer() {
 	})
 	// Output:
 	// echo: hello
-	// server: Server closed
+	// gevent/server: server closed
 }
 
 // A pool-limited server: at most two handlers run at once, and while both
@@ -71,13 +71,13 @@ func ExampleStreamServer_maxHandlers() {
 		gevent.Spawn(ctx, func(ctx context.Context) (error, error) { return srv.Serve(ctx, l), nil })
 		var clients []gevent.Task
 		for range 6 {
-			clients = append(clients, gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			clients = append(clients, gevent.Go(ctx, func(ctx context.Context) error {
 				c, err := socket.Dial(ctx, "tcp", l.Addr().String())
 				if err == nil {
 					io.ReadAll(c)
 					c.Close()
 				}
-				return struct{}{}, err
+				return err
 			}))
 		}
 		gevent.JoinAll(ctx, clients)

@@ -64,7 +64,7 @@ import (
 func HTTPHandler(ctx context.Context, handler http.Handler) http.Handler {
 	needHub(ctx, "HTTPHandler")
 	if handler == nil {
-		panic("gevent: server: HTTPHandler with a nil handler")
+		panic("gevent/server: HTTPHandler with a nil handler")
 	}
 	h := core.HubOf(ctx)
 	return &httpHandler{hub: h, user: core.Detach(ctx), h: handler}
@@ -103,8 +103,8 @@ func (a *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := &exchange{hub: a.hub, kick: make(chan struct{}, 1)}
 	gw := &responseWriter{w: w, ex: ex}
 	ran := false // written by the greenlet; read once ex.close has run
-	g := gevent.Spawn(spawnCtx{Context: a.hub.Context(), req: core.Detach(rctx), user: a.user},
-		func(gctx context.Context) (struct{}, error) {
+	g := gevent.Go(spawnCtx{Context: a.hub.Context(), req: core.Detach(rctx), user: a.user},
+		func(gctx context.Context) error {
 			ran = true
 			ex.waitCtx = context.WithoutCancel(gctx)
 			r2 := r.WithContext(gctx)
@@ -123,7 +123,7 @@ func (a *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				}
 			}()
 			a.h.ServeHTTP(gw, r2)
-			return struct{}{}, nil
+			return nil
 		}, gevent.WithName("server.http"))
 	// Runs on the hub once the greenlet has ended (or was killed before it
 	// ran): from then on every call fails at once.
@@ -137,7 +137,7 @@ func (a *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-ex.kick:
 		case <-reqDone:
-			gevent.Kill(rctx, g, gevent.KillNoWait())
+			gevent.Kill(rctx, g) // rctx carries no greenlet: no switch
 			reqDone = nil
 			continue
 		}
@@ -236,7 +236,8 @@ func (ex *exchange) do(fn func()) bool {
 		return false // fast path for late calls: no waiter, no wait
 	}
 	// A blocking call from a hub callback panics here (gevent:), before
-	// anything is queued.
+	// anything is queued or held.
+	core.CheckNotInCallback(ex.waitCtx)
 	w, _ := core.Prepare(ex.waitCtx) // never cancelled: never an error
 	c := &ioCall{fn: fn, w: w}
 	ex.mu.Lock()
@@ -310,15 +311,15 @@ func (ex *exchange) abandon(g *gevent.Greenlet[struct{}], taken []*ioCall) {
 		c.wake()
 	}
 	if wasOpen {
-		gevent.Kill(context.Background(), g, gevent.KillNoWait())
+		gevent.Kill(context.Background(), g)
 	}
 }
 
 // Errors of calls made after the handler returned: net/http's writer and
 // body are finished then, as a closed connection's are.
 var (
-	errLateWrite = fmt.Errorf("server: ResponseWriter used after the handler returned: %w", net.ErrClosed)
-	errLateRead  = fmt.Errorf("server: request body read after the handler returned: %w: %w", http.ErrBodyReadAfterClose, net.ErrClosed)
+	errLateWrite = fmt.Errorf("gevent/server: ResponseWriter used after the handler returned: %w", net.ErrClosed)
+	errLateRead  = fmt.Errorf("gevent/server: request body read after the handler returned: %w: %w", http.ErrBodyReadAfterClose, net.ErrClosed)
 )
 
 // responseWriter is the http.ResponseWriter a request greenlet sees: calls

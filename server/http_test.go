@@ -328,7 +328,7 @@ func TestHTTPLateCallsFailAtOnce(t *testing.T) {
 	ts := startHTTP(t, hub, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Two children, so that two late calls are in progress at once.
 		for child := range 2 {
-			gevent.Spawn(r.Context(), func(ctx context.Context) (struct{}, error) {
+			gevent.Go(r.Context(), func(ctx context.Context) error {
 				later.Wait(context.WithoutCancel(ctx))
 				_, err := w.Write([]byte("late"))
 				results <- late{fmt.Sprint(child, " Write"), err}
@@ -343,7 +343,7 @@ func TestHTTPLateCallsFailAtOnce(t *testing.T) {
 				results <- late{fmt.Sprint(child, " SetWriteDeadline"), err}
 				w.Header().Set("X-Late", "1") // must not touch net/http's map
 				w.WriteHeader(http.StatusTeapot)
-				return struct{}{}, nil
+				return nil
 			})
 		}
 		io.WriteString(w, "early")
@@ -391,7 +391,7 @@ func TestHTTPClientGoneWhileChildStreams(t *testing.T) {
 	handlerDone := make(chan error, 1)
 	streamErr := make(chan error, 1)
 	ts := startHTTP(t, hub, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		child := gevent.Spawn(r.Context(), func(ctx context.Context) (struct{}, error) {
+		child := gevent.Go(r.Context(), func(ctx context.Context) error {
 			chunk := bytes.Repeat([]byte("x"), 1024)
 			for i := 0; ; i++ {
 				if i == 4 {
@@ -401,11 +401,11 @@ func TestHTTPClientGoneWhileChildStreams(t *testing.T) {
 				}
 				if _, err := w.Write(chunk); err != nil {
 					streamErr <- err
-					return struct{}{}, nil
+					return nil
 				}
 				if err := http.NewResponseController(w).Flush(); err != nil {
 					streamErr <- err
-					return struct{}{}, nil
+					return nil
 				}
 			}
 		})
@@ -496,7 +496,7 @@ func TestHTTPWriteFromHubCallbackPanics(t *testing.T) {
 	hub := startHub(t, nil)
 	recovered := make(chan any, 1)
 	ts := startHTTP(t, hub, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		child := gevent.Spawn(r.Context(), func(context.Context) (struct{}, error) { return struct{}{}, nil })
+		child := gevent.Go(r.Context(), func(context.Context) error { return nil })
 		child.OnReady(func() { // runs on the hub, outside any greenlet
 			defer func() { recovered <- recover() }()
 			w.Write([]byte("from a callback"))
@@ -585,7 +585,8 @@ func TestServeHTTPDefaultsAndConfigure(t *testing.T) {
 // production) instead of being held open for ever.
 func TestServeHTTPCutsOffTricklingClients(t *testing.T) {
 	const clients = 5
-	defer server.SetHTTPDefaults(200*time.Millisecond, 200*time.Millisecond)()
+	// A cleanup, registered before the server's: it runs after the server stopped.
+	t.Cleanup(server.SetHTTPDefaults(200*time.Millisecond, 200*time.Millisecond))
 	hub := startHub(t, nil)
 	addr := startServeHTTP(t, hub, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t.Errorf("a trickling client's request reached the handler")
@@ -633,7 +634,7 @@ func TestServeHTTPCutsOffTricklingClients(t *testing.T) {
 // a response is closed by ServeHTTP's default idle timeout (shortened here;
 // 2m in production).
 func TestServeHTTPClosesIdleKeepAlive(t *testing.T) {
-	defer server.SetHTTPDefaults(time.Hour, 200*time.Millisecond)()
+	t.Cleanup(server.SetHTTPDefaults(time.Hour, 200*time.Millisecond)) // runs after the server's cleanup
 	hub := startHub(t, nil)
 	addr := startServeHTTP(t, hub, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok")
@@ -692,10 +693,10 @@ func TestHTTPCallPanicsOnNetHTTPGoroutine(t *testing.T) {
 	hub := startHub(t, nil)
 	writes := make(chan error, 2)
 	adapter := server.HTTPHandler(hub.Context(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		child := gevent.Spawn(r.Context(), func(context.Context) (struct{}, error) {
+		child := gevent.Go(r.Context(), func(context.Context) error {
 			_, err := w.Write([]byte("child"))
 			writes <- err
-			return struct{}{}, nil
+			return nil
 		})
 		_, err := w.Write([]byte("handler"))
 		writes <- err

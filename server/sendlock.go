@@ -53,7 +53,7 @@ func (l *sendLock) unlock() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.held {
-		panic("gevent: server: internal error: unlock of unlocked sendLock")
+		panic("gevent/server: internal error: unlock of unlocked sendLock")
 	}
 	if l.waiters.WakeOne() == nil {
 		l.held = false

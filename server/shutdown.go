@@ -55,10 +55,10 @@ func ShuttingDown(ctx context.Context) bool {
 func OnShutdown(ctx context.Context, f func()) (stop func() bool) {
 	b := serverOf(ctx)
 	if b == nil {
-		panic("gevent: server: OnShutdown needs a handler's context; this one belongs to no StreamServer or DatagramServer")
+		panic("gevent/server: OnShutdown needs a handler's context; this one belongs to no StreamServer or DatagramServer")
 	}
 	if f == nil {
-		panic("gevent: server: OnShutdown with a nil function")
+		panic("gevent/server: OnShutdown with a nil function")
 	}
 	hk := &shutdownHook{b: b, hub: core.HubOf(ctx), f: f}
 	b.mu.Lock()

@@ -313,7 +313,7 @@ func TestOnShutdownMisuse(t *testing.T) {
 		want string
 	}{
 		{"no server", func() { server.OnShutdown(context.Background(), func() {}) },
-			"gevent: server: OnShutdown needs a handler's context; this one belongs to no StreamServer or DatagramServer"},
+			"gevent/server: OnShutdown needs a handler's context; this one belongs to no StreamServer or DatagramServer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer func() {

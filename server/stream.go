@@ -87,7 +87,7 @@ func (s *StreamServer) ListenAndServe(ctx context.Context) error {
 func (s *StreamServer) Serve(ctx context.Context, l net.Listener) error {
 	needHub(ctx, "Serve")
 	if s.Handler == nil {
-		panic("gevent: server: StreamServer.Serve with a nil Handler")
+		panic("gevent/server: StreamServer.Serve with a nil Handler")
 	}
 	l = socket.WrapListener(ctx, l)
 	return s.base.serve(ctx, l, "server.accept", func(ctx context.Context, lp *loop) error {
@@ -113,11 +113,11 @@ func (s *StreamServer) acceptLoop(ctx context.Context, l net.Listener) error {
 				return cerr
 			}
 			if isFatal(err) {
-				logf(s.ErrorLog, "server: accept on %v failed: %v; closing", l.Addr(), err)
+				logf(s.ErrorLog, "gevent/server: accept on %v failed: %v; closing", l.Addr(), err)
 				return err
 			}
 			delay = backoff(delay)
-			logf(s.ErrorLog, "server: accept error: %v; retrying in %v", err, delay)
+			logf(s.ErrorLog, "gevent/server: accept error: %v; retrying in %v", err, delay)
 			if err := sleepBackoff(ctx, delay); err != nil {
 				return err
 			}
@@ -139,7 +139,7 @@ func (s *StreamServer) handle(conn net.Conn) func(ctx context.Context) {
 		if s.TLSConfig != nil {
 			tc := tls.Server(conn, s.TLSConfig)
 			if err := tc.HandshakeContext(ctx); err != nil {
-				logf(s.ErrorLog, "server: TLS handshake error from %v: %v", conn.RemoteAddr(), err)
+				logf(s.ErrorLog, "gevent/server: TLS handshake error from %v: %v", conn.RemoteAddr(), err)
 				return
 			}
 			conn = tc

@@ -33,11 +33,11 @@ func BenchmarkEchoServer(b *testing.B) {
 			return err
 		}
 		defer ln.Close()
-		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			for {
 				c, err := ln.Accept()
 				if err != nil {
-					return struct{}{}, nil
+					return nil
 				}
 				gevent.SpawnRaw(ctx, func(ctx context.Context) {
 					defer c.Close()
@@ -65,20 +65,20 @@ func BenchmarkEchoServer(b *testing.B) {
 		start := time.Now()
 		clients := make([]gevent.Task, echoClients)
 		for i, c := range conns {
-			clients[i] = gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			clients[i] = gevent.Go(ctx, func(ctx context.Context) error {
 				defer c.Close()
 				msg := make([]byte, echoMsgSize)
 				buf := make([]byte, echoMsgSize)
 				for remaining > 0 {
 					remaining-- // greenlets of one hub never race
 					if _, err := c.Write(msg); err != nil {
-						return struct{}{}, err
+						return err
 					}
 					if _, err := io.ReadFull(c, buf); err != nil {
-						return struct{}{}, err
+						return err
 					}
 				}
-				return struct{}{}, nil
+				return nil
 			})
 		}
 		_, err = gevent.JoinAll(ctx, clients, gevent.RaiseError())

@@ -12,17 +12,9 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/socket"
 )
-
-// run runs body as the main greenlet of a new hub and fails the test with
-// its error.
-func run(t *testing.T, body func(ctx context.Context) error) {
-	t.Helper()
-	if err := gevent.Run(context.Background(), body); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // echoServer listens on loopback and echoes every connection in its own
 // greenlet until the listener closes.
@@ -32,16 +24,16 @@ func echoServer(ctx context.Context, t *testing.T) net.Listener {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+	gevent.Go(ctx, func(ctx context.Context) error {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
-				return struct{}{}, nil
+				return nil
 			}
-			gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			gevent.Go(ctx, func(ctx context.Context) error {
 				defer c.Close()
 				io.Copy(c, c)
-				return struct{}{}, nil
+				return nil
 			})
 		}
 	})
@@ -49,7 +41,7 @@ func echoServer(ctx context.Context, t *testing.T) net.Listener {
 }
 
 func TestEchoRoundTrip(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ln := echoServer(ctx, t)
 		defer ln.Close()
 		c, err := socket.Dial(ctx, "tcp", ln.Addr().String())
@@ -79,7 +71,7 @@ func TestEchoRoundTrip(t *testing.T) {
 }
 
 func TestBlockedReadLetsOthersRun(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ln := echoServer(ctx, t)
 		defer ln.Close()
 		c, err := socket.Dial(ctx, "tcp", ln.Addr().String())
@@ -118,7 +110,7 @@ func TestBlockedReadLetsOthersRun(t *testing.T) {
 }
 
 func TestKillBlockedRead(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ln := echoServer(ctx, t)
 		defer ln.Close()
 		c, err := socket.Dial(ctx, "tcp", ln.Addr().String())
@@ -148,7 +140,7 @@ func TestKillBlockedRead(t *testing.T) {
 }
 
 func TestReadDeadline(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ln := echoServer(ctx, t)
 		defer ln.Close()
 		c, err := socket.Dial(ctx, "tcp", ln.Addr().String())

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/socket"
 )
 
@@ -53,7 +54,7 @@ func TestFarFutureDeadlinesWait(t *testing.T) {
 	failAfter(t, time.Minute)
 	for name, deadline := range farDeadlines {
 		t.Run(name+"/Read", func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			geventtest.Run(t, func(ctx context.Context) error {
 				ln := echoServer(ctx, t)
 				defer ln.Close()
 				c, err := socket.Dial(ctx, "tcp", ln.Addr().String())
@@ -83,7 +84,7 @@ func TestFarFutureDeadlinesWait(t *testing.T) {
 			})
 		})
 		t.Run(name+"/Write", func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			geventtest.Run(t, func(ctx context.Context) error {
 				ln, err := socket.Listen(ctx, "tcp", "127.0.0.1:0")
 				if err != nil {
 					return err
@@ -119,7 +120,7 @@ func TestFarFutureDeadlinesWait(t *testing.T) {
 			})
 		})
 		t.Run(name+"/Accept", func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			geventtest.Run(t, func(ctx context.Context) error {
 				ln, err := socket.Listen(ctx, "tcp", "127.0.0.1:0")
 				if err != nil {
 					return err
@@ -145,7 +146,7 @@ func TestFarFutureDeadlinesWait(t *testing.T) {
 			})
 		})
 		t.Run(name+"/ReadFrom", func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			geventtest.Run(t, func(ctx context.Context) error {
 				pc, err := socket.ListenPacket(ctx, "udp", "127.0.0.1:0")
 				if err != nil {
 					return err
@@ -178,7 +179,7 @@ func TestFarFutureDeadlinesWait(t *testing.T) {
 			})
 		})
 		t.Run(name+"/OffHubReadAfterKill", func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			geventtest.Run(t, func(ctx context.Context) error {
 				a, b := net.Pipe()
 				c := socket.WrapConn(ctx, a) // no descriptor: reads run off the hub
 				peer := socket.WrapConn(ctx, b)
@@ -221,7 +222,7 @@ func TestFarFutureDeadlinesWait(t *testing.T) {
 func TestFarPastDeadlineTimesOut(t *testing.T) {
 	failAfter(t, time.Minute)
 	past := time.Unix(-1<<40, 0)
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ln := echoServer(ctx, t)
 		defer ln.Close()
 		c, err := socket.Dial(ctx, "tcp", ln.Addr().String())

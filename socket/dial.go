@@ -32,7 +32,7 @@ func Dial(ctx context.Context, network, address string) (net.Conn, error) {
 		}
 		return newConn(h, c), nil
 	}
-	if c, err, ok := dialFast(ctx, h, g, network, address); ok {
+	if c, ok, err := dialFast(ctx, h, g, network, address); ok {
 		return c, err
 	}
 	dctx, cancel := context.WithCancel(core.Detach(ctx))

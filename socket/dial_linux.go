@@ -20,24 +20,24 @@ import (
 // is writable, SO_ERROR tells the outcome. ok false means the caller should
 // dial off the hub (names to resolve, other networks, odd addresses: the
 // standard dialer then reports any error in its usual words).
-func dialFast(ctx context.Context, h *core.Hub, g *core.G, network, address string) (c net.Conn, err error, ok bool) {
+func dialFast(ctx context.Context, h *core.Hub, g *core.G, network, address string) (c net.Conn, ok bool, err error) {
 	var family int
 	switch network {
 	case "tcp", "tcp4", "tcp6":
 	default:
-		return nil, nil, false
+		return nil, false, nil
 	}
 	host, port, err := net.SplitHostPort(address)
 	if err != nil {
-		return nil, nil, false
+		return nil, false, nil
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil || ip.Zone() != "" {
-		return nil, nil, false
+		return nil, false, nil
 	}
 	pn, err := strconv.ParseUint(port, 10, 16)
 	if err != nil {
-		return nil, nil, false
+		return nil, false, nil
 	}
 	ip = ip.Unmap()
 	var sa syscall.Sockaddr
@@ -49,18 +49,18 @@ func dialFast(ctx context.Context, h *core.Hub, g *core.G, network, address stri
 		family = syscall.AF_INET6
 		sa = &syscall.SockaddrInet6{Port: int(pn), Addr: ip.As16()}
 	default:
-		return nil, nil, false
+		return nil, false, nil
 	}
 	p := poll.For(h)
 	if p == nil {
-		return nil, nil, false
+		return nil, false, nil
 	}
 	raddr := net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(pn)))
 	c, err = connect(ctx, p, family, sa)
 	if err != nil {
-		return nil, &net.OpError{Op: "dial", Net: network, Addr: raddr, Err: asTimeout(err)}, true
+		return nil, true, &net.OpError{Op: "dial", Net: network, Addr: raddr, Err: asTimeout(err)}
 	}
-	return newConn(h, c), nil, true
+	return newConn(h, c), true, nil
 }
 
 func connect(ctx context.Context, p *poll.Poller, family int, sa syscall.Sockaddr) (net.Conn, error) {

@@ -14,8 +14,8 @@
 //	sock.accept()                           (*Listener).Accept
 //	sock.recv / recv_into / sendall         (*Conn).Read / Write (Write writes all)
 //	sock.recvfrom / sendto                  (*PacketConn).ReadFrom / WriteTo
-//	sock.settimeout(s)                      SetDeadline(time.Now().Add(s)), or a
-//	                                        gevent.WithTimeout around Dial
+//	sock.settimeout(s)                      SetDeadline(time.Now().Add(s))
+//	with Timeout(s): sock.recv(n)           gevent.WithTimeoutFunc(ctx, s, func(ctx) (int, error) { return c.Read(b) })
 //	socket.timeout                          an error wrapping os.ErrDeadlineExceeded
 //	sock.shutdown(SHUT_WR)                  (*Conn).CloseWrite
 //	sock.close() while others wait          Close: waiters get net.ErrClosed
@@ -36,7 +36,8 @@
 //
 // # How it works
 //
-// A value is bound to the hub of the ctx it was made with (core.HubOf). On
+// A value is bound to the hub of the ctx it was made with (the hub of the
+// greenlet, of Run or of Hub.Context that ctx comes from). On
 // Linux, Read does the read(2) itself inside syscall.RawConn's Read (which
 // only pins the descriptor), so when data is there a read costs one syscall
 // and no goroutine hand-off. On EAGAIN the greenlet parks on the hub's epoll
@@ -64,6 +65,16 @@
 // in a *net.OpError (errors.Is(err, gevent.ErrGreenletExit) holds), and the
 // value stays usable by other greenlets. Dial also ends with ctx's cause when
 // ctx is cancelled or a gevent.WithTimeout expires.
+//
+// A gevent.Timeout that a greenlet started (Timeout.Start, WithTimeout,
+// WithTimeoutFunc) is a scope of that greenlet: until it is cancelled, its
+// expiry also ends the greenlet's parked Read, Write, Accept, ReadFrom,
+// WriteTo or Dial, although those take no ctx (gevent's `with Timeout(s):
+// sock.recv(n)`). The error satisfies errors.Is(err, t) and errors.Is(err,
+// os.ErrDeadlineExceeded), and is a net.Error whose Timeout() reports true;
+// the connection stays usable, and the expiry is delivered
+// once, so that cleanup after the timeout can still read and write. An
+// outer Timeout passes through an inner scope unchanged.
 //
 // # Which goroutine may call what
 //

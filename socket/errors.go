@@ -3,7 +3,7 @@ package socket
 import "errors"
 
 var (
-	errUnsupported    = errors.New("socket: operation not supported by the wrapped connection")
-	errMissingAddress = errors.New("missing address")
-	errNoPoller       = errors.New("socket: cannot create the hub's I/O poller")
+	errUnsupported    = errors.New("gevent/socket: operation not supported by the wrapped connection")
+	errMissingAddress = errors.New("gevent/socket: missing address")
+	errNoPoller       = errors.New("gevent/socket: cannot create the hub's I/O poller")
 )

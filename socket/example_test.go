@@ -3,9 +3,12 @@ package socket_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/socket"
@@ -20,20 +23,20 @@ func Example() {
 			return err
 		}
 		defer ln.Close()
-		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			for {
 				c, err := ln.Accept()
 				if err != nil {
-					return struct{}{}, nil // closed
+					return nil // closed
 				}
-				gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+				gevent.Go(ctx, func(ctx context.Context) error {
 					defer c.Close()
 					line, err := bufio.NewReader(c).ReadString('\n')
 					if err != nil {
-						return struct{}{}, err
+						return err
 					}
 					_, err = fmt.Fprint(c, strings.ToUpper(line))
-					return struct{}{}, err
+					return err
 				})
 			}
 		})
@@ -73,13 +76,13 @@ func ExamplePacketConn() {
 			return err
 		}
 		defer srv.Close()
-		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			buf := make([]byte, 512)
 			n, from, err := srv.ReadFrom(buf)
 			if err == nil {
 				_, err = srv.WriteTo(buf[:n], from)
 			}
-			return struct{}{}, err
+			return err
 		})
 		c, err := socket.Dial(ctx, "udp", srv.LocalAddr().String())
 		if err != nil {
@@ -115,4 +118,78 @@ func ExampleWrapConn() {
 		fmt.Println(err)
 	}
 	// Output: wrapped <nil>
+}
+
+// gevent's `with Timeout(0.05): sock.recv(8)`: a timeout the greenlet
+// started ends its Read, which takes no context, with an error that is both
+// the Timeout's and a socket deadline's. The connection stays usable.
+func ExampleConn_Read() {
+	err := gevent.Run(context.Background(), func(ctx context.Context) error {
+		ln, err := socket.Listen(ctx, "tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		peer := gevent.Spawn(ctx, func(ctx context.Context) (net.Conn, error) { return ln.Accept() })
+		c, err := socket.Dial(ctx, "tcp", ln.Addr().String())
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		p, err := peer.Get(ctx)
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+
+		b := make([]byte, 8)
+		_, err = gevent.WithTimeoutFunc(ctx, 50*time.Millisecond, func(ctx context.Context) (int, error) {
+			return c.Read(b) // the silent peer sends nothing
+		})
+		var ne net.Error
+		fmt.Println("timeout:", errors.Is(err, context.DeadlineExceeded),
+			errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout())
+
+		p.Write([]byte("late"))
+		n, err := c.Read(b)
+		fmt.Println("then:", string(b[:n]), err)
+		return nil
+	})
+	if err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// timeout: true true true
+	// then: late <nil>
+}
+
+// Close wakes a greenlet parked in Accept with net.ErrClosed: the usual way
+// to end an accept loop.
+func ExampleListener() {
+	err := gevent.Run(context.Background(), func(ctx context.Context) error {
+		ln, err := socket.Listen(ctx, "tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		loop := gevent.Go(ctx, func(ctx context.Context) error {
+			for {
+				c, err := ln.Accept()
+				if errors.Is(err, net.ErrClosed) {
+					fmt.Println("Accept:", err != nil, "(closed)")
+					return nil // the listener was closed: done
+				}
+				if err != nil {
+					return err
+				}
+				c.Close()
+			}
+		})
+		gevent.Yield(ctx) // the loop parks in Accept
+		ln.Close()
+		return loop.Join(ctx)
+	})
+	if err != nil {
+		fmt.Println(err)
+	}
+	// Output: Accept: true (closed)
 }

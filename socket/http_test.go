@@ -15,6 +15,7 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/socket"
 )
 
@@ -44,13 +45,13 @@ func TestHTTPClientConcurrentRequestsKeepHubResponsive(t *testing.T) {
 		<-release
 		fmt.Fprintf(w, "page %s", r.URL.Query().Get("i"))
 	})
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		client := socket.HTTPClient(ctx)
 		var ticks, ticksAfterAllIn atomic.Int32
-		ticker := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		ticker := gevent.Go(ctx, func(ctx context.Context) error {
 			for {
 				if err := gevent.Sleep(ctx, time.Millisecond); err != nil {
-					return struct{}{}, nil // killed when the test is done
+					return nil // killed when the test is done
 				}
 				ticks.Add(1)
 				select {
@@ -103,7 +104,7 @@ func TestHTTPClientBodyReadParksOnlyTheReader(t *testing.T) {
 		<-more
 		io.WriteString(w, "tail")
 	})
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		resp, err := socket.HTTPClient(ctx).Get(srv.URL)
 		if err != nil {
 			return err
@@ -160,7 +161,7 @@ func receive[T any](ctx context.Context, ch <-chan T) error {
 func TestHTTPClientKilledRequest(t *testing.T) {
 	failAfter(t, time.Minute)
 	srv, arrived, aborted := blockingServer(t, false)
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		client := socket.HTTPClient(ctx)
 		g := gevent.Spawn(ctx, func(ctx context.Context) (*http.Response, error) {
 			return client.Get(srv.URL) // no ctx: the running greenlet's kill applies
@@ -183,7 +184,7 @@ func TestHTTPClientKilledRequest(t *testing.T) {
 func TestHTTPClientTimeouts(t *testing.T) {
 	failAfter(t, time.Minute)
 	srv, _, _ := blockingServer(t, false)
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		client := socket.HTTPClient(ctx)
 		tctx, cancel := gevent.WithTimeout(ctx, 20*time.Millisecond)
 		defer cancel()
@@ -211,7 +212,7 @@ func TestHTTPClientTimeouts(t *testing.T) {
 func TestHTTPClientKilledBodyRead(t *testing.T) {
 	failAfter(t, time.Minute)
 	srv, _, aborted := blockingServer(t, true)
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		client := socket.HTTPClient(ctx)
 		var closeErr error
 		var gotResponse event.Event

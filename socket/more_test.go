@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/socket"
 )
 
@@ -30,47 +31,47 @@ import (
 // connections on one hub while a ticker greenlet keeps running.
 func TestThousandConnections(t *testing.T) {
 	const conns, rounds = 1000, 3
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ln := echoServer(ctx, t)
 		defer ln.Close()
 		stop := make(chan struct{})
 		ticks := 0
-		ticker := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		ticker := gevent.Go(ctx, func(ctx context.Context) error {
 			for {
 				select {
 				case <-stop:
-					return struct{}{}, nil
+					return nil
 				default:
 				}
 				ticks++
 				if err := gevent.Yield(ctx); err != nil {
-					return struct{}{}, err
+					return err
 				}
 			}
 		})
 		clients := make([]gevent.Task, conns)
 		for i := range clients {
-			clients[i] = gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			clients[i] = gevent.Go(ctx, func(ctx context.Context) error {
 				c, err := socket.Dial(ctx, "tcp", ln.Addr().String())
 				if err != nil {
-					return struct{}{}, err
+					return err
 				}
 				defer c.Close()
 				r := bufio.NewReader(c)
 				for j := range rounds {
 					msg := fmt.Sprintf("client %d round %d\n", i, j)
 					if _, err := io.WriteString(c, msg); err != nil {
-						return struct{}{}, err
+						return err
 					}
 					got, err := r.ReadString('\n')
 					if err != nil {
-						return struct{}{}, err
+						return err
 					}
 					if got != msg {
-						return struct{}{}, fmt.Errorf("echo = %q, want %q", got, msg)
+						return fmt.Errorf("echo = %q, want %q", got, msg)
 					}
 				}
-				return struct{}{}, nil
+				return nil
 			})
 		}
 		if _, err := gevent.JoinAll(ctx, clients, gevent.RaiseError()); err != nil {
@@ -90,7 +91,7 @@ func TestThousandConnections(t *testing.T) {
 func TestCloseWakesBlockedRead(t *testing.T) {
 	for _, from := range []string{"greenlet", "goroutine"} {
 		t.Run(from, func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			geventtest.Run(t, func(ctx context.Context) error {
 				ln := echoServer(ctx, t)
 				defer ln.Close()
 				c, err := socket.Dial(ctx, "tcp", ln.Addr().String())
@@ -118,7 +119,7 @@ func TestCloseWakesBlockedRead(t *testing.T) {
 func TestCloseWakesBlockedAccept(t *testing.T) {
 	for _, from := range []string{"greenlet", "goroutine"} {
 		t.Run(from, func(t *testing.T) {
-			run(t, func(ctx context.Context) error {
+			geventtest.Run(t, func(ctx context.Context) error {
 				ln, err := socket.Listen(ctx, "tcp", "127.0.0.1:0")
 				if err != nil {
 					return err
@@ -142,7 +143,7 @@ func TestCloseWakesBlockedAccept(t *testing.T) {
 func closeFrom(ctx context.Context, t *testing.T, from string, c io.Closer) {
 	t.Helper()
 	if from == "greenlet" {
-		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, c.Close() })
+		gevent.Go(ctx, func(ctx context.Context) error { return c.Close() })
 		return
 	}
 	done := make(chan error, 1)
@@ -155,7 +156,7 @@ func closeFrom(ctx context.Context, t *testing.T, from string, c io.Closer) {
 }
 
 func TestKillBlockedAcceptAndDial(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ln, err := socket.Listen(ctx, "tcp", "127.0.0.1:0")
 		if err != nil {
 			return err
@@ -188,7 +189,7 @@ func TestKillBlockedAcceptAndDial(t *testing.T) {
 }
 
 func TestCopyAndJSON(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ln := echoServer(ctx, t)
 		defer ln.Close()
 		c, err := socket.Dial(ctx, "tcp", ln.Addr().String())
@@ -234,7 +235,7 @@ func TestCopyAndJSON(t *testing.T) {
 
 func TestTLSHandshake(t *testing.T) {
 	cert := selfSigned(t)
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ln, err := socket.Listen(ctx, "tcp", "127.0.0.1:0")
 		if err != nil {
 			return err
@@ -307,7 +308,7 @@ func selfSigned(t *testing.T) tls.Certificate {
 }
 
 func TestBadInput(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		// A port nobody listens on: take one and close it.
 		probe, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -390,24 +391,24 @@ func pair(ctx context.Context) (net.Conn, net.Conn, error) {
 }
 
 func TestUDP(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		srv, err := socket.ListenPacket(ctx, "udp", "127.0.0.1:0")
 		if err != nil {
 			return err
 		}
 		defer srv.Close()
-		server := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		server := gevent.Go(ctx, func(ctx context.Context) error {
 			buf := make([]byte, 1500)
 			for range 3 {
 				n, from, err := srv.ReadFrom(buf)
 				if err != nil {
-					return struct{}{}, err
+					return err
 				}
 				if _, err := srv.WriteTo(bytes.ToUpper(buf[:n]), from); err != nil {
-					return struct{}{}, err
+					return err
 				}
 			}
-			return struct{}{}, nil
+			return nil
 		})
 		// An unconnected client with ReadFrom/WriteTo.
 		cl, err := socket.ListenPacket(ctx, "udp", "127.0.0.1:0")
@@ -453,21 +454,21 @@ func TestUDP(t *testing.T) {
 
 func TestUnix(t *testing.T) {
 	dir := t.TempDir()
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		path := filepath.Join(dir, "s")
 		ln, err := socket.Listen(ctx, "unix", path)
 		if err != nil {
 			return err
 		}
 		defer ln.Close()
-		gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+		gevent.Go(ctx, func(ctx context.Context) error {
 			c, err := ln.Accept()
 			if err != nil {
-				return struct{}{}, err
+				return err
 			}
 			defer c.Close()
 			_, err = io.Copy(c, c)
-			return struct{}{}, err
+			return err
 		})
 		c, err := socket.Dial(ctx, "unix", path)
 		if err != nil {
@@ -561,7 +562,7 @@ func TestPlainGoroutine(t *testing.T) {
 // TestWrapPipe: a conn without a file descriptor is served off the hub;
 // kill and deadlines still work and no data is lost.
 func TestWrapPipe(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		a, b := net.Pipe()
 		ca := socket.WrapConn(ctx, a)
 		cb := socket.WrapConn(ctx, b)

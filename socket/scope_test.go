@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/socket"
 )
 
@@ -65,7 +66,7 @@ func checkScopeTimeout(t *testing.T, err error, tm *gevent.Timeout) {
 // context, at the Timeout's expiry and not at the peer's (much later) reply.
 // After Cancel (leaving the scope) a Read waits for the peer again.
 func TestTimeoutScopeReachesRead(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		c, peer := silentPeer(ctx, t)
 		defer c.Close()
 		defer peer.Close()
@@ -91,15 +92,15 @@ func TestTimeoutScopeReachesRead(t *testing.T) {
 // WithTimeoutFunc is gevent's with_timeout around a socket call; its
 // fallback applies to the socket's timeout too.
 func TestWithTimeoutFuncReachesRead(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		c, peer := silentPeer(ctx, t)
 		defer c.Close()
 		defer peer.Close()
-		n, err := gevent.WithTimeoutFunc(ctx, 20*time.Millisecond, func(ctx context.Context) (int, error) {
+		n, err := gevent.WithTimeoutFallback(ctx, 20*time.Millisecond, func(ctx context.Context) (int, error) {
 			return c.Read(make([]byte, 8))
-		}, gevent.Fallback(-1))
+		}, -1)
 		if n != -1 || err != nil {
-			t.Errorf("WithTimeoutFunc = %d, %v; want the fallback -1, nil", n, err)
+			t.Errorf("WithTimeoutFallback = %d, %v; want the fallback -1, nil", n, err)
 		}
 		_, err = gevent.WithTimeoutFunc(ctx, 20*time.Millisecond, func(ctx context.Context) (int, error) {
 			return c.Read(make([]byte, 8))
@@ -114,7 +115,7 @@ func TestWithTimeoutFuncReachesRead(t *testing.T) {
 // An outer timeout passes through an inner scope unchanged; the inner one,
 // far later, is not the cause.
 func TestOuterTimeoutThroughInnerScope(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		c, peer := silentPeer(ctx, t)
 		defer c.Close()
 		defer peer.Close()
@@ -137,7 +138,7 @@ func TestOuterTimeoutThroughInnerScope(t *testing.T) {
 // greenlet can still do I/O in the same scope (cleanup after a caught
 // timeout), while waits made with the scope's own context keep failing.
 func TestScopeDeliveredOnce(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		c, peer := silentPeer(ctx, t)
 		defer c.Close()
 		defer peer.Close()
@@ -160,7 +161,7 @@ func TestScopeDeliveredOnce(t *testing.T) {
 
 // Accept and Write are switch points too.
 func TestTimeoutScopeReachesAcceptAndWrite(t *testing.T) {
-	run(t, func(ctx context.Context) error {
+	geventtest.Run(t, func(ctx context.Context) error {
 		ln, err := socket.Listen(ctx, "tcp", "127.0.0.1:0")
 		if err != nil {
 			return err

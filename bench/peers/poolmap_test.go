@@ -32,16 +32,6 @@ func batches(b *testing.B, f func(n int) []int) {
 	})
 }
 
-func count(n int) func(func(int) bool) {
-	return func(yield func(int) bool) {
-		for i := range n {
-			if !yield(i) {
-				return
-			}
-		}
-	}
-}
-
 // BenchmarkPoolMapErrgroup uses golang.org/x/sync/errgroup with SetLimit(100):
 // one goroutine per item, each writing its slot of the result slice.
 func BenchmarkPoolMapErrgroup(b *testing.B) {
@@ -104,7 +94,7 @@ func BenchmarkPoolMapAnts(b *testing.B) {
 		for i := range n {
 			if err := p.Submit(func() {
 				defer wg.Done()
-				out[i], _ = identity(nil, i)
+				out[i], _ = identity(context.Background(), i) // ants passes no context
 			}); err != nil {
 				b.Fatal(err)
 			}

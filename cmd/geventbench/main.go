@@ -1,7 +1,7 @@
-// Command geventbench measures every row of gevent's reference benchmarks
-// (bench/gevent/README.md in the shared folder) three ways on one machine in
-// one run: gevent's own script, this library's Go benchmark and the raw-Go
-// floor of the same shape; pool-shaped rows also measure the Go peers users
+// Command geventbench measures every row of the repository's gevent
+// benchmarks (bench/gevent/README.md) three ways on one machine in one run:
+// gevent running the row's script, this library's Go benchmark and the
+// raw-Go floor of the same shape; pool-shaped rows also measure the Go peers users
 // would pick instead (errgroup, conc, ants, pond).
 //
 // Every measurement is a fresh process: gevent's script under /usr/bin/python3,
@@ -44,6 +44,10 @@ import (
 // libraryModule is the go.mod line that marks the repository root.
 const libraryModule = "module github.com/gevent-go/gevent\n"
 
+// geventScripts is the folder of the gevent scripts, relative to the
+// repository root.
+const geventScripts = "bench/gevent"
+
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "geventbench:", err)
@@ -60,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		benchtime = fs.String("benchtime", "1s", "Go -benchtime in full mode (memory_parked and echo_server set their own)")
 		only      = fs.String("rows", "", "comma-separated rows to run (default: all)")
 		rootDir   = fs.String("root", "", "the library's repository root (default: found above the working directory)")
-		geventDir = fs.String("gevent", "", "folder of gevent's scripts (default: ROOT/../shared/bench/gevent)")
+		geventDir = fs.String("gevent", "", "folder of the gevent scripts (default: ROOT/bench/gevent)")
 		python    = fs.String("python", "/usr/bin/python3", "interpreter with python3-gevent")
 		noGevent  = fs.Bool("nogevent", false, "skip gevent's scripts")
 		procs     = fs.Int("gomaxprocs", 1, "GOMAXPROCS of the Go benchmarks (1 is like-for-like with gevent)")
@@ -111,7 +115,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		benchtime: *benchtime, timeout: 10 * time.Minute, verbose: *verbose, log: stderr,
 	}
 	if r.geventDir == "" {
-		r.geventDir = filepath.Join(root, "..", "shared", "bench", "gevent")
+		r.geventDir = filepath.Join(root, geventScripts)
 	}
 	mode := "full"
 	if *quick {
@@ -277,7 +281,7 @@ func writeOutputs(rep *report, dir string) error {
 	}
 	doc := "# Benchmarks: gevent, Go peers and gevent-go\n\n" +
 		"Written by `go run -C cmd/geventbench .` (do not edit by hand); the same table is in the README. " +
-		"What each operation is, exactly: `bench/gevent/README.md` of the shared folder. " +
+		"What each operation is, exactly: [`bench/gevent/README.md`](../bench/gevent/README.md). " +
 		"Every run's figure is in `benchmarks.json`.\n\n" + rep.markdown("benchmarks.png")
 	for name, data := range map[string][]byte{"benchmarks.png": png.Bytes(), "benchmarks.json": append(js, '\n'), "benchmarks.md": []byte(doc)} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {

@@ -91,21 +91,16 @@ func TestRatiosAndBudget(t *testing.T) {
 	if *sj.GeventOverOurs != 24000.0/600 || *sj.OursOverRaw != 600.0/800 {
 		t.Errorf("spawn_join ratios = %v, %v", *sj.GeventOverOurs, *sj.OursOverRaw)
 	}
-	if sj.BudgetMet == nil || *sj.BudgetMet {
-		t.Errorf("600 ns must miss the 300 ns budget: %v", sj.BudgetMet)
-	}
-	// Raw Go at 800 ns here against 867 on the budget's machine: the
-	// 300 ns budget is 276.8 ns here.
-	if sj.ScaledBudget == nil || *sj.ScaledBudget != 300*800/867.0 || *sj.ScaledMet {
-		t.Errorf("spawn_join scaled budget = %v, %v", sj.ScaledBudget, sj.ScaledMet)
+	if sj.BudgetMet == nil || *sj.BudgetMet || sj.Budget != "≤ 0.6x" {
+		t.Errorf("ours ÷ raw Go of 0.75 must miss the ≤ 0.6x budget: %q %v", sj.Budget, sj.BudgetMet)
 	}
 	echo := rep.Rows[1]
 	// Cost is 1/rate: gevent at 20k req/s costs 2.25x ours at 45k.
 	if *echo.GeventOverOurs != 45000.0/20000 || *echo.OursOverRaw != 50000.0/45000 {
 		t.Errorf("echo ratios = %v, %v", *echo.GeventOverOurs, *echo.OursOverRaw)
 	}
-	if echo.BudgetMet == nil || !*echo.BudgetMet {
-		t.Errorf("45k vs 50k req/s meets ≥ 0.9x raw: %v", echo.BudgetMet)
+	if echo.BudgetMet == nil || *echo.BudgetMet {
+		t.Errorf("45k against raw Go's 50k req/s must miss the ≤ 1.0x (cost) budget: %v", echo.BudgetMet)
 	}
 	twb := rep.Rows[2]
 	if twb.OursOverRaw != nil || twb.GeventOverOurs != nil || twb.BudgetMet != nil {
@@ -113,6 +108,43 @@ func TestRatiosAndBudget(t *testing.T) {
 	}
 	if fs := rep.failures(); len(fs) != 1 || !strings.Contains(fs[0], "boom") {
 		t.Errorf("failures = %q, want the raw Go error", fs)
+	}
+}
+
+// pool_map's budget also asks ours to beat every Go peer that ran; a peer
+// that failed leaves the budget unknown.
+func TestBudgetBelowPeers(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		ants  []float64 // ants' runs; the other peers cost 500
+		err   string    // ants' error
+		ours  float64
+		met   bool
+		known bool
+	}{
+		{"below every peer", []float64{450}, "", 400, true, true},
+		{"one peer faster", []float64{350}, "", 400, false, true},
+		{"ratio over 0.8x", []float64{450}, "", 420, false, true},
+		{"a peer failed", nil, "boom", 400, false, false},
+	} {
+		rep := fakeReport(t, []string{"pool_map"}, func(rr *rowResult) {
+			for _, r := range rr.Results {
+				r.Runs = []float64{500}
+			}
+			rr.get(kindOurs).Runs = []float64{tc.ours}
+			ants := rr.get("ants")
+			ants.Runs, ants.Error = tc.ants, tc.err
+		})
+		rr := rep.Rows[0]
+		if rr.Budget != "≤ 0.8x, below every Go peer" {
+			t.Errorf("budget text = %q", rr.Budget)
+		}
+		switch {
+		case !tc.known && rr.BudgetMet != nil:
+			t.Errorf("%s: budget met = %v, want unknown", tc.name, *rr.BudgetMet)
+		case tc.known && (rr.BudgetMet == nil || *rr.BudgetMet != tc.met):
+			t.Errorf("%s: budget met = %v, want %v", tc.name, rr.BudgetMet, tc.met)
+		}
 	}
 }
 
@@ -222,34 +254,40 @@ func TestSelectRows(t *testing.T) {
 	}
 }
 
-// The rows must be gevent's rows, and every Go benchmark they name must
-// exist, so that a rename cannot silently drop a column.
+// The rows must be the rows of bench/gevent/README.md, which names each
+// row's script and Go benchmarks, and every script and Go benchmark they
+// name must exist, so that a rename cannot silently drop a column.
 func TestRowsMatchGeventAndGoBenchmarks(t *testing.T) {
 	root, err := findRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile(filepath.Join(root, "..", "shared", "bench", "gevent", "README.md"))
+	readme, err := os.ReadFile(filepath.Join(root, geventScripts, "README.md"))
 	if err != nil {
-		t.Skipf("gevent's benchmark README is not beside the repository: %v", err)
+		t.Fatal(err)
 	}
-	matches := regexp.MustCompile("(?m)^\\| `(\\w+\\.py)` \\| `(\\w+)` \\|").FindAllSubmatch(readme, -1)
+	matches := regexp.MustCompile("(?m)^\\| `(\\w+\\.py)` \\| `(\\w+)` \\|.*\\| ([^|]*) \\|$").FindAllSubmatch(readme, -1)
 	if len(matches) != len(rows) {
-		t.Errorf("gevent's README has %d rows, this command %d", len(matches), len(rows))
+		t.Errorf("%s/README.md has %d rows, this command %d", geventScripts, len(matches), len(rows))
 	}
 	for _, m := range matches {
-		script, bench := string(m[1]), string(m[2])
+		script, bench, goBenches := string(m[1]), string(m[2]), string(m[3])
 		rs, err := selectRows(bench)
 		if err != nil {
-			t.Errorf("gevent row %s has no row here", bench)
+			t.Errorf("README row %s has no row here", bench)
 			continue
 		}
 		if rs[0].script != script {
-			t.Errorf("row %s runs %s, gevent's README says %s", bench, rs[0].script, script)
+			t.Errorf("row %s runs %s, the README says %s", bench, rs[0].script, script)
+		}
+		for _, im := range rs[0].impls[:2] { // ours and raw Go
+			if !strings.Contains(goBenches, "`"+im.bench.name+"`") {
+				t.Errorf("README row %s does not name %s among its Go benchmarks (%s)", bench, im.bench.name, goBenches)
+			}
 		}
 	}
 	for _, r := range rows {
-		if _, err := os.Stat(filepath.Join(root, "..", "shared", "bench", "gevent", r.script)); err != nil {
+		if _, err := os.Stat(filepath.Join(root, geventScripts, r.script)); err != nil {
 			t.Errorf("row %s: %v", r.name, err)
 		}
 		for _, im := range r.impls {

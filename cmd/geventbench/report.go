@@ -54,13 +54,10 @@ type rowResult struct {
 	// slower. Absent when a side has no figure.
 	GeventOverOurs *float64 `json:"gevent_over_ours,omitempty"`
 	OursOverRaw    *float64 `json:"ours_over_raw,omitempty"`
-	Budget         string   `json:"budget,omitempty"`
-	BudgetMet      *bool    `json:"budget_met,omitempty"`
-	// For time budgets: raw Go's median here ÷ on the machine the budget
-	// was set on, the budget scaled by it, and whether ours meets that.
-	MachineFactor *float64 `json:"machine_factor,omitempty"`
-	ScaledBudget  *float64 `json:"scaled_budget,omitempty"`
-	ScaledMet     *bool    `json:"scaled_budget_met,omitempty"`
+	// Budget is docs/design.md §8's budget of the row, and BudgetMet
+	// whether ours meets it (absent without the figures it needs).
+	Budget    string `json:"budget,omitempty"`
+	BudgetMet *bool  `json:"budget_met,omitempty"`
 
 	row *row
 }
@@ -95,18 +92,31 @@ func (rr *rowResult) finish() {
 	}
 	rr.GeventOverOurs = rr.costRatio(kindGevent, kindOurs)
 	rr.OursOverRaw = rr.costRatio(kindOurs, kindRaw)
-	rr.Budget = rr.row.budget.text
-	ours, raw := rr.get(kindOurs), rr.get(kindRaw)
-	if rr.row.budget.met != nil && ours.ok() && raw.ok() {
-		met := rr.row.budget.met(ours.Median, raw.Median)
-		rr.BudgetMet = &met
+	rr.Budget = rr.row.budget.text()
+	rr.BudgetMet = rr.budgetMet()
+}
+
+// budgetMet reports whether ours meets the row's budget, or nil when the
+// row has none or lacks a figure the budget needs.
+func (rr *rowResult) budgetMet() *bool {
+	bg := rr.row.budget
+	if bg.limit == 0 || rr.OursOverRaw == nil {
+		return nil
 	}
-	if bg := rr.row.budget; bg.refRaw > 0 && ours.ok() && raw.ok() {
-		f := raw.Median / bg.refRaw
-		limit := bg.limit * f
-		met := ours.Median <= limit
-		rr.MachineFactor, rr.ScaledBudget, rr.ScaledMet = &f, &limit, &met
+	met := *rr.OursOverRaw <= bg.limit
+	if bg.belowPeers {
+		for _, r := range rr.Results {
+			if r.Kind != kindPeer {
+				continue
+			}
+			q := rr.costRatio(kindOurs, r.Impl)
+			if q == nil {
+				return nil // a peer that did not run: unknown
+			}
+			met = met && *q < 1
+		}
 	}
+	return &met
 }
 
 // report is everything one run of the command measured.
@@ -129,7 +139,7 @@ func newReport(rs []row, mode string, count int, benchtime string, m machine, ex
 		rw := &rs[i]
 		rr := &rowResult{Bench: rw.name, Op: rw.op, Unit: rw.unit, RawShape: rw.rawShape, row: rw}
 		rr.Results = append(rr.Results, &result{Impl: geventImpl.id, Label: geventImpl.label, Kind: kindGevent,
-			Source: "bench/gevent/" + rw.script + strings.Join(append([]string{""}, rw.args...), " ")})
+			Source: geventScripts + "/" + rw.script + strings.Join(append([]string{""}, rw.args...), " ")})
 		for _, im := range rw.impls {
 			r := &result{Impl: im.id, Label: im.label, Kind: im.kind, Source: im.bench.String()}
 			rr.Results = append(rr.Results, r)
@@ -193,12 +203,12 @@ func (rep *report) markdown(chart string) string {
 	if m.Gevent != "" {
 		geventLabel = "gevent " + m.Gevent
 	}
-	fmt.Fprintf(&b, "| operation | unit | %s | gevent-go | raw Go | gevent ÷ ours | ours ÷ raw Go | budget (DESIGN §8) | budget × machine |\n", geventLabel)
-	b.WriteString("|---|---|--:|--:|--:|--:|--:|---|---|\n")
+	fmt.Fprintf(&b, "| operation | unit | %s | gevent-go | raw Go | gevent ÷ ours | ours ÷ raw Go | budget: ours ÷ raw Go |\n", geventLabel)
+	b.WriteString("|---|---|--:|--:|--:|--:|--:|---|\n")
 	for _, rr := range rep.Rows {
-		fmt.Fprintf(&b, "| `%s` %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", rr.Bench, rr.Op, rr.Unit,
+		fmt.Fprintf(&b, "| `%s` %s | %s | %s | %s | %s | %s | %s | %s |\n", rr.Bench, rr.Op, rr.Unit,
 			figure(rr.get(kindGevent)), figure(rr.get(kindOurs)), figure(rr.get(kindRaw)),
-			ratio(rr.GeventOverOurs), ratio(rr.OursOverRaw), budgetCell(rr), scaledBudgetCell(rr))
+			ratio(rr.GeventOverOurs), ratio(rr.OursOverRaw), budgetCell(rr))
 	}
 	for _, rr := range rep.Rows {
 		if len(rr.Results) <= 3 {
@@ -257,8 +267,8 @@ func (rep *report) markdown(chart string) string {
 	}
 	b.WriteString("- **Ratios** compare the medians' cost (time or bytes per op; 1/rate for req/s): " +
 		"gevent ÷ ours above 1 means gevent-go is faster; ours ÷ raw Go below 1 means gevent-go beats the raw-Go shape.\n")
-	b.WriteString("- **Budget × machine** scales a time budget by raw Go's median here ÷ raw Go's median on the machine " +
-		"DESIGN §8's budgets were set on: a rough guide to what the budget means on this machine.\n")
+	b.WriteString("- **Budgets** are docs/design.md §8's, as ratios of this run's medians (ours ÷ raw Go, in cost), " +
+		"so that they mean the same on any machine; ✓ met, ✗ missed.\n")
 	fmt.Fprintf(&b, "- **Go settings**: GOMAXPROCS=%d (gevent runs on one thread); ", m.GOMAXPROCS)
 	if rep.Mode == "quick" {
 		b.WriteString("quick mode: every benchmark on a small workload (gevent's --n and Go's -benchtime Nx), " +
@@ -344,19 +354,6 @@ func budgetCell(rr *rowResult) string {
 		return rr.Budget + " ✓"
 	}
 	return rr.Budget + " ✗"
-}
-
-// scaledBudgetCell is the time budget scaled by how much slower raw Go runs
-// here than where the budget was set.
-func scaledBudgetCell(rr *rowResult) string {
-	if rr.ScaledBudget == nil {
-		return "—"
-	}
-	mark := "✓"
-	if !*rr.ScaledMet {
-		mark = "✗"
-	}
-	return fmt.Sprintf("≤ %s %s %s (×%.2f)", number(*rr.ScaledBudget), rr.row.budget.unit, mark, *rr.MachineFactor)
 }
 
 // README markers around the section this command rewrites.

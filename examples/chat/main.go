@@ -58,14 +58,14 @@ func (r *room) handle(ctx context.Context, c net.Conn) {
 	q := queue.New[string](0)
 	r.members[name] = q
 	// The writer greenlet owns the connection's write side.
-	writer := gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+	writer := gevent.Go(ctx, func(ctx context.Context) error {
 		for {
 			line, err := q.Get(ctx)
 			if err != nil {
-				return struct{}{}, nil // shut down: the client left
+				return nil // shut down: the client left
 			}
 			if _, err := fmt.Fprintln(c, line); err != nil {
-				return struct{}{}, nil // the client has gone
+				return nil // the client has gone
 			}
 		}
 	})
@@ -102,16 +102,16 @@ func main() {
 		byes := 0
 		var tasks []gevent.Task
 		for _, name := range names {
-			tasks = append(tasks, gevent.Spawn(ctx, func(ctx context.Context) (struct{}, error) {
+			tasks = append(tasks, gevent.Go(ctx, func(ctx context.Context) error {
 				c, err := socket.Dial(ctx, "tcp", l.Addr().String())
 				if err != nil {
-					return struct{}{}, err
+					return err
 				}
 				defer c.Close()
 				in := bufio.NewScanner(c)
 				fmt.Fprintln(c, name)
 				if !in.Scan() || in.Text() != "welcome "+name {
-					return struct{}{}, errors.New(name + ": no welcome")
+					return errors.New(name + ": no welcome")
 				}
 				if njoined++; njoined == len(names) {
 					allHere.Set()
@@ -134,7 +134,7 @@ func main() {
 						}
 					}
 				}
-				return struct{}{}, nil
+				return nil
 			}))
 		}
 		// Until every client has heard the others, or one failed.

@@ -64,10 +64,10 @@ func main() {
 		err = gevent.Sleep(tctx, time.Hour)
 		fmt.Println("timed out:", errors.Is(err, context.DeadlineExceeded), err)
 
-		fallback, err := gevent.WithTimeoutFunc(ctx, 5*time.Millisecond,
+		fallback, err := gevent.WithTimeoutFallback(ctx, 5*time.Millisecond,
 			func(ctx context.Context) (string, error) {
 				return "slow", gevent.Sleep(ctx, time.Second)
-			}, gevent.Fallback("fallback"))
+			}, "fallback")
 		fmt.Println("with fallback:", fallback, err)
 
 		// JoinAll with RaiseError reports the first greenlet to fail in time.

@@ -268,6 +268,7 @@ func TestAfterFuncOnCancelledRunsLater(t *testing.T) {
 		mu.Lock()
 		c.AfterFunc(func() {
 			mu.Lock()
+			//lint:ignore SA2001 empty on purpose: f waits until AfterFunc's caller has released mu
 			mu.Unlock()
 			close(ran)
 		})

@@ -28,56 +28,67 @@ type (
 // moment the hub runs that greenlet or a descendant: telling goroutines apart
 // costs microseconds, too much for every switch (see the package doc).
 func Current(ctx context.Context) *G {
+	g, misuse := current(ctx)
+	if misuse != "" {
+		panic(misuse)
+	}
+	return g
+}
+
+// current is Current reporting misuse as a message instead of panicking
+// (Prepare runs under the caller's lock).
+func current(ctx context.Context) (*G, string) {
 	if g, ok := ctx.(*G); ok { // fast path: a greenlet's own context
 		if c := g.hub.current; c == g || c == nil {
-			return c
+			return c, ""
 		}
 		return checkDescendant(g)
 	}
 	return currentSlow(ctx)
 }
 
-func currentSlow(ctx context.Context) *G {
+func currentSlow(ctx context.Context) (*G, string) {
 	var g *G
 	switch c := ctx.(type) {
 	case *G:
 		g = c
 	case *TimerCtx:
 		if c.g == nil {
-			return nil // derived from a context without a greenlet
+			return nil, "" // derived from a context without a greenlet
 		}
 		g = c.g
 	case detached:
-		return nil
+		return nil, ""
 	default:
 		g, _ = ctx.Value(greenletKey{}).(*G)
 		if g == nil {
-			return nil
+			return nil, ""
 		}
 	}
 	if g.hub == nil {
-		return nil
+		return nil, ""
 	}
 	c := g.hub.current
 	if c != nil && c != g {
 		return checkDescendant(g)
 	}
-	return c
+	return c, ""
 }
 
 // checkDescendant returns the running greenlet of g's hub when it descends
-// from g (it waits with a captured ancestor's context) and panics otherwise.
-func checkDescendant(g *G) *G {
+// from g (it waits with a captured ancestor's context), and the misuse
+// otherwise.
+func checkDescendant(g *G) (*G, string) {
 	c := g.hub.current
 	for p := c.Parent; p != nil; p = p.Parent {
 		if p == g {
-			return c
+			return c, ""
 		}
 	}
-	panic("gevent: blocking call with the context of greenlet " + g.Name() +
+	return nil, "gevent: blocking call with the context of greenlet " + g.Name() +
 		" while its hub runs " + c.Name() + ", which does not descend from it: the call comes " +
 		"from a plain goroutine; give goroutines a context without a greenlet " +
-		"(a Hub's Context, or context.Background)")
+		"(a Hub's Context, or context.Background)"
 }
 
 // HubOf returns the hub ctx belongs to (through a greenlet's context, a
@@ -97,6 +108,17 @@ func HubOf(ctx context.Context) *Hub {
 		return nil
 	}
 	h, _ := ctx.Value(hubKey{}).(*Hub)
+	return h
+}
+
+// MustHub returns ctx's hub and panics when ctx carries none: who (the
+// package and function, "gevent/pool: Map") needs a context that can spawn
+// greenlets. The one wording of that misuse across the packages.
+func MustHub(ctx context.Context, who string) *Hub {
+	h := HubOf(ctx)
+	if h == nil {
+		panic(who + " needs a context from a greenlet, gevent.Run or Hub.Context; this one carries no hub")
+	}
 	return h
 }
 

@@ -35,15 +35,27 @@
 //
 // Prepare returns the running greenlet's own Waiter when ctx belongs to a
 // running hub (core.Current(ctx) != nil), and a pooled goroutine Waiter
-// otherwise. Block registers the waiter with every cancellable context in
-// ctx's chain (a greenlet's kill, a TimerCtx's expiry, context.AfterFunc for
-// foreign contexts) and parks the greenlet through the hub.
+// otherwise. Misuse it finds (a greenlet's context from a plain goroutine, a
+// blocking call inside a hub callback) comes back as an already cancelled
+// Waiter whose Block panics, after the primitive has released its lock.
+// Block registers the waiter with every cancellable context in ctx's chain
+// (a greenlet's kill, a TimerCtx's expiry, context.AfterFunc for foreign
+// contexts), with the greenlet's timeout scopes (scope.go), and parks the
+// greenlet through the hub.
+//
+// A waker that is itself a hub callback (a timer, the poller, a link
+// notification, a function run with Post) uses WakeFrom(h) instead of Wake:
+// the greenlets of h it wakes resume right after that callback, before
+// anything queued after it, as gevent's callbacks switch into the waiter.
 //
 // # The hub
 //
 // Hub.ready queues a task (FIFO); drain runs tasks, including those added
-// while it runs, until empty or the switch interval passes; then the poller
-// waits (I/O and outside wake-ups), due timers fire (sleeps and delayed
-// starts first, then timeouts), and idle waiters wake when nothing else
-// happened. Hub.SetPoller installs an I/O poller (epoll for sockets).
+// while it runs, until empty or the switch interval passes. Then iterate, in
+// libev's order: the poller waits (I/O and outside wake-ups); when no
+// callback, timer of priority 0 or I/O is due, the idle waiters resume; the
+// due sleeps and delayed starts fire in deadline order, each resuming its
+// greenlet inside it; the greenlets I/O woke resume; the due timeouts fire
+// last. What all of them queue runs in the next drain. Hub.SetPoller
+// installs an I/O poller (epoll for sockets).
 package core

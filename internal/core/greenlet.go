@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"runtime"
-	"runtime/debug"
 	"sync/atomic"
 )
 
@@ -40,7 +39,7 @@ func (s State) String() string {
 }
 
 // G is the untyped core of a greenlet. It is also the greenlet's
-// context.Context. The root package's Greenlet[T] embeds it.
+// context.Context. The root package's Greenlet[T] holds it in a Handle.
 //
 // The field order is a measured choice: a greenlet is usually out of the
 // cache when the hub starts or wakes it (thousands of others ran since), so
@@ -298,7 +297,7 @@ func (g *G) run() {
 			return
 		}
 		if p := recover(); p != nil {
-			g.finish(&PanicError{Value: p, Stack: debug.Stack()})
+			g.finish(g.hub.panicked(p))
 			return
 		}
 		// runtime.Goexit: record it; the coroutine, and then the hub's
@@ -310,8 +309,8 @@ func (g *G) run() {
 	g.finish(err)
 }
 
-// finish records err, makes the greenlet dead, schedules its links, cancels
-// its context and reports a failure.
+// finish records err, makes the greenlet dead, schedules its links and
+// cancels its context.
 func (g *G) finish(err error) {
 	g.mu.Lock()
 	g.err = err
@@ -336,9 +335,8 @@ func (g *G) finish(err error) {
 		g.canceler.cancel(ErrGreenletDone)
 	}
 	g.releaseWaits()
-	if err != nil && !IsExit(err) {
-		g.hub.report(g, err)
-	}
+	// A failure is reported by the hub, on its goroutine, as soon as the
+	// coroutine hands back (Hub.switchTo).
 }
 
 // Kill cancels the greenlet's context with cause. A greenlet that has not
@@ -391,22 +389,10 @@ func (g *G) kill(cause error, onlyUnstarted bool) bool {
 	}
 	g.canceler.cancel(cause)
 	if !IsExit(cause) {
-		g.hub.Post(func() { g.hub.report(g, cause) })
+		g.hub.Post(func() { g.hub.report(g, cause) }) // runFunc: a callback
 	}
 	return true
 }
-
-// taskCore maps the root package's Task to its core greenlet; the root
-// package sets it at init (a plain assignment, nothing runs).
-var taskCore func(any) *G
-
-// SetTaskCore is called once by the root package.
-func SetTaskCore(f func(any) *G) { taskCore = f }
-
-// TaskCore returns the core greenlet of a root-package Task (nil for other
-// values), so that in-module packages can register caller-owned Links
-// without an allocation per registration.
-func TaskCore(t any) *G { return taskCore(t) }
 
 // Link is one link callback registration: a function or a waiter to wake.
 type Link struct {
@@ -425,6 +411,9 @@ type linkList struct{ head, tail *Link }
 // AddLink registers l to run once after the greenlet is dead, on its hub, in
 // registration order. Linking a dead greenlet still fires.
 func (g *G) AddLink(l *Link) {
+	if l.W != nil || l.FnFrom != nil {
+		g.hub.waitedOn.Add(1) // someone waits on this hub's work (registry.go)
+	}
 	g.mu.Lock()
 	l.g = g
 	l.prev = g.links.tail
@@ -468,6 +457,9 @@ func (g *G) unlinkLocked(l *Link) {
 		g.links.tail = l.prev
 	}
 	l.prev, l.next, l.g = nil, nil, nil
+	if l.W != nil || l.FnFrom != nil {
+		g.hub.waitedOn.Add(-1)
+	}
 }
 
 // notifyLinks runs the links one at a time, popping each before calling it,
@@ -509,7 +501,7 @@ func (g *G) notifyLinks(from *Hub) {
 			if from != nil {
 				from.runPass(fn)
 			} else {
-				g.hub.runFunc(fn)
+				g.hub.runClosed(fn) // no loop: any goroutine
 			}
 		}
 	}

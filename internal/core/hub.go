@@ -1,10 +1,7 @@
 package core
 
 import (
-	"container/heap"
 	"context"
-	"iter"
-	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,11 +19,8 @@ type Options struct {
 	SwitchInterval time.Duration
 	// CaptureStacks records every greenlet's spawning stack.
 	CaptureStacks bool
-	// Clock replaces the real monotonic clock.
-	Clock Clock
-	// MaxIdleCoroutines bounds the finished coroutines kept for reuse
-	// (default: unbounded while busy; see trimCoros).
-	MaxIdleCoroutines int
+	// Panics makes the errors of recovered panics (nil: an internal type).
+	Panics PanicErrors
 	// BlockingWorkers bounds the goroutines that run gevent.Blocking calls
 	// at once (0: the root package's default; negative: no bound).
 	BlockingWorkers int
@@ -83,11 +77,19 @@ type Hub struct {
 	phase    phase
 	live     *G // live-set list head
 	nlive    int
-	nliveA   atomic.Int64 // mirrors nlive for lock-free reads by other hubs
-	serving  atomic.Bool  // inside Serve
-	ids      idRegistry
-	poller   Poller
-	closers  []func()
+	// loopGoid is the id of the goroutine running Serve, and cbActive is
+	// set while that goroutine runs a callback (registry.go).
+	loopGoid uint64
+	cbActive atomic.Bool
+	// waitedOn counts the waits (Join, Get, JoinAll...) linked to this
+	// hub's greenlets; pendingReg says the hub is in the pending registry.
+	// Both serve ErrLoopExit detection across hubs (registry.go).
+	waitedOn   atomic.Int64
+	pendingReg bool // guarded by mu
+	ids        idRegistry
+	poller     Poller
+	closers    []func()
+	workers    *workerPool // Blocking's workers, made on first use (workers.go)
 
 	tmu    sync.Mutex // guards timers, tseq and every timer's idx/when
 	timers timerHeap
@@ -134,44 +136,18 @@ type Hub struct {
 	ctx  *HubCtx
 }
 
-// hubs holds every hub created and not yet closed: a wake-up may come from
-// any other hub that is serving or has greenlets waiting to run (one created
-// but not served yet will be served, presumably); an abandoned empty hub
-// does not count.
-var hubs sync.Map // *Hub → struct{}
-
-// busy reports whether the hub is serving or has live greenlets. Lock-free:
-// another hub asks while holding its own lock.
-func (h *Hub) busy() bool { return h.serving.Load() || h.nliveA.Load() > 0 }
-
-func otherHubBusy(self *Hub) bool {
-	busy := false
-	hubs.Range(func(k, _ any) bool {
-		if o := k.(*Hub); o != self && o.busy() {
-			busy = true
-			return false
-		}
-		return true
-	})
-	return busy
-}
-
 // NewHub creates a hub that has not started.
 func NewHub(ctx context.Context, opts Options) *Hub {
 	if opts.SwitchInterval <= 0 {
 		opts.SwitchInterval = 5 * time.Millisecond
 	}
-	if opts.MaxIdleCoroutines <= 0 {
-		opts.MaxIdleCoroutines = 1 << 30
+	if opts.Panics == nil {
+		opts.Panics = defaultPanics{}
 	}
 	h := &Hub{opts: opts, base: time.Now()}
-	h.clock = opts.Clock
-	if h.clock == nil {
-		h.clock = realClock{base: h.base}
-	}
+	h.clock = realClock{base: h.base}
 	h.poller = newChanPoller()
 	h.ctx = &HubCtx{Context: context.WithoutCancel(ctx), hub: h}
-	hubs.Store(h, struct{}{})
 	return h
 }
 
@@ -194,7 +170,7 @@ func (h *Hub) ready(t task) {
 		case taskNotify:
 			t.g.notifyLinks(nil)
 		case taskFunc:
-			h.runFunc(t.f)
+			h.runClosed(t.f)
 		}
 		return
 	}
@@ -242,6 +218,7 @@ func (h *Hub) scheduleFrom(g *G, from *Hub) {
 		return
 	}
 	h.addLiveLocked(g)
+	h.notePendingLocked()
 	if from == h && h.inPass && h.current == nil && h.phase == phaseRunning {
 		h.direct = append(h.direct, g)
 		h.mu.Unlock()
@@ -267,6 +244,7 @@ func (h *Hub) scheduleLater(g *G, d int64) {
 		return
 	}
 	h.addLiveLocked(g)
+	h.notePendingLocked()
 	stopping := h.phase == phaseStopping
 	h.mu.Unlock()
 	if stopping {
@@ -287,7 +265,6 @@ func (h *Hub) addLiveLocked(g *G) {
 	}
 	h.live = g
 	h.nlive++
-	h.nliveA.Add(1)
 }
 
 // retire removes a dead greenlet from the live set, frees its id and queues
@@ -305,7 +282,6 @@ func (h *Hub) retire(g *G, notify bool) {
 		}
 		g.livePrev, g.liveNext, g.live = nil, nil, false
 		h.nlive--
-		h.nliveA.Add(-1)
 	}
 	if g.id >= 0 {
 		h.ids.release(g.id)
@@ -325,19 +301,6 @@ func (h *Hub) retire(g *G, notify bool) {
 		return
 	}
 	h.mu.Unlock()
-}
-
-// idLocked returns g's id, assigning the smallest free one on first use. A
-// dead greenlet's id has been released, so one assigned after its death is
-// released again at once.
-func (h *Hub) idLocked(g *G) int32 {
-	if g.id < 0 {
-		g.id = h.ids.acquire()
-		if g.State() == StateDead {
-			h.ids.release(g.id)
-		}
-	}
-	return g.id
 }
 
 // Live returns the number of live greenlets (started, not dead).
@@ -431,9 +394,10 @@ func (h *Hub) Serve(ctx context.Context, main *G) {
 		panic("gevent: hub served twice")
 	}
 	h.phase = phaseRunning
-	h.serving.Store(true)
 	h.mu.Unlock()
-	defer h.serving.Store(false)
+	h.loopGoid = goid()
+	registerServing(h)
+	unlistPending(h)
 	h.main = main
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() {
@@ -509,18 +473,6 @@ func (h *Hub) resumeDirect() {
 	h.direct = h.direct[:0]
 }
 
-func (h *Hub) runqEmpty() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.runq) == 0 && h.bi >= len(h.batch)
-}
-
-func (h *Hub) quiescent() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.nlive == 0 && len(h.runq) == 0 && h.bi >= len(h.batch) && h.holds.Load() == 0
-}
-
 // poll waits for work: not at all if work is queued or greenlets idle, until
 // the next timer otherwise. When nothing at all can ever wake the hub, it
 // ends the main greenlet's wait with ErrLoopExit instead.
@@ -568,49 +520,6 @@ func (h *Hub) poll() bool {
 		h.refreshNow()
 	}
 	return events
-}
-
-// deadlockedLocked reports whether nothing can wake the hub: no queued work,
-// timers, I/O or outside work, no other hub running and no plain goroutine
-// blocked in one of the library's waits.
-func (h *Hub) deadlockedLocked(p Poller) bool {
-	if h.main == nil && h.phase == phaseRunning {
-		return false // a served hub waits for outside work
-	}
-	if len(h.runq) > 0 || h.holds.Load() > 0 || p.Busy() {
-		return false
-	}
-	if _, ok := h.nextTimer(); ok {
-		return false
-	}
-	return goroutineWaiters.Load() == 0 && !otherHubBusy(h)
-}
-
-// loopExit ends the waits that can never complete: the main greenlet's while
-// running, every parked greenlet's while stopping. It reports whether it
-// ended any.
-func (h *Hub) loopExit() bool {
-	if h.phase == phaseRunning {
-		if h.main != nil && h.main.parked() {
-			return h.main.wb.w.Cancel(ErrLoopExit)
-		}
-		return false
-	}
-	h.mu.Lock()
-	var ws []*Waiter
-	for g := h.live; g != nil; g = g.liveNext {
-		if g.parked() {
-			ws = append(ws, &g.wb.w)
-		}
-	}
-	h.mu.Unlock()
-	ended := false
-	for _, w := range ws {
-		if w.Cancel(ErrLoopExit) {
-			ended = true
-		}
-	}
-	return ended
 }
 
 // drain runs queued tasks in FIFO order, including those queued while it
@@ -668,6 +577,9 @@ func (h *Hub) switchTo(g *G) {
 	if c := g.co; c.g == nil {
 		g.co = nil
 		h.putCoro(c)
+		if err := g.err; err != nil && !IsExit(err) {
+			h.reportEnd(g)
+		}
 		if g == h.main && h.phase == phaseRunning {
 			// Main has returned: nothing queued after it may start.
 			h.beginStop()
@@ -675,103 +587,46 @@ func (h *Hub) switchTo(g *G) {
 	}
 }
 
-// Yield is gevent's sleep(0) for ctx: ctx's cause when it is cancelled,
-// otherwise the running greenlet goes to the back of the queue (reported
-// true), or nothing happens when ctx has no running greenlet (false). One
-// type check serves the common case of a greenlet's own context.
-func Yield(ctx context.Context) (bool, error) {
-	var cur *G
-	if g, ok := ctx.(*G); ok {
-		if g.cancelled.Load() {
-			return false, g.causeOf()
-		}
-		cur = g.hub.current
-	} else {
-		if err := causeSlow(ctx); err != nil {
-			return false, err
-		}
-		cur = currentSlow(ctx)
+// runClosed runs f for a hub that has closed, on the calling goroutine
+// (any): no loop state is touched, since several goroutines may do this at
+// once.
+func (h *Hub) runClosed(f func()) {
+	if !h.opts.CrashOnPanic {
+		defer func() {
+			if p := recover(); p != nil {
+				h.report(nil, h.panicked(p))
+			}
+		}()
 	}
-	if cur == nil {
-		return false, nil
-	}
-	cur.hub.ready(task{g: cur})
-	cur.co.yield(struct{}{})
-	return true, nil
-}
-
-// Idle parks g until an iteration of the loop has nothing else to do.
-func (h *Hub) Idle(ctx context.Context, g *G) error {
-	w := &g.waits().w
-	w.begin()
-	h.idlers.PushBack(w)
-	err := w.Block(ctx)
-	if err != nil {
-		h.idlers.Remove(w)
-	}
-	return err
-}
-
-// Sleep parks g for d on the hub's timer heap.
-func (h *Hub) Sleep(ctx context.Context, g *G, d time.Duration) error {
-	wb := g.waits()
-	w := &wb.w
-	w.begin()
-	wb.t.kind = timerWake
-	h.addTimer(&wb.t, d)
-	stop := w.register(ctx) // Block, inlined by hand (see Block)
-	g.co.yield(struct{}{})
-	w.unregister(stop)
-	err := w.finish()
-	if err != nil {
-		h.delTimer(&wb.t)
-	}
-	return err
-}
-
-// AfterFunc runs f on the hub after d; the returned function disarms it and
-// reports whether it did. Any goroutine.
-func (h *Hub) AfterFunc(d time.Duration, f func()) (stop func() bool) {
-	t := &timer{f: f, kind: timerFunc}
-	h.addTimer(t, d)
-	return func() bool { return h.delTimer(t) }
+	f()
 }
 
 func (h *Hub) runFunc(f func()) {
-	h.inCallback = true
-	defer func() { h.inCallback = false }()
+	h.enterCallback()
+	defer h.leaveCallback()
 	if h.opts.CrashOnPanic {
 		f()
 		return
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			h.report(nil, &PanicError{Value: p, Stack: stack()})
+			h.report(nil, h.panicked(p))
 		}
 	}()
 	f()
 }
 
-// report hands a failure to the error handler (once per failed greenlet).
-// The main greenlet's failure is not reported: Run returns it.
-func (h *Hub) report(g *G, err error) {
-	if g != nil && g == h.main {
-		return
-	}
-	if f := h.opts.ErrorHandler; f != nil {
-		func() {
-			// A handler that panics must not take the hub down (gevent
-			// tolerates a raising handle_error).
-			defer func() { _ = recover() }()
-			f(g, err)
-		}()
-		return
-	}
-	if g != nil {
-		slog.Error("gevent: greenlet failed", h.failureAttrs(g, err)...)
-	} else {
-		slog.Error("gevent: callback failed", h.failureAttrs(g, err)...)
-	}
+// enterCallback and leaveCallback bracket user code the hub runs on its own
+// goroutine (a callback, the error handler): a blocking call there would
+// freeze the hub, and Prepare and the goroutine waiter check for it.
+func (h *Hub) enterCallback() {
+	h.inCallback = true
+	h.cbActive.Store(true)
+}
+
+func (h *Hub) leaveCallback() {
+	h.inCallback = false
+	h.cbActive.Store(false)
 }
 
 // close runs after every greenlet has ended: it releases idle coroutines,
@@ -783,7 +638,7 @@ func (h *Hub) close() {
 	h.free = nil
 	h.mu.Lock()
 	h.phase = phaseClosed
-	hubs.Delete(h)
+	unregisterServing(h)
 	closers := h.closers
 	h.closers = nil
 	rest := h.runq
@@ -803,144 +658,3 @@ func (h *Hub) close() {
 	}
 	p.Close()
 }
-
-// coro is a reusable runtime coroutine that runs greenlets one after
-// another: a greenlet gets one when it first runs, and gives it back when it
-// ends (creating coroutines at spawn, or not reusing them, costs 4x).
-type coro struct {
-	next  func() (struct{}, bool)
-	stop  func()
-	yield func(struct{}) bool
-	g     *G // the greenlet it runs; nil when idle
-}
-
-func (c *coro) resume() { c.next() }
-
-func (c *coro) loop(yield func(struct{}) bool) {
-	c.yield = yield
-	for {
-		c.g.run()
-		c.g = nil
-		if !yield(struct{}{}) {
-			return
-		}
-	}
-}
-
-func (h *Hub) getCoro() *coro {
-	if n := len(h.free); n > 0 {
-		c := h.free[n-1]
-		h.free[n-1] = nil
-		h.free = h.free[:n-1]
-		return c
-	}
-	c := &coro{}
-	c.next, c.stop = iter.Pull(c.loop)
-	return c
-}
-
-// Idle coroutines are kept while the hub is busy (creating a coroutine costs
-// a goroutine and several allocations, reusing one costs nothing) and trimmed
-// to keepIdleCoros, trimChunk at a time, whenever the hub is about to sleep
-// for a millisecond or more: a burst of parked greenlets does not pin its
-// coroutines for long, and trimming never delays runnable work.
-const (
-	keepIdleCoros = 256
-	trimChunk     = 1024
-)
-
-func (h *Hub) trimCoros() {
-	if len(h.freeWB) > keepIdleCoros {
-		clear(h.freeWB[keepIdleCoros:])
-		h.freeWB = h.freeWB[:keepIdleCoros]
-	}
-	for i := 0; i < trimChunk && len(h.free) > keepIdleCoros; i++ {
-		n := len(h.free) - 1
-		c := h.free[n]
-		h.free[n] = nil
-		h.free = h.free[:n]
-		c.stop()
-	}
-}
-
-func (h *Hub) putCoro(c *coro) {
-	if len(h.free) < h.opts.MaxIdleCoroutines {
-		h.free = append(h.free, c)
-		return
-	}
-	c.stop()
-}
-
-// idRegistry hands out the smallest free small integer (gevent's
-// minimal_ident).
-type idRegistry struct {
-	freed intHeap
-	next  int32
-}
-
-func (r *idRegistry) acquire() int32 {
-	if r.freed.Len() > 0 {
-		return heap.Pop(&r.freed).(int32)
-	}
-	id := r.next
-	r.next++
-	return id
-}
-
-func (r *idRegistry) release(id int32) { heap.Push(&r.freed, id) }
-
-type intHeap []int32
-
-func (h intHeap) Len() int           { return len(h) }
-func (h intHeap) Less(i, j int) bool { return h[i] < h[j] }
-func (h intHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *intHeap) Push(x any)        { *h = append(*h, x.(int32)) }
-func (h *intHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
-// chanPoller is the default poller: a wake-up channel and one reusable
-// runtime timer.
-type chanPoller struct {
-	wake chan struct{}
-	t    *time.Timer
-}
-
-func newChanPoller() *chanPoller {
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	return &chanPoller{wake: make(chan struct{}, 1), t: t}
-}
-
-func (p *chanPoller) Poll(timeout time.Duration) bool {
-	switch {
-	case timeout == 0:
-		select {
-		case <-p.wake:
-		default:
-		}
-	case timeout < 0:
-		<-p.wake
-	default:
-		p.t.Reset(timeout)
-		select {
-		case <-p.wake:
-			p.t.Stop()
-		case <-p.t.C:
-		}
-	}
-	return false
-}
-
-func (p *chanPoller) Wakeup() {
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (p *chanPoller) Busy() bool { return false }
-func (p *chanPoller) Close()     { p.t.Stop() }

@@ -74,8 +74,8 @@ func (h *Hub) failureAttrs(g *G, err error) []any {
 		attrs = append(attrs, "id", id, "uid", h.uidOf(g))
 	}
 	attrs = append(attrs, "err", err)
-	if pe, ok := err.(*PanicError); ok {
-		attrs = append(attrs, stackAttr(pe.Stack))
+	if stack, ok := h.opts.Panics.Stack(err); ok {
+		attrs = append(attrs, stackAttr(stack))
 	}
 	return attrs
 }
@@ -117,4 +117,35 @@ func stackAttr(stack []byte) slog.Attr {
 		attrs[i] = slog.String(strconv.Itoa(i), f)
 	}
 	return slog.Group("stack", attrs...)
+}
+
+// reportEnd reports the failure of g, which has just ended on its
+// coroutine, from the hub's goroutine (where the error handler may not
+// block, as in any callback) before anything queued after the end.
+func (h *Hub) reportEnd(g *G) {
+	h.enterCallback()
+	defer h.leaveCallback()
+	h.report(g, g.err)
+}
+
+// report hands a failure to the error handler (once per failed greenlet).
+// The main greenlet's failure is not reported: Run returns it.
+func (h *Hub) report(g *G, err error) {
+	if g != nil && g == h.main {
+		return
+	}
+	if f := h.opts.ErrorHandler; f != nil {
+		func() {
+			// A handler that panics must not take the hub down (gevent
+			// tolerates a raising handle_error).
+			defer func() { _ = recover() }()
+			f(g, err)
+		}()
+		return
+	}
+	if g != nil {
+		slog.Error("gevent: greenlet failed", h.failureAttrs(g, err)...)
+	} else {
+		slog.Error("gevent: callback failed", h.failureAttrs(g, err)...)
+	}
 }

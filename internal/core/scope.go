@@ -1,7 +1,7 @@
 package core
 
 // Timeout scopes: a timeout reaches every wait of the greenlet that entered
-// it, not only the waits made with the context it derived (DESIGN §4). gevent
+// it, not only the waits made with the context it derived (design §4). gevent
 // users write `with Timeout(5): sock.recv(n)`, and a net.Conn's Read takes no
 // context, so a greenlet keeps a list of the timeouts it started (Timeout.Start,
 // WithTimeout, WithTimeoutFunc) and every park of that greenlet also listens

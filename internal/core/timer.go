@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// Clock is the hub's source of time: nanoseconds on a monotonic scale. The
-// real clock is the default; the interface is the seam for a virtual clock.
+// Clock is the hub's source of time: nanoseconds on a monotonic scale. Every
+// hub uses realClock today; the interface is where a virtual clock will
+// plug in (the simulation work), with an option to set it.
 type Clock interface {
 	Now() int64
 }

@@ -108,20 +108,38 @@ var waiterPool = sync.Pool{New: func() any {
 // own Waiter when ctx belongs to a running hub, or a pooled goroutine Waiter
 // otherwise. It returns ctx's cancellation cause instead when ctx is already
 // cancelled (every switch point is level-triggered).
+//
+// Primitives call Prepare holding their own lock, so misuse it detects (a
+// greenlet's context from a plain goroutine, a blocking call inside a hub
+// callback) does not panic here: the Waiter it returns is already cancelled,
+// so no waker ever hands it anything, and its Block panics, after the
+// primitive has released its lock.
 func Prepare(ctx context.Context) (*Waiter, error) {
 	if err := Cause(ctx); err != nil {
 		return nil, err
 	}
-	var w *Waiter
-	if g := Current(ctx); g != nil {
-		w = &g.waits().w
-	} else {
-		CheckNotInCallback(ctx)
-		w = waiterPool.Get().(*Waiter)
+	g, misuse := current(ctx)
+	if g != nil {
+		w := &g.waits().w
+		w.begin()
+		return w, nil
 	}
+	if misuse == "" {
+		misuse = callbackMisuse(ctx)
+	}
+	w := waiterPool.Get().(*Waiter)
 	w.begin()
+	if misuse != "" {
+		w.Cancel(misuseError(misuse))
+	}
 	return w, nil
 }
+
+// misuseError is the cause of a goroutine Waiter that Prepare refused: its
+// Block panics with the message instead of returning it.
+type misuseError string
+
+func (e misuseError) Error() string { return string(e) }
 
 // begin starts a new wait: next generation, waiting. Owner only.
 func (w *Waiter) begin() {
@@ -148,10 +166,20 @@ func (w *Waiter) transition(gen uint64, st waitState) bool {
 // hub's goroutine there would deadlock it (gevent raises
 // BlockingSwitchOutError).
 func CheckNotInCallback(ctx context.Context) {
-	if g := GreenletOf(ctx); g != nil && g.hub.inCallback && g.hub.current == nil {
-		panic("gevent: blocking call inside a hub callback (link callback, timer or posted function); " +
-			"spawn a greenlet for work that must wait")
+	if msg := callbackMisuse(ctx); msg != "" {
+		panic(msg)
 	}
+}
+
+// callbackMisuse describes a blocking call made inside a hub callback: with a
+// greenlet's context while its hub runs no greenlet, or with any context on
+// the goroutine of a hub that is running a callback. "" when it is not one.
+func callbackMisuse(ctx context.Context) string {
+	if g := GreenletOf(ctx); g != nil && g.hub.inCallback && g.hub.current == nil {
+		return "gevent: blocking call inside a hub callback (link callback, timer or posted function); " +
+			"spawn a greenlet for work that must wait"
+	}
+	return onLoopMisuse()
 }
 
 // Greenlet reports the greenlet this waiter parks, or nil.
@@ -174,7 +202,7 @@ func (w *Waiter) Wake() bool {
 // greenlets: a timer, a poller event, a link notification, a function posted
 // with Post. When w parks a greenlet of h, that greenlet resumes as soon as
 // the calling callback returns, before anything queued after it: gevent
-// resumes a waiter inside the callback that woke it (DESIGN §2). Anywhere
+// resumes a waiter inside the callback that woke it (design §2). Anywhere
 // else it is Wake; h may be nil.
 func (w *Waiter) WakeFrom(h *Hub) bool {
 	if !w.transition(0, waitWoken) {
@@ -250,6 +278,11 @@ func (w *Waiter) Waiting() bool { return waitState(w.state.Load()&3) == waitWait
 // blocking call and the coroutine switch.
 func (w *Waiter) Block(ctx context.Context) error {
 	if w.g == nil {
+		if msg, ok := w.cause.(misuseError); ok {
+			// Cancelled by Prepare on this goroutine: no one else
+			// can have written cause.
+			panic(string(msg))
+		}
 		return w.blockGoroutine(ctx)
 	}
 	stop := w.register(ctx)

@@ -41,6 +41,6 @@ func (p *PacketConn) writeTo(g *core.G, b []byte, addr net.Addr) (int, error) {
 	return p.writeToOffload(g, b, addr)
 }
 
-func dialFast(ctx context.Context, h *core.Hub, g *core.G, network, address string) (net.Conn, error, bool) {
-	return nil, nil, false
+func dialFast(ctx context.Context, h *core.Hub, g *core.G, network, address string) (net.Conn, bool, error) {
+	return nil, false, nil
 }

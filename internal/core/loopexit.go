@@ -1,0 +1,59 @@
+package core
+
+// Loop exit: how the hub tells that nothing can ever wake a wait
+// (gevent's LoopExit) and when it may stop.
+
+func (h *Hub) runqEmpty() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.runq) == 0 && h.bi >= len(h.batch)
+}
+
+func (h *Hub) quiescent() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.nlive == 0 && len(h.runq) == 0 && h.bi >= len(h.batch) && h.holds.Load() == 0
+}
+
+// deadlockedLocked reports whether nothing can wake the hub: no queued work,
+// timers, I/O or outside work, no other hub running and no plain goroutine
+// blocked in one of the library's waits.
+func (h *Hub) deadlockedLocked(p Poller) bool {
+	if h.main == nil && h.phase == phaseRunning {
+		return false // a served hub waits for outside work
+	}
+	if len(h.runq) > 0 || h.holds.Load() > 0 || p.Busy() {
+		return false
+	}
+	if _, ok := h.nextTimer(); ok {
+		return false
+	}
+	return goroutineWaiters.Load() == 0 && !otherHubBusy(h)
+}
+
+// loopExit ends the waits that can never complete: the main greenlet's while
+// running, every parked greenlet's while stopping. It reports whether it
+// ended any.
+func (h *Hub) loopExit() bool {
+	if h.phase == phaseRunning {
+		if h.main != nil && h.main.parked() {
+			return h.main.wb.w.Cancel(ErrLoopExit)
+		}
+		return false
+	}
+	h.mu.Lock()
+	var ws []*Waiter
+	for g := h.live; g != nil; g = g.liveNext {
+		if g.parked() {
+			ws = append(ws, &g.wb.w)
+		}
+	}
+	h.mu.Unlock()
+	ended := false
+	for _, w := range ws {
+		if w.Cancel(ErrLoopExit) {
+			ended = true
+		}
+	}
+	return ended
+}

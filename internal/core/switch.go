@@ -1,0 +1,73 @@
+package core
+
+// The switch points the hub offers its greenlets: Yield, Sleep, Idle, and
+// timed hub callbacks.
+
+import (
+	"context"
+	"time"
+)
+
+// Yield is gevent's sleep(0) for ctx: ctx's cause when it is cancelled,
+// otherwise the running greenlet goes to the back of the queue (reported
+// true), or nothing happens when ctx has no running greenlet (false). One
+// type check serves the common case of a greenlet's own context.
+func Yield(ctx context.Context) (bool, error) {
+	var cur *G
+	if g, ok := ctx.(*G); ok {
+		if g.cancelled.Load() {
+			return false, g.causeOf()
+		}
+		if cur = g.hub.current; cur != g && cur != nil {
+			cur = Current(ctx) // another greenlet runs: a descendant, or misuse
+		}
+	} else {
+		if err := causeSlow(ctx); err != nil {
+			return false, err
+		}
+		cur = Current(ctx)
+	}
+	if cur == nil {
+		return false, nil
+	}
+	cur.hub.ready(task{g: cur})
+	cur.co.yield(struct{}{})
+	return true, nil
+}
+
+// Idle parks g until an iteration of the loop has nothing else to do.
+func (h *Hub) Idle(ctx context.Context, g *G) error {
+	w := &g.waits().w
+	w.begin()
+	h.idlers.PushBack(w)
+	err := w.Block(ctx)
+	if err != nil {
+		h.idlers.Remove(w)
+	}
+	return err
+}
+
+// Sleep parks g for d on the hub's timer heap.
+func (h *Hub) Sleep(ctx context.Context, g *G, d time.Duration) error {
+	wb := g.waits()
+	w := &wb.w
+	w.begin()
+	wb.t.kind = timerWake
+	h.addTimer(&wb.t, d)
+	stop := w.register(ctx) // Block, inlined by hand (see Block)
+	g.co.yield(struct{}{})
+	w.unregister(stop)
+	err := w.finish()
+	if err != nil {
+		h.delTimer(&wb.t)
+	}
+	return err
+}
+
+// AfterFunc runs f on the hub after d; the returned function disarms it and
+// reports whether it did. Any goroutine.
+func (h *Hub) AfterFunc(d time.Duration, f func()) (stop func() bool) {
+	t := &timer{f: f, kind: timerFunc}
+	h.addTimer(t, d)
+	return func() bool { return h.delTimer(t) }
+}
