@@ -243,10 +243,9 @@ func BenchmarkSleepTimersFloorPull(b *testing.B) {
 	base := time.Now()
 	now := func() int64 { return int64(time.Since(base)) }
 	var (
-		free    []*floorCoro
-		timers  []*handle // binary min-heap by when
-		cur     *handle
-		yieldTo func(struct{}) bool
+		free   []*floorCoro
+		timers []*handle // binary min-heap by when
+		cur    *handle
 	)
 	push := func(t *handle) {
 		timers = append(timers, t)
@@ -287,7 +286,6 @@ func BenchmarkSleepTimersFloorPull(b *testing.B) {
 			h := cur
 			h.when = now() + int64(h.d) // Sleep: arm, park
 			push(h)
-			yieldTo = yield
 			if !yield(struct{}{}) {
 				return
 			}
@@ -297,7 +295,6 @@ func BenchmarkSleepTimersFloorPull(b *testing.B) {
 			}
 		}
 	}
-	_ = yieldTo
 	resume := func(h *handle) {
 		if h.co == nil {
 			if n := len(free); n > 0 {
