@@ -8,6 +8,7 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/geventtest"
+	"github.com/gevent-go/gevent/internal/testutil"
 )
 
 // runWithin runs f on a new goroutine and fails the test if it has not
@@ -50,7 +51,7 @@ func TestNestedRunRefused(t *testing.T) {
 				}},
 				{"Hub.Serve", func() { gevent.NewHub().Serve(context.Background()) }},
 			} {
-				msg := panicMessage(c.f)
+				msg := testutil.PanicMessage(c.f)
 				if !strings.HasPrefix(msg, "gevent: ") || !strings.Contains(msg, "called from a greenlet") {
 					t.Errorf("%s in a greenlet panicked with %q, want a gevent: refusal", c.name, msg)
 				}

@@ -2,23 +2,13 @@ package gevent_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
+	"github.com/gevent-go/gevent/internal/testutil"
+
 	"github.com/gevent-go/gevent"
 )
-
-// panicMessage calls f and returns what it panicked with ("" if it did not).
-func panicMessage(f func()) (msg string) {
-	defer func() {
-		if r := recover(); r != nil {
-			msg = fmt.Sprint(r)
-		}
-	}()
-	f()
-	return ""
-}
 
 // issue 10 item 9: nil where a value is required panics at the call with
 // "gevent: <function>: nil <argument>", not with a nil dereference later
@@ -89,7 +79,7 @@ func TestNilArgumentsPanicAtTheCall(t *testing.T) {
 		{"gevent: SignalHandler: nil fn", func() { gevent.SignalHandler(ctx, nil, nil) }},
 		{"gevent: WithErrorHandler: nil f", func() { gevent.WithErrorHandler(nil) }},
 	} {
-		if got := panicMessage(c.f); got != c.want {
+		if got := testutil.PanicMessage(c.f); got != c.want {
 			t.Errorf("panic = %q, want %q", got, c.want)
 		}
 	}
@@ -132,7 +122,7 @@ func TestNilGreenletReceiver(t *testing.T) {
 		{"SpawnStack", func() { g.SpawnStack() }},
 	} {
 		want := "gevent: Greenlet." + c.method + ": nil *Greenlet"
-		if got := panicMessage(c.f); got != want {
+		if got := testutil.PanicMessage(c.f); got != want {
 			t.Errorf("panic = %q, want %q", got, want)
 		}
 	}
@@ -145,7 +135,7 @@ func TestNilGreenletReceiver(t *testing.T) {
 		{"gevent: Hub.Serve: nil *Hub", func() { h.Serve(bg) }},
 		{"gevent: Hub.Stop: nil *Hub", func() { h.Stop() }},
 	} {
-		if got := panicMessage(c.f); got != c.want {
+		if got := testutil.PanicMessage(c.f); got != c.want {
 			t.Errorf("panic = %q, want %q", got, c.want)
 		}
 	}

@@ -2,23 +2,13 @@ package event_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
+
+	"github.com/gevent-go/gevent/internal/testutil"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
 )
-
-// panicMessage calls f and returns what it panicked with ("" if it did not).
-func panicMessage(f func()) (msg string) {
-	defer func() {
-		if r := recover(); r != nil {
-			msg = fmt.Sprint(r)
-		}
-	}()
-	f()
-	return ""
-}
 
 // issue 10 item 9: a nil ctx (or function) panics at the call with
 // "gevent/event: <method>: nil <argument>", even when the call would not
@@ -42,7 +32,7 @@ func TestNilArgumentsPanicAtTheCall(t *testing.T) {
 		{"gevent/event: SetError: nil err", func() { r.SetError(nil) }},
 		{"gevent/event: SetFrom: nil g", func() { r.SetFrom(g) }},
 	} {
-		if got := panicMessage(c.f); got != c.want {
+		if got := testutil.PanicMessage(c.f); got != c.want {
 			t.Errorf("panic = %q, want %q", got, c.want)
 		}
 	}

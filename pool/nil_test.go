@@ -2,24 +2,14 @@ package pool_test
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/gevent-go/gevent/internal/testutil"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/pool"
 )
-
-// panicMessage calls f and returns what it panicked with ("" if it did not).
-func panicMessage(f func()) (msg string) {
-	defer func() {
-		if r := recover(); r != nil {
-			msg = fmt.Sprint(r)
-		}
-	}()
-	f()
-	return ""
-}
 
 // issue 10 item 9: nil where a value is required panics at the call with
 // "gevent/pool: <function>: nil <argument>", not a nil dereference later
@@ -67,7 +57,7 @@ func checkNilPanics(t *testing.T, ctx context.Context) {
 		{"gevent/pool: Add: nil t", func() { p.Add(ctx, nilGreenlet) }},
 		{"gevent/pool: WaitAvailable: nil ctx", func() { p.WaitAvailable(nilCtx) }},
 	} {
-		if got := panicMessage(c.f); got != c.want {
+		if got := testutil.PanicMessage(c.f); got != c.want {
 			t.Errorf("panic = %q, want %q", got, c.want)
 		}
 	}

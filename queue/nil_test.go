@@ -2,22 +2,12 @@ package queue_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
+
+	"github.com/gevent-go/gevent/internal/testutil"
 
 	"github.com/gevent-go/gevent/queue"
 )
-
-// panicMessage calls f and returns what it panicked with ("" if it did not).
-func panicMessage(f func()) (msg string) {
-	defer func() {
-		if r := recover(); r != nil {
-			msg = fmt.Sprint(r)
-		}
-	}()
-	f()
-	return ""
-}
 
 // issue 10 item 9: a nil ctx panics at the call with
 // "gevent/queue: <method>: nil ctx", even when the call would not have
@@ -45,7 +35,7 @@ func TestNilContextPanicsAtTheCall(t *testing.T) {
 		{"gevent/queue: Peek: nil ctx", func() { ch.Peek(nilCtx) }},
 		{"gevent/queue: All: nil ctx", func() { ch.All(nilCtx) }},
 	} {
-		if got := panicMessage(c.f); got != c.want {
+		if got := testutil.PanicMessage(c.f); got != c.want {
 			t.Errorf("panic = %q, want %q", got, c.want)
 		}
 	}
