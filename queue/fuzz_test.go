@@ -295,20 +295,7 @@ func runQueueScript(ctx context.Context, t *testing.T, s queueScript, m *refQueu
 			}
 		case qGetCancelled:
 			peek := op.arg%2 == 1
-			var gv int
-			var err error
-			if peek {
-				gv, err = q.Peek(cctx)
-			} else {
-				gv, err = q.Get(cctx)
-			}
-			wv, ok := m.tryTake(peek)
-			var want error
-			if !ok && m.shutdown {
-				want = queue.ErrShutDown
-			} else if !ok {
-				want = context.Canceled
-			}
+			gv, wv, err, want := takeCancelled(q, m, cctx, peek)
 			if gv != wv || !isErr(err, want) {
 				fail(step, "Get/Peek(cancelled) peek=%v = %d, %v; want %d, %v", peek, gv, err, wv, want)
 			}

@@ -228,20 +228,7 @@ func runModel(ctx context.Context, t *testing.T, seed uint64, m *refQueue, q int
 			check(step, fmt.Sprintf("Put(cancelled, %d)", v), isErr(err, want), "ok")
 		case op < 47: // Get or Peek with an immediate timeout
 			peek := op < 43
-			var gv int
-			var err error
-			if peek {
-				gv, err = q.Peek(cctx)
-			} else {
-				gv, err = q.Get(cctx)
-			}
-			wv, ok := m.tryTake(peek)
-			var want error
-			if !ok && m.shutdown {
-				want = queue.ErrShutDown
-			} else if !ok {
-				want = context.Canceled
-			}
+			gv, wv, err, want := takeCancelled(q, m, cctx, peek)
 			check(step, fmt.Sprintf("Get/Peek(cancelled) peek=%v", peek), [2]any{gv, isErr(err, want)}, [2]any{wv, "ok"})
 		case op < 57: // a greenlet that puts
 			w := &refWaiter{what: "Put", v: v}
@@ -335,4 +322,23 @@ func runModel(ctx context.Context, t *testing.T, seed uint64, m *refQueue, q int
 		}
 	}
 	return nil
+}
+
+// takeCancelled runs a Get (or Peek) with an already cancelled context on q
+// and on the model m: what q gave, and what m says it should have (an
+// available item is taken even so; otherwise ErrShutDown or the
+// cancellation).
+func takeCancelled(q intQueue, m *refQueue, cctx context.Context, peek bool) (got, want int, err, wantErr error) {
+	if peek {
+		got, err = q.Peek(cctx)
+	} else {
+		got, err = q.Get(cctx)
+	}
+	want, ok := m.tryTake(peek)
+	if !ok && m.shutdown {
+		wantErr = queue.ErrShutDown
+	} else if !ok {
+		wantErr = context.Canceled
+	}
+	return got, want, err, wantErr
 }
