@@ -601,19 +601,12 @@ func (h *Hub) runClosed(f func()) {
 	f()
 }
 
+// runFunc runs f as a callback on the hub's own goroutine: runClosed, marked
+// as a callback for the misuse checks.
 func (h *Hub) runFunc(f func()) {
 	h.enterCallback()
 	defer h.leaveCallback()
-	if h.opts.CrashOnPanic {
-		f()
-		return
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			h.report(nil, h.panicked(p))
-		}
-	}()
-	f()
+	h.runClosed(f)
 }
 
 // enterCallback and leaveCallback bracket user code the hub runs on its own
