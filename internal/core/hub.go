@@ -388,15 +388,18 @@ func (h *Hub) beginStop() {
 // cancellation kills main (or stops the hub) with ctx's cause. When Serve
 // returns, every greenlet it ran has ended and its coroutines are gone.
 func (h *Hub) Serve(ctx context.Context, main *G) {
+	id := goid()
 	h.mu.Lock()
 	if h.phase != phaseIdle {
 		h.mu.Unlock()
 		panic("gevent: hub served twice")
 	}
+	// Listed as serving in the same step that ends its pending state (a
+	// spawn now sees it running): no other hub may catch it in neither.
+	h.loopGoid = id
+	registerServing(h)
 	h.phase = phaseRunning
 	h.mu.Unlock()
-	h.loopGoid = goid()
-	registerServing(h)
 	unlistPending(h)
 	h.main = main
 	if ctx.Done() != nil {
