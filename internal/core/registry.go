@@ -63,14 +63,13 @@ func (h *Hub) notePendingLocked() {
 // otherHubBusy reports whether another hub may still wake this hub's
 // greenlets: one is serving, or one not served yet has greenlets somebody
 // waits on. Lock-free: it runs under self's lock.
+//
+// The pending hubs are read before the serving list: Serve lists a hub as
+// serving before it unlists it from the pending hubs, so a hub that moves
+// between the two reads is seen in the second (read in the other order, a
+// hub could leave pending after the serving list was read and be missed by
+// both: a false ErrLoopExit).
 func otherHubBusy(self *Hub) bool {
-	if p := serving.Load(); p != nil {
-		for _, o := range *p {
-			if o != self {
-				return true
-			}
-		}
-	}
 	busy := false
 	pending.Range(func(k, _ any) bool {
 		o := k.(weak.Pointer[Hub]).Value()
@@ -84,7 +83,17 @@ func otherHubBusy(self *Hub) bool {
 		}
 		return true
 	})
-	return busy
+	if busy {
+		return true
+	}
+	if p := serving.Load(); p != nil {
+		for _, o := range *p {
+			if o != self {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // unlistPending removes h from the pending hubs (it is serving now).
