@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"runtime"
 	"testing"
 	"time"
 
