@@ -499,6 +499,13 @@ func (h *Hub) poll() bool {
 			return false
 		}
 		h.mu.Lock()
+		// The lock was released: work may have been queued, or a timer
+		// armed, by another hub or goroutine that found this hub not
+		// sleeping (so it sent no wake-up). Go around once more unless
+		// the hub is still deadlocked.
+		if !h.deadlockedLocked(p) {
+			timeout = 0
+		}
 	}
 	if timeout != 0 {
 		h.sleeping.Store(true)
