@@ -71,7 +71,9 @@ type fakeT struct {
 	fatal string
 }
 
-func (f *fakeT) Logf(format string, args ...any) { f.logs = append(f.logs, fmt.Sprintf(format, args...)) }
+func (f *fakeT) Logf(format string, args ...any) {
+	f.logs = append(f.logs, fmt.Sprintf(format, args...))
+}
 func (f *fakeT) Fatalf(format string, args ...any) {
 	if f.fatal == "" {
 		f.fatal = fmt.Sprintf(format, args...)
