@@ -70,7 +70,8 @@
 //   - A standard cancel-only context (context.WithCancel) is admitted; its
 //     cancellation reaches the hub through a goroutine, so the hub does not
 //     wait for it (it is outside) and the run is reproducible only if it is
-//     never cancelled during the run. Check catches it when it matters.
+//     never cancelled during the run. gevent.WithCancel and WithCancelCause
+//     are the library's own: their cancellation is a step of the run.
 //
 // What the library cannot see, it cannot enforce: time.Now, time.Sleep, std
 // timers, goroutines, select, map iteration order and math/rand in the code

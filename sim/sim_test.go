@@ -305,3 +305,32 @@ func TestBlockingInline(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestLibraryCancelIsAStep: gevent.WithCancel's cancellation reaches a
+// waiting greenlet as a step of the run: every seed, run twice, agrees.
+func TestLibraryCancelIsAStep(t *testing.T) {
+	body := func(ctx context.Context) error {
+		cctx, cancel := gevent.WithCancel(ctx)
+		var never event.Event
+		w := gevent.Spawn(ctx, func(context.Context) (error, error) {
+			return never.Wait(cctx), nil
+		})
+		if err := gevent.Sleep(ctx, time.Second); err != nil {
+			return err
+		}
+		cancel()
+		got, err := w.Get(ctx)
+		if err != nil {
+			return err
+		}
+		if !errors.Is(got, context.Canceled) || Elapsed(ctx) != time.Second {
+			return fmt.Errorf("wait ended with %v at %v", got, Elapsed(ctx))
+		}
+		return nil
+	}
+	f := &fakeT{T: t}
+	runTest(f, body, noEnv, []TestOption{Seeds(20), Check(), With(Options{Schedule: Shuffle})})
+	if f.fatal != "" {
+		t.Fatal(f.fatal)
+	}
+}
