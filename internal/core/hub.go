@@ -461,8 +461,7 @@ func (h *Hub) iterate() {
 	events := h.poll()
 	h.collectDue()
 	if h.sim != nil {
-		h.sim.shuffleTies(h.due)
-		h.sim.shuffleTies(h.dueTimeouts)
+		h.sim.afterPoll()
 	}
 	if !events && len(h.due) == 0 && len(h.ioWoken) == 0 && h.idlers.Len() > 0 && h.runqEmpty() {
 		h.inPass = true

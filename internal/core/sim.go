@@ -74,7 +74,8 @@ type SimOptions struct {
 	BlockingCost time.Duration
 	// AllowRealIO admits real sockets and std-library deadlines.
 	AllowRealIO bool
-	// Trace receives every step, on the hub.
+	// Trace receives every step, on the hub's goroutine or the running
+	// greenlet's, between steps (it may read, not call into, the hub).
 	Trace func(SimStep)
 	// FixedTies keeps timers due at the same instant in arming order (the
 	// GEVENT_SIM_FORCE test mode).
@@ -113,6 +114,8 @@ type Sim struct {
 	hash  uint64
 	steps uint64
 	limit error // the limit that ended the run, once one did
+	// jumped says the last poll moved the clock (see afterPoll).
+	jumped bool
 
 	seq atomic.Uint64 // spawn sequence numbers
 
@@ -368,7 +371,8 @@ func (s *Sim) shuffleTies(due []*timer) {
 
 // jump is autojump: when nothing is runnable (the caller checked the queue)
 // and nothing outside is pending, the virtual clock moves to the next timer
-// and the loop polls without blocking. h.mu is held.
+// and the loop polls without blocking. h.mu is held: nothing here may call
+// out (the Trace callback runs from afterPoll).
 func (s *Sim) jump(p Poller) bool {
 	h := s.h
 	if s.clock == nil || h.holds.Load() > 0 || p.Busy() {
@@ -388,8 +392,19 @@ func (s *Sim) jump(p Poller) bool {
 		s.clock.now.Store(when)
 		h.now.Store(when + 1)
 	}
-	s.record(StepJump, 0, 0)
+	s.jumped = true // recorded by afterPoll, without the hub's lock
 	return true
+}
+
+// afterPoll records a jump the poll made and permutes the ties among the
+// timers it found due (iterate, after collectDue).
+func (s *Sim) afterPoll() {
+	if s.jumped {
+		s.jumped = false
+		s.record(StepJump, 0, 0)
+	}
+	s.shuffleTies(s.h.due)
+	s.shuffleTies(s.h.dueTimeouts)
 }
 
 // initG gives a greenlet of a simulated hub its spawn sequence number, in the
