@@ -310,7 +310,7 @@ func TestHelpers(t *testing.T) {
 		}
 		return r.Hash
 	}
-	if h(1) == h(2) || h(1) != h(1) {
+	if h1, h1again := h(1), h(1); h1 == h(2) || h1 != h1again {
 		t.Fatal("Record does not fold its values into the hash")
 	}
 }
