@@ -18,6 +18,7 @@ import (
 // once with ctx's cause. With a ctx that has no hub it is
 // net.Dialer.DialContext and returns the standard connection.
 func Dial(ctx context.Context, network, address string) (net.Conn, error) {
+	refuseRealIO(ctx, "Dial", nil)
 	h := core.HubOf(ctx)
 	if h == nil {
 		var d net.Dialer
@@ -58,6 +59,7 @@ func Dial(ctx context.Context, network, address string) (net.Conn, error) {
 // address is resolved off the hub. With a ctx that has no hub it returns the
 // standard listener.
 func Listen(ctx context.Context, network, address string) (net.Listener, error) {
+	refuseRealIO(ctx, "Listen", nil)
 	h := core.HubOf(ctx)
 	var lc net.ListenConfig
 	if h == nil {
@@ -77,6 +79,7 @@ func Listen(ctx context.Context, network, address string) (net.Listener, error) 
 // a *PacketConn bound to ctx's hub. With a ctx that has no hub it returns
 // the standard connection.
 func ListenPacket(ctx context.Context, network, address string) (net.PacketConn, error) {
+	refuseRealIO(ctx, "ListenPacket", nil)
 	h := core.HubOf(ctx)
 	var lc net.ListenConfig
 	if h == nil {
@@ -98,6 +101,7 @@ func ListenPacket(ctx context.Context, network, address string) (net.PacketConn,
 // that has no hub, or when c already is a *Conn of that hub, c is returned
 // unchanged. The *Conn takes over c: close it through the *Conn.
 func WrapConn(ctx context.Context, c net.Conn) net.Conn {
+	refuseRealIO(ctx, "WrapConn", c)
 	h := core.HubOf(ctx)
 	if h == nil || c == nil {
 		return c
@@ -113,6 +117,7 @@ func WrapConn(ctx context.Context, c net.Conn) net.Conn {
 // that has no hub, or when ln already is a *Listener of that hub, ln is
 // returned unchanged.
 func WrapListener(ctx context.Context, ln net.Listener) net.Listener {
+	refuseRealIO(ctx, "WrapListener", ln)
 	h := core.HubOf(ctx)
 	if h == nil || ln == nil {
 		return ln
@@ -127,6 +132,7 @@ func WrapListener(ctx context.Context, ln net.Listener) net.Listener {
 // that has no hub, or when pc already is a *PacketConn of that hub, pc is
 // returned unchanged.
 func WrapPacketConn(ctx context.Context, pc net.PacketConn) net.PacketConn {
+	refuseRealIO(ctx, "WrapPacketConn", pc)
 	h := core.HubOf(ctx)
 	if h == nil || pc == nil {
 		return pc
