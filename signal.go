@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+
+	"github.com/gevent-go/gevent/internal/core"
 )
 
 // SignalHandler runs fn in a new greenlet on ctx's hub each time the process
@@ -17,6 +19,11 @@ func SignalHandler(ctx context.Context, sig os.Signal, fn func(ctx context.Conte
 	}
 	if fn == nil {
 		panic("gevent: SignalHandler: nil fn")
+	}
+	if core.RefusesRealIO(ctx) {
+		panic("gevent: SignalHandler: real signals in a simulation: their arrival is outside the seed; " +
+			"call the handler's function from the simulation instead, or set sim.Options.AllowRealIO " +
+			"(the run is then not reproducible)")
 	}
 	h := hubOf(ctx, "SignalHandler")
 	spawnCtx := h.Context()

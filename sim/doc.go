@@ -59,6 +59,8 @@
 //     Wrap functions panic with "gevent/socket: real I/O in a simulation",
 //     because epoll readiness and syscall timing are outside the seed.
 //     Options.AllowRealIO admits them (the run is then not reproducible).
+//     gevent.SignalHandler panics likewise: a signal's arrival is outside
+//     the seed.
 //   - A wait on a standard-library deadline context (context.WithTimeout,
 //     WithDeadline) fails, and its greenlet is killed, with "gevent:
 //     std-library deadline in a simulation": its timer runs in real time.

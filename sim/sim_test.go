@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
+	"github.com/gevent-go/gevent/internal/testutil"
 )
 
 func TestSleepIsExactVirtualTime(t *testing.T) {
@@ -332,5 +334,27 @@ func TestLibraryCancelIsAStep(t *testing.T) {
 	runTest(f, body, noEnv, []TestOption{Seeds(20), Check(), With(Options{Schedule: Shuffle})})
 	if f.fatal != "" {
 		t.Fatal(f.fatal)
+	}
+}
+
+// A real signal handler is refused in a simulation (its arrival is outside
+// the seed) and admitted with AllowRealIO.
+func TestSignalHandlerRefused(t *testing.T) {
+	_, err := Run(t.Context(), Options{}, func(ctx context.Context) error {
+		msg := testutil.PanicMessage(func() { gevent.SignalHandler(ctx, os.Interrupt, func(context.Context) {}) })
+		if !strings.HasPrefix(msg, "gevent: SignalHandler: real signals in a simulation") {
+			return fmt.Errorf("SignalHandler in a simulation panicked with %q, want the refusal", msg)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(t.Context(), Options{AllowRealIO: true}, func(ctx context.Context) error {
+		gevent.SignalHandler(ctx, os.Interrupt, func(context.Context) {})()
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("SignalHandler with AllowRealIO: %v", err)
 	}
 }
