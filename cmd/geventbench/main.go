@@ -10,9 +10,13 @@
 // interleaved, round by round, so that a noisy minute hits all of them. Each
 // figure is the median of -count runs, with min and max.
 //
+// A growth section (growth.go) measures spawn_join, sleep_timers and
+// memory_parked again at N = 1k, 10k, 100k and 1M (-growth).
+//
 // In full mode (the default) it writes docs/benchmarks.md, docs/benchmarks.json
-// and the chart docs/benchmarks.png, and rewrites the README's performance
-// section; it takes about ten minutes. In quick mode (-quick, seconds) every
+// and the charts docs/benchmarks.png and docs/growth.png, and rewrites the
+// README's performance section; it takes about ten minutes plus two per
+// round of the growth section. In quick mode (-quick, seconds) every
 // benchmark runs once on a small workload: a check that all still run, for
 // CI, not numbers to quote. It prints the markdown table in both.
 //
