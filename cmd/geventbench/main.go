@@ -10,9 +10,13 @@
 // interleaved, round by round, so that a noisy minute hits all of them. Each
 // figure is the median of -count runs, with min and max.
 //
+// A growth section (growth.go) measures spawn_join, sleep_timers and
+// memory_parked again at N = 1k, 10k, 100k and 1M (-growth).
+//
 // In full mode (the default) it writes docs/benchmarks.md, docs/benchmarks.json
-// and the chart docs/benchmarks.png, and rewrites the README's performance
-// section; it takes about ten minutes. In quick mode (-quick, seconds) every
+// and the charts docs/benchmarks.png and docs/growth.png, and rewrites the
+// README's performance section; it takes about ten minutes plus two per
+// round of the growth section. In quick mode (-quick, seconds) every
 // benchmark runs once on a small workload: a check that all still run, for
 // CI, not numbers to quote. It prints the markdown table in both.
 //
@@ -72,6 +76,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		out       = fs.String("out", "", "folder for benchmarks.{md,json,png} (default: ROOT/docs in a full run of all rows, none otherwise)")
 		verbose   = fs.Bool("v", false, "print every command and its output")
 		render    = fs.String("render", "", "measure nothing: render the outputs (and the README, with the default -out) from this benchmarks.json")
+		growth    = fs.String("growth", "auto", "sizes of the growth section: auto (1k-1M; 1k,10k with -quick; none with -rows), none, or a list such as 1000,100000")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -96,6 +101,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return rerender(*render, root, *out, stdout, stderr)
 	}
 	selected, err := selectRows(*only)
+	if err != nil {
+		return err
+	}
+	if *growth == "auto" && *only != "" {
+		*growth = "none"
+	}
+	growthSizes, err := parseGrowthSizes(*growth, *quick)
 	if err != nil {
 		return err
 	}
@@ -130,6 +142,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		bt = "each row's quick N (Nx)"
 	}
 	rep := newReport(selected, mode, *count, bt, describeMachine(root, *procs), *alsoProcs)
+	rep.Growth = newGrowth(growthSizes)
 
 	// gevent's column: run it if the interpreter has gevent; otherwise say
 	// how to install it and report the other columns.
@@ -155,22 +168,26 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	if err := r.build(selected); err != nil {
+	if err := r.build(append(selected, rep.Growth.buildRows()...)); err != nil {
 		return err
 	}
 	measure(r, rep, runGevent, *count)
 	for _, rr := range rep.Rows {
 		rr.finish()
 	}
+	measureGrowth(r, rep.Growth, runGevent, *procs, *count)
+	if err := rep.Growth.finish(); err != nil {
+		return err
+	}
 
-	md := rep.markdown("")
+	md := rep.markdown("") + rep.Growth.markdown("", geventColumn(rep), rep.Count)
 	fmt.Fprint(stdout, "\n"+md)
 	if *out != "" {
 		if err := save(rep, *out, root, publish, stderr); err != nil {
 			return err
 		}
 	}
-	if fails := rep.failures(); len(fails) > 0 {
+	if fails := append(rep.failures(), rep.Growth.failures()...); len(fails) > 0 {
 		return fmt.Errorf("%d benchmark runs failed:\n%s", len(fails), strings.Join(fails, "\n"))
 	}
 	return nil
@@ -282,7 +299,11 @@ func writeOutputs(rep *report, dir string) error {
 	doc := "# Benchmarks: gevent, Go peers and gevent-go\n\n" +
 		"Written by `go run -C cmd/geventbench .` (do not edit by hand); the same table is in the README. " +
 		"What each operation is, exactly: [`bench/gevent/README.md`](../bench/gevent/README.md). " +
-		"Every run's figure is in `benchmarks.json`.\n\n" + rep.markdown("benchmarks.png")
+		"Every run's figure is in `benchmarks.json`.\n\n" + rep.markdown("benchmarks.png") +
+		rep.Growth.markdown("growth.png", geventColumn(rep), rep.Count)
+	if err := writeGrowthOutputs(rep, dir); err != nil {
+		return err
+	}
 	for name, data := range map[string][]byte{"benchmarks.png": png.Bytes(), "benchmarks.json": append(js, '\n'), "benchmarks.md": []byte(doc)} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return err
@@ -303,7 +324,7 @@ func rerender(path, root, out string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %v", path, err)
 	}
-	fmt.Fprint(stdout, rep.markdown(""))
+	fmt.Fprint(stdout, rep.markdown("")+rep.Growth.markdown("", geventColumn(rep), rep.Count))
 	publish := out == ""
 	if publish {
 		out = filepath.Join(root, "docs")

@@ -130,6 +130,8 @@ type report struct {
 	ExtraProcs int          `json:"extra_gomaxprocs,omitempty"`
 	Notes      []string     `json:"notes,omitempty"`
 	Rows       []*rowResult `json:"rows"`
+	// Growth is the growth section (growth.go), nil when not run.
+	Growth *growthReport `json:"growth,omitempty"`
 }
 
 func newReport(rs []row, mode string, count int, benchtime string, m machine, extraProcs int) *report {
@@ -168,6 +170,9 @@ func loadReport(data []byte) (*report, error) {
 		rr.row = &rows[i]
 		rr.Op, rr.Unit, rr.RawShape = rr.row.op, rr.row.unit, rr.row.rawShape
 		rr.finish()
+	}
+	if err := rep.Growth.finish(); err != nil {
+		return nil, err
 	}
 	return &rep, nil
 }
