@@ -1,0 +1,56 @@
+package core
+
+import (
+	"context"
+	"net"
+	"time"
+)
+
+// Network is a network that is not the kernel's: a simulated one (package
+// sim). A context carries one (WithNetwork); package socket's Dial, Listen
+// and ListenPacket called with such a context go to it instead of the
+// operating system, so that unmodified application code runs on it.
+type Network interface {
+	Dial(ctx context.Context, network, address string) (net.Conn, error)
+	Listen(ctx context.Context, network, address string) (net.Listener, error)
+	ListenPacket(ctx context.Context, network, address string) (net.PacketConn, error)
+}
+
+// Cooperative marks a connection, listener or packet connection whose
+// blocking methods already park the calling greenlet (a simulated socket):
+// socket's Wrap functions return it unchanged instead of serving it off the
+// hub through goroutines.
+type Cooperative interface {
+	Cooperative()
+}
+
+// networkKey is the context key of a Network.
+type networkKey struct{}
+
+// WithNetwork returns ctx carrying n: the socket calls made with it, and by
+// the greenlets spawned from it, use n.
+func WithNetwork(ctx context.Context, n Network) context.Context {
+	return context.WithValue(ctx, networkKey{}, n)
+}
+
+// NetworkOf returns the Network ctx carries, or nil (the kernel's).
+func NetworkOf(ctx context.Context) Network {
+	n, _ := ctx.Value(networkKey{}).(Network)
+	return n
+}
+
+// Nanotime returns the hub clock's reading that timers are armed against
+// (the loop's cached time): nanoseconds since the hub was created. A timer
+// armed with AfterFunc(d) from a reading t fires at a reading >= t+d. Any
+// goroutine.
+func (h *Hub) Nanotime() int64 { return h.loopNow() }
+
+// WallTime converts a reading of the hub clock to wall time.
+func (h *Hub) WallTime(ns int64) time.Time { return h.base.Add(time.Duration(ns)) }
+
+// ClockOf converts wall time to a reading of the hub clock (the inverse of
+// WallTime), saturating at the int64 range.
+func (h *Hub) ClockOf(t time.Time) int64 {
+	d := t.Sub(h.base) // saturates at the Duration range
+	return int64(d)
+}

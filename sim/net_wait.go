@@ -1,0 +1,92 @@
+package sim
+
+import (
+	"context"
+	"math"
+	"net"
+	"time"
+
+	"github.com/gevent-go/gevent/internal/core"
+)
+
+// Parking: every blocking socket call is a loop that checks its condition
+// under Net.mu and otherwise parks on one of the socket's wait lists, with
+// the deadline as a hub timer. A wake-up only means "look again" (data
+// arrived, the window opened, the deadline moved or passed), so a spurious
+// one costs a loop turn and nothing is ever handed to a waiter that left.
+
+// noDeadline is an unset deadline: a reading of the hub clock never reached.
+const noDeadline = math.MaxInt64
+
+// deadlineOf converts a net.Conn deadline to a reading of hub's clock.
+func deadlineOf(hub *core.Hub, t time.Time) int64 {
+	if t.IsZero() {
+		return noDeadline
+	}
+	return hub.ClockOf(t)
+}
+
+// waitCtx is the context a socket call parks with: the running greenlet of
+// the socket's hub, or, from a plain goroutine, none (it blocks).
+func waitCtx(hub *core.Hub) context.Context {
+	if g := hub.Current(); g != nil {
+		return g
+	}
+	return context.Background()
+}
+
+// park parks the caller on l until a wake-up, the deadline dl (a reading of
+// hub's clock, later than now) or ctx's end, whose cause it returns. n.mu
+// is held on entry and on return, and released while parked.
+func (n *Net) park(hub *core.Hub, ctx context.Context, l *core.WaitList, dl int64) error {
+	w, err := core.Prepare(ctx)
+	if err != nil {
+		return err
+	}
+	l.PushBack(w)
+	var stop func() bool
+	if dl != noDeadline {
+		// The timer only wakes the waiter if it is still on l: a late
+		// one that finds the waiter parked again on l gives it a
+		// spurious wake-up, which the caller's loop absorbs.
+		stop = hub.AfterFunc(time.Duration(dl-hub.Nanotime()), func() {
+			n.mu.Lock()
+			if l.Remove(w) {
+				w.WakeFrom(hub)
+			}
+			n.mu.Unlock()
+		})
+	}
+	n.mu.Unlock()
+	err = w.Block(ctx)
+	if stop != nil {
+		stop()
+	}
+	n.mu.Lock()
+	if err != nil {
+		l.Remove(w)
+	}
+	w.Release()
+	return err
+}
+
+// wakeAll wakes every waiter of l; from is the hub whose callback (a
+// delivery timer) wakes them, nil elsewhere. n.mu is held.
+func wakeAll(l *core.WaitList, from *core.Hub) {
+	if l.Len() > 0 {
+		l.WakeAllFrom(from)
+	}
+}
+
+// closedError is what a call on a closed socket returns: net.ErrClosed, or
+// the kill cause of a calling greenlet that was killed (a crash kills the
+// host's greenlets, then closes its sockets: a greenlet that was about to
+// resume reports the kill).
+func closedError(hub *core.Hub) error {
+	if g := hub.Current(); g != nil {
+		if err := core.Cause(g); err != nil {
+			return err
+		}
+	}
+	return net.ErrClosed
+}
