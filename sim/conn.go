@@ -27,15 +27,16 @@ type Conn struct {
 	in, out *pipe
 
 	// Guarded by net.mu.
-	hub      *core.Hub // the hub whose greenlets use the connection
-	state    connState
-	closed   bool  // Close was called (or the host crashed)
-	finSent  bool  // a FIN went out: Close or CloseWrite
-	reset    error // why the connection was reset (nil: it was not)
-	rdl, wdl int64 // deadlines (hub clock; noDeadline: none)
-	readers  core.WaitList
-	writers  core.WaitList
-	dialers  core.WaitList
+	hub       *core.Hub // the hub whose greenlets use the connection
+	goroutine bool      // made by a plain goroutine (see waitCtx)
+	state     connState
+	closed    bool  // Close was called (or the host crashed)
+	finSent   bool  // a FIN went out: Close or CloseWrite
+	reset     error // why the connection was reset (nil: it was not)
+	rdl, wdl  int64 // deadlines (hub clock; noDeadline: none)
+	readers   core.WaitList
+	writers   core.WaitList
+	dialers   core.WaitList
 }
 
 // connState is a connection's handshake state.
@@ -223,7 +224,7 @@ func (c *Conn) acceptSynLocked(from *core.Hub) {
 		c.out.sendLocked(segRst, nil)
 		return
 	}
-	c.hub = l.hub
+	c.hub, c.goroutine = l.hub, l.goroutine
 	c.state = connEstablished
 	h.conns[c] = struct{}{}
 	l.queue = append(l.queue, c)
@@ -298,7 +299,7 @@ func (h *Host) dialLocked(ctx context.Context, hub *core.Hub, dst *Host, port in
 	}
 	l := n.link(h, dst)
 	c := &Conn{net: n, host: h, port: lport, owner: true, laddr: h.tcpAddr(lport), raddr: dst.tcpAddr(port),
-		hub: hub, rdl: noDeadline, wdl: noDeadline}
+		hub: hub, goroutine: core.Current(ctx) == nil, rdl: noDeadline, wdl: noDeadline}
 	s := &Conn{net: n, host: dst, port: port, laddr: dst.tcpAddr(port), raddr: c.laddr,
 		hub: hub, rdl: noDeadline, wdl: noDeadline}
 	c.out = newPipe(n, l, c, s)
@@ -347,7 +348,7 @@ func (c *Conn) Read(b []byte) (int, error) {
 	for {
 		if c.closed {
 			n.mu.Unlock()
-			return 0, c.opError("read", closedError(c.hub))
+			return 0, c.opError("read", closedError(c.hub, c.goroutine))
 		}
 		p := c.in
 		if p.off < len(p.buf) {
@@ -379,7 +380,7 @@ func (c *Conn) Read(b []byte) (int, error) {
 			n.mu.Unlock()
 			return 0, c.opError("read", os.ErrDeadlineExceeded)
 		}
-		if err := n.park(c.hub, waitCtx(c.hub), &c.readers, c.rdl); err != nil {
+		if err := n.park(c.hub, waitCtx(c.hub, c.goroutine), &c.readers, c.rdl); err != nil {
 			n.mu.Unlock()
 			return 0, c.opError("read", err)
 		}
@@ -398,7 +399,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 		var err error
 		switch {
 		case c.closed:
-			err = closedError(c.hub)
+			err = closedError(c.hub, c.goroutine)
 		case c.reset != nil:
 			err = c.reset
 		case c.finSent:
@@ -431,7 +432,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 			}
 			continue
 		}
-		if err := n.park(c.hub, waitCtx(c.hub), &c.writers, c.wdl); err != nil {
+		if err := n.park(c.hub, waitCtx(c.hub, c.goroutine), &c.writers, c.wdl); err != nil {
 			n.mu.Unlock()
 			return written, c.opError("write", err)
 		}

@@ -345,7 +345,8 @@ func (h *Host) Listen(ctx context.Context, network, address string) (net.Listene
 	if err != nil {
 		return nil, opErr(err)
 	}
-	l := &Listener{net: n, hub: hub, host: h, port: port, addr: h.tcpAddr(port), dl: noDeadline}
+	l := &Listener{net: n, hub: hub, host: h, port: port, addr: h.tcpAddr(port), dl: noDeadline,
+		goroutine: core.Current(ctx) == nil}
 	h.listeners[port] = l
 	return l, nil
 }
@@ -371,7 +372,7 @@ func (h *Host) ListenPacket(ctx context.Context, network, address string) (net.P
 	if err := h.localLocked(host); err != nil {
 		return nil, opErr(err)
 	}
-	return h.newPacketConnLocked(hub, port, nil)
+	return h.newPacketConnLocked(hub, core.Current(ctx) == nil, port, nil)
 }
 
 // Dial connects from h to address ("host:port", host a name of the Net, an
@@ -405,7 +406,7 @@ func (h *Host) Dial(ctx context.Context, network, address string) (net.Conn, err
 	}
 	if !stream {
 		defer n.mu.Unlock()
-		pc, err := h.newPacketConnLocked(hub, 0, dst.udpAddr(port))
+		pc, err := h.newPacketConnLocked(hub, core.Current(ctx) == nil, 0, dst.udpAddr(port))
 		if err != nil {
 			return nil, opErr(err)
 		}

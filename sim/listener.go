@@ -18,6 +18,9 @@ type Listener struct {
 	host *Host
 	port int
 	addr *net.TCPAddr
+	// goroutine says a plain goroutine made it (see waitCtx); its
+	// connections are goroutines' too.
+	goroutine bool
 
 	// Guarded by net.mu.
 	closed    bool
@@ -36,7 +39,7 @@ func (l *Listener) Accept() (net.Conn, error) {
 	for {
 		if l.closed {
 			n.mu.Unlock()
-			return nil, l.opError(closedError(l.hub))
+			return nil, l.opError(closedError(l.hub, l.goroutine))
 		}
 		if len(l.queue) > 0 {
 			c := l.queue[0]
@@ -49,7 +52,7 @@ func (l *Listener) Accept() (net.Conn, error) {
 			n.mu.Unlock()
 			return nil, l.opError(os.ErrDeadlineExceeded)
 		}
-		if err := n.park(l.hub, waitCtx(l.hub), &l.acceptors, l.dl); err != nil {
+		if err := n.park(l.hub, waitCtx(l.hub, l.goroutine), &l.acceptors, l.dl); err != nil {
 			n.mu.Unlock()
 			return nil, l.opError(err)
 		}

@@ -40,10 +40,12 @@ import (
 // software (Host.Go) again.
 //
 // The sockets are bound to the hub of the context that made them, whose
-// timers carry their packets: use them from that hub's greenlets (from a
-// plain goroutine their calls block that goroutine, with the same contract,
-// while the hub runs; as with package socket, not while the hub runs one of
-// its greenlets). A Net may be used by several hubs in turn, not at once.
+// timers carry their packets (the hub must run for anything to arrive).
+// A socket made by a greenlet parks the running greenlet of its hub: use it
+// from that hub's greenlets, as package socket's. A socket made with a
+// context that carries no greenlet (a Hub's Context, from a plain
+// goroutine) blocks its calling goroutines instead, with the same contract.
+// A Net may serve several hubs in turn, not at once.
 type Net struct {
 	opts NetOptions
 

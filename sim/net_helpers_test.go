@@ -63,3 +63,5 @@ func readAll(c net.Conn) ([]byte, error) {
 	}
 	return b, err
 }
+
+func readFull(c net.Conn, b []byte) (int, error) { return io.ReadFull(c, b) }

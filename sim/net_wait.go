@@ -27,10 +27,20 @@ func deadlineOf(hub *core.Hub, t time.Time) int64 {
 }
 
 // waitCtx is the context a socket call parks with: the running greenlet of
-// the socket's hub, or, from a plain goroutine, none (it blocks).
-func waitCtx(hub *core.Hub) context.Context {
-	if g := hub.Current(); g != nil {
-		return g
+// the socket's hub, or none (the calling goroutine blocks) when the hub
+// runs no greenlet or the socket is a goroutine's.
+//
+// A socket made with a context that carries no greenlet (a Hub's Context,
+// from a plain goroutine) is a goroutine's: its calls always block the
+// caller, and never look at which greenlet the hub runs, which a plain
+// goroutine cannot read without racing with the hub. A socket made by a
+// greenlet parks the hub's running greenlet: call it from the greenlets of
+// its hub (as package socket's).
+func waitCtx(hub *core.Hub, goroutine bool) context.Context {
+	if !goroutine {
+		if g := hub.Current(); g != nil {
+			return g
+		}
 	}
 	return context.Background()
 }
@@ -82,8 +92,8 @@ func wakeAll(l *core.WaitList, from *core.Hub) {
 // the kill cause of a calling greenlet that was killed (a crash kills the
 // host's greenlets, then closes its sockets: a greenlet that was about to
 // resume reports the kill).
-func closedError(hub *core.Hub) error {
-	if g := hub.Current(); g != nil {
+func closedError(hub *core.Hub, goroutine bool) error {
+	if g, ok := waitCtx(hub, goroutine).(*core.G); ok {
 		if err := core.Cause(g); err != nil {
 			return err
 		}

@@ -25,6 +25,8 @@ type PacketConn struct {
 	port  int
 	laddr *net.UDPAddr
 	raddr *net.UDPAddr // the peer of a connected socket, or nil
+	// goroutine says a plain goroutine made it (see waitCtx).
+	goroutine bool
 
 	// Guarded by net.mu.
 	closed   bool
@@ -48,13 +50,13 @@ type packet struct {
 
 // newPacketConnLocked binds a datagram socket on h (port 0: ephemeral),
 // connected to raddr when not nil. n.mu is held.
-func (h *Host) newPacketConnLocked(hub *core.Hub, port int, raddr *net.UDPAddr) (*PacketConn, error) {
+func (h *Host) newPacketConnLocked(hub *core.Hub, goroutine bool, port int, raddr *net.UDPAddr) (*PacketConn, error) {
 	port, err := h.bindLocked(port)
 	if err != nil {
 		return nil, err
 	}
 	p := &PacketConn{net: h.net, hub: hub, host: h, port: port, laddr: h.udpAddr(port), raddr: raddr,
-		rdl: noDeadline, wdl: noDeadline}
+		goroutine: goroutine, rdl: noDeadline, wdl: noDeadline}
 	h.packets[port] = p
 	return p, nil
 }
@@ -68,7 +70,7 @@ func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	for {
 		if p.closed {
 			n.mu.Unlock()
-			return 0, nil, p.opError("read", nil, closedError(p.hub))
+			return 0, nil, p.opError("read", nil, closedError(p.hub, p.goroutine))
 		}
 		if len(p.q) > 0 {
 			pk := p.q[0]
@@ -82,7 +84,7 @@ func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 			n.mu.Unlock()
 			return 0, nil, p.opError("read", nil, os.ErrDeadlineExceeded)
 		}
-		if err := n.park(p.hub, waitCtx(p.hub), &p.readers, p.rdl); err != nil {
+		if err := n.park(p.hub, waitCtx(p.hub, p.goroutine), &p.readers, p.rdl); err != nil {
 			n.mu.Unlock()
 			return 0, nil, p.opError("read", nil, err)
 		}
