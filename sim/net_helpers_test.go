@@ -24,7 +24,7 @@ func runNet(t *testing.T, opts sim.NetOptions, body func(ctx context.Context, n 
 }
 
 // listen listens on host h, port 0, and returns the listener.
-func listen(ctx context.Context, t *testing.T, h *sim.Host) net.Listener {
+func listen(ctx context.Context, t testing.TB, h *sim.Host) net.Listener {
 	t.Helper()
 	l, err := socket.Listen(h.Context(ctx), "tcp", ":0")
 	if err != nil {
@@ -34,7 +34,7 @@ func listen(ctx context.Context, t *testing.T, h *sim.Host) net.Listener {
 }
 
 // pair returns the two ends of a new connection from host a to host b.
-func pair(ctx context.Context, t *testing.T, a, b *sim.Host) (client, server net.Conn) {
+func pair(ctx context.Context, t testing.TB, a, b *sim.Host) (client, server net.Conn) {
 	t.Helper()
 	l := listen(ctx, t, b)
 	defer l.Close()
