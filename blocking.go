@@ -37,6 +37,12 @@ func WithBlockingWorkers(n int) HubOption {
 // running fn has its context cancelled too and its result is dropped. The
 // hub does not finish stopping until running workers return. From a plain
 // goroutine, Blocking simply calls fn.
+//
+// In a simulation (package sim) fn runs inline on the calling greenlet, with
+// a context that carries no greenlet: the hub waits for it and virtual time
+// does not pass (then the simulation's BlockingCost is slept), and a kill
+// during fn is seen when it returns. A worker's completion would land in the
+// run queue at a point that depends on real time.
 func Blocking[T any](ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
 	if ctx == nil {
 		panic("gevent: Blocking: nil ctx")
@@ -51,6 +57,9 @@ func Blocking[T any](ctx context.Context, fn func(context.Context) (T, error)) (
 			return zero, err
 		}
 		return fn(ctx)
+	}
+	if s := g.Hub().Sim(); s != nil {
+		return blockingInline(ctx, s, fn)
 	}
 	o, err := core.NewOffload[T](ctx)
 	if err != nil {
@@ -70,4 +79,20 @@ func Blocking[T any](ctx context.Context, fn func(context.Context) (T, error)) (
 		return zero, cause
 	}
 	return v, ferr
+}
+
+// blockingInline is Blocking in a simulation: fn on the caller's coroutine.
+func blockingInline[T any](ctx context.Context, s *core.Sim, fn func(context.Context) (T, error)) (T, error) {
+	var zero T
+	if err := core.Cause(ctx); err != nil {
+		return zero, err
+	}
+	v, err := fn(core.Detach(ctx))
+	if cerr := s.Sleep(ctx, s.Options().BlockingCost); cerr != nil {
+		return zero, cerr
+	}
+	if cerr := core.Cause(ctx); cerr != nil {
+		return zero, cerr
+	}
+	return v, err
 }

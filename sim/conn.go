@@ -105,8 +105,8 @@ func (p *pipe) sendLocked(kind segKind, data []byte) {
 	hub := p.src.hub
 	now := hub.Nanotime()
 	o := &p.link.opts
-	d := n.delay(o)
-	for i := 0; i < 16 && n.chance(o.Loss); i++ {
+	d := n.delay(hub, o)
+	for i := 0; i < 16 && n.chance(hub, o.Loss); i++ {
 		d += 3 * max(o.Latency, time.Millisecond)
 	}
 	at := now + int64(d)
@@ -178,6 +178,7 @@ func (p *pipe) dropInFlightLocked() {
 // deliverLocked hands segment s to dst. n.mu is held.
 func (p *pipe) deliverLocked(s segment, from *core.Hub) {
 	c := p.dst
+	recordDelivery(from, uint64(s.kind), uint64(len(s.data)))
 	switch s.kind {
 	case segData:
 		if c.closed || c.reset != nil {
@@ -513,9 +514,10 @@ func (c *Conn) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// Cooperative marks the connection as one whose calls park greenlets:
-// package socket's WrapConn returns it unchanged.
-func (c *Conn) Cooperative() {}
+// Simulated reports true: package socket's WrapConn returns the
+// connection unchanged (its calls already park greenlets), and admits it
+// in a simulation that refuses real I/O.
+func (c *Conn) Simulated() bool { return true }
 
 func (c *Conn) opError(op string, err error) error {
 	if err == io.EOF {

@@ -100,10 +100,10 @@ func (l *Listener) SetDeadline(t time.Time) error {
 	return nil
 }
 
-// Cooperative marks the listener as one whose Accept parks greenlets:
-// package socket's WrapListener (and so server.StreamServer.Serve) uses it
-// unchanged.
-func (l *Listener) Cooperative() {}
+// Simulated reports true: package socket's WrapListener (and so
+// server.StreamServer.Serve) uses the listener unchanged, and admits it in
+// a simulation that refuses real I/O.
+func (l *Listener) Simulated() bool { return true }
 
 func (l *Listener) opError(err error) error {
 	return &net.OpError{Op: "accept", Net: "tcp", Addr: l.addr, Err: err}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/gevent-go/gevent/internal/core"
 )
 
 // Net is a simulated network of hosts: stream ("tcp") and datagram ("udp")
@@ -89,7 +91,8 @@ type NetOptions struct {
 	// before the connection is reset on both ends (default 30s).
 	StreamTimeout time.Duration
 	// Seed seeds the Net's random choices (jitter, loss, duplication,
-	// reordering).
+	// reordering) on a real hub; on a simulated one the run's seed decides
+	// them (they are drawn from sim.Rand).
 	Seed uint64
 }
 
@@ -265,38 +268,61 @@ func (n *Net) resume(l *link) {
 	}
 }
 
+// The Net's random choices (jitter, loss, duplication, reordering) are
+// drawn on the sending hub: from the run's seeded source (sim.Rand) on a
+// simulated hub, so that the seed of the run decides them, and from the
+// Net's own PCG, seeded with NetOptions.Seed, on a real one. The
+// derivations (Lemire's bounded integers, 53-bit floats) are ours, so that
+// a seed means the same run on every Go release.
+
+// rand64 returns the next seeded word for a packet sent on hub. n.mu is
+// held.
+func (n *Net) rand64(hub *core.Hub) uint64 {
+	if s := hub.Sim(); s != nil {
+		return s.Rand().Uint64()
+	}
+	return n.rng.Uint64()
+}
+
 // delay returns the one-way delay of a packet on a link with options o:
 // latency plus seeded jitter. n.mu is held.
-func (n *Net) delay(o *NetOptions) time.Duration {
+func (n *Net) delay(hub *core.Hub, o *NetOptions) time.Duration {
 	d := o.Latency
 	if o.Jitter > 0 {
-		d += time.Duration(n.uintn(uint64(o.Jitter)))
+		d += time.Duration(n.uintn(hub, uint64(o.Jitter)))
 	}
 	return d
 }
 
 // chance reports true with probability p. n.mu is held.
-func (n *Net) chance(p float64) bool {
+func (n *Net) chance(hub *core.Hub, p float64) bool {
 	if p <= 0 {
 		return false
 	}
-	return n.float64() < p
-}
-
-// float64 returns a seeded float in [0, 1), from the top 53 bits (the
-// derivation is ours, so replays do not depend on math/rand's).
-func (n *Net) float64() float64 {
-	return float64(n.rng.Uint64()>>11) / (1 << 53)
+	return float64(n.rand64(hub)>>11)/(1<<53) < p
 }
 
 // uintn returns a seeded integer in [0, m), m > 0 (Lemire's method).
-func (n *Net) uintn(m uint64) uint64 {
-	hi, lo := bits.Mul64(n.rng.Uint64(), m)
+func (n *Net) uintn(hub *core.Hub, m uint64) uint64 {
+	hi, lo := bits.Mul64(n.rand64(hub), m)
 	if lo < m {
 		t := -m % m
 		for lo < t {
-			hi, lo = bits.Mul64(n.rng.Uint64(), m)
+			hi, lo = bits.Mul64(n.rand64(hub), m)
 		}
 	}
 	return hi
+}
+
+// recordDelivery folds a delivery into the trace of a simulated hub (a
+// StepDeliver step), so that runs that deliver differently hash
+// differently. from is the hub whose timer delivers (nil: a greenlet's
+// Repair or Release, whose own step is recorded).
+func recordDelivery(from *core.Hub, what, size uint64) {
+	if from == nil {
+		return
+	}
+	if s := from.Sim(); s != nil {
+		s.Record(core.StepDeliver, nil, what<<32|size)
+	}
 }

@@ -123,16 +123,16 @@ func (p *PacketConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	}
 	o := &l.opts
 	copies := 1
-	if n.chance(o.Duplicate) {
+	if n.chance(p.hub, o.Duplicate) {
 		copies = 2
 	}
 	for range copies {
-		if n.chance(o.Loss) {
+		if n.chance(p.hub, o.Loss) {
 			continue
 		}
-		d := n.delay(o)
-		if n.chance(o.Reorder) {
-			d += time.Duration(n.uintn(uint64(2*o.Latency) + 1))
+		d := n.delay(p.hub, o)
+		if n.chance(p.hub, o.Reorder) {
+			d += time.Duration(n.uintn(p.hub, uint64(2*o.Latency)+1))
 		}
 		pk := &packet{net: n, hub: p.hub, link: l, from: p.laddr, to: dst, toPort: port,
 			data: append([]byte(nil), b...), seq: n.packetSeq}
@@ -184,6 +184,7 @@ func (pk *packet) arriveLocked(from *core.Hub) {
 		l.heldPackets = append(l.heldPackets, pk)
 		return
 	}
+	recordDelivery(from, 8, uint64(len(pk.data)))
 	if l.partitioned || pk.to.down {
 		return
 	}
@@ -264,9 +265,9 @@ func (p *PacketConn) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// Cooperative marks the socket as one whose calls park greenlets: package
-// socket's WrapPacketConn returns it unchanged.
-func (p *PacketConn) Cooperative() {}
+// Simulated reports true: package socket's WrapPacketConn returns the
+// socket unchanged, and admits it in a simulation that refuses real I/O.
+func (p *PacketConn) Simulated() bool { return true }
 
 func (p *PacketConn) opError(op string, addr net.Addr, err error) error {
 	if errno, ok := err.(syscall.Errno); ok {

@@ -23,6 +23,7 @@ func Dial(ctx context.Context, network, address string) (net.Conn, error) {
 	if c, ok, err := dialNetwork(ctx, network, address); ok {
 		return c, err
 	}
+	refuseRealIO(ctx, "Dial", nil)
 	h := core.HubOf(ctx)
 	if h == nil {
 		var d net.Dialer
@@ -67,6 +68,7 @@ func Listen(ctx context.Context, network, address string) (net.Listener, error) 
 	if l, ok, err := listenNetwork(ctx, network, address); ok {
 		return l, err
 	}
+	refuseRealIO(ctx, "Listen", nil)
 	h := core.HubOf(ctx)
 	var lc net.ListenConfig
 	if h == nil {
@@ -90,6 +92,7 @@ func ListenPacket(ctx context.Context, network, address string) (net.PacketConn,
 	if pc, ok, err := listenPacketNetwork(ctx, network, address); ok {
 		return pc, err
 	}
+	refuseRealIO(ctx, "ListenPacket", nil)
 	h := core.HubOf(ctx)
 	var lc net.ListenConfig
 	if h == nil {
@@ -112,6 +115,7 @@ func ListenPacket(ctx context.Context, network, address string) (net.PacketConn,
 // parks greenlets itself (a simulated connection, package sim), c is
 // returned unchanged. The *Conn takes over c: close it through the *Conn.
 func WrapConn(ctx context.Context, c net.Conn) net.Conn {
+	refuseRealIO(ctx, "WrapConn", c)
 	h := core.HubOf(ctx)
 	if h == nil || c == nil || cooperative(c) {
 		return c
@@ -128,6 +132,7 @@ func WrapConn(ctx context.Context, c net.Conn) net.Conn {
 // already parks greenlets itself (a simulated listener, package sim), ln is
 // returned unchanged.
 func WrapListener(ctx context.Context, ln net.Listener) net.Listener {
+	refuseRealIO(ctx, "WrapListener", ln)
 	h := core.HubOf(ctx)
 	if h == nil || ln == nil || cooperative(ln) {
 		return ln
@@ -142,6 +147,7 @@ func WrapListener(ctx context.Context, ln net.Listener) net.Listener {
 // that has no hub, when pc already is a *PacketConn of that hub, or when pc
 // already parks greenlets itself (package sim), pc is returned unchanged.
 func WrapPacketConn(ctx context.Context, pc net.PacketConn) net.PacketConn {
+	refuseRealIO(ctx, "WrapPacketConn", pc)
 	h := core.HubOf(ctx)
 	if h == nil || pc == nil || cooperative(pc) {
 		return pc

@@ -44,9 +44,10 @@ func listenPacketNetwork(ctx context.Context, network, address string) (pc net.P
 	return pc, true, err
 }
 
-// cooperative reports whether v already parks greenlets (a simulated
-// socket): the Wrap functions return it unchanged.
+// cooperative reports whether v already parks greenlets: a simulated
+// socket (package sim), which says so with a Simulated method (as for
+// refuseRealIO). The Wrap functions return it unchanged.
 func cooperative(v any) bool {
-	_, ok := v.(core.Cooperative)
-	return ok
+	s, ok := v.(interface{ Simulated() bool })
+	return ok && s.Simulated()
 }

@@ -102,6 +102,7 @@ type gExtra struct {
 	name  string
 	stack []uintptr
 	uid   uint64 // process-wide number, assigned by the first report
+	seq   uint64 // spawn sequence number on a simulated hub (sim.go); set in Init
 }
 
 // parked reports whether the greenlet is parked in a wait (loop-only).
@@ -209,6 +210,9 @@ func (g *G) Init(h *Hub, spawnCtx context.Context, r Runner) {
 		var pcs [32]uintptr
 		n := runtime.Callers(4, pcs[:])
 		g.extra = &gExtra{stack: append([]uintptr(nil), pcs[:n]...)}
+	}
+	if h.sim != nil {
+		h.sim.initG(g)
 	}
 }
 

@@ -24,6 +24,8 @@ type Options struct {
 	// BlockingWorkers bounds the goroutines that run gevent.Blocking calls
 	// at once (0: the root package's default; negative: no bound).
 	BlockingWorkers int
+	// Sim makes the hub simulated (sim.go); nil: a real hub.
+	Sim *SimOptions
 }
 
 type taskKind uint8
@@ -39,6 +41,10 @@ type task struct {
 	g    *G
 	f    func()
 	kind taskKind
+	// src is who queued the task in a PerSource simulation (the spawn
+	// sequence number of the running greenlet; 0: the hub). It fits in
+	// the padding: a task stays 24 bytes.
+	src uint32
 }
 
 // phase is the hub's life cycle:
@@ -134,6 +140,9 @@ type Hub struct {
 	base time.Time
 	opts Options
 	ctx  *HubCtx
+	// sim is the simulation state (sim.go), nil for a real hub; set
+	// before the hub is shared, then loop-only.
+	sim *Sim
 }
 
 // NewHub creates a hub that has not started.
@@ -146,6 +155,16 @@ func NewHub(ctx context.Context, opts Options) *Hub {
 	}
 	h := &Hub{opts: opts, base: time.Now()}
 	h.clock = realClock{base: h.base}
+	if opts.Sim == nil && forcedSim != nil {
+		h.opts.Sim = forcedSim
+	}
+	if o := h.opts.Sim; o != nil {
+		h.sim = newSim(h, *o)
+		if c := h.sim.clock; c != nil {
+			h.base = o.Epoch
+			h.clock = c
+		}
+	}
 	h.poller = newChanPoller()
 	h.ctx = &HubCtx{Context: context.WithoutCancel(ctx), hub: h}
 	return h
@@ -173,6 +192,9 @@ func (h *Hub) ready(t task) {
 			h.runClosed(t.f)
 		}
 		return
+	}
+	if h.sim != nil {
+		t.src = h.srcTag()
 	}
 	h.runq = append(h.runq, t)
 	p := h.wakeLocked()
@@ -224,7 +246,7 @@ func (h *Hub) scheduleFrom(g *G, from *Hub) {
 		h.mu.Unlock()
 		return
 	}
-	h.runq = append(h.runq, task{g: g})
+	h.runq = append(h.runq, task{g: g, src: h.srcTag()})
 	p := h.wakeLocked()
 	stopping := h.phase == phaseStopping
 	h.mu.Unlock()
@@ -292,7 +314,7 @@ func (h *Hub) retire(g *G, notify bool) {
 			g.notifyLinks(nil)
 			return
 		}
-		h.runq = append(h.runq, task{g: g, kind: taskNotify})
+		h.runq = append(h.runq, task{g: g, kind: taskNotify, src: h.srcTag()})
 		p := h.wakeLocked()
 		h.mu.Unlock()
 		if p != nil {
@@ -438,6 +460,9 @@ func (h *Hub) Serve(ctx context.Context, main *G) {
 func (h *Hub) iterate() {
 	events := h.poll()
 	h.collectDue()
+	if h.sim != nil {
+		h.sim.afterPoll()
+	}
 	if !events && len(h.due) == 0 && len(h.ioWoken) == 0 && h.idlers.Len() > 0 && h.runqEmpty() {
 		h.inPass = true
 		h.idlers.WakeAllFrom(h)
@@ -493,6 +518,9 @@ func (h *Hub) poll() bool {
 		timeout = 0
 	}
 	p := h.poller
+	if timeout > 0 && h.sim != nil && h.sim.jump(p) {
+		timeout = 0 // autojump (sim.go)
+	}
 	if timeout < 0 && h.deadlockedLocked(p) {
 		h.mu.Unlock()
 		if h.loopExit() {
@@ -540,10 +568,16 @@ func (h *Hub) drain() {
 			if len(h.batch) == 0 {
 				return
 			}
+			if h.sim != nil {
+				h.sim.batch(h.batch)
+			}
 		}
 		t := h.batch[h.bi]
 		h.batch[h.bi] = task{} // drop the references now; cheaper than clear per batch
 		h.bi++
+		if h.sim != nil {
+			h.sim.task(&t)
+		}
 		switch t.kind {
 		case taskRun:
 			h.switchTo(t.g)

@@ -28,7 +28,10 @@ func (h *Hub) deadlockedLocked(p Poller) bool {
 	if _, ok := h.nextTimer(); ok {
 		return false
 	}
-	return goroutineWaiters.Load() == 0 && !otherHubBusy(h)
+	// A simulation is a closed world: other hubs and plain goroutines do
+	// not count (they are process-global, so parallel tests would change
+	// when ErrLoopExit fires).
+	return h.closedWorld() || goroutineWaiters.Load() == 0 && !otherHubBusy(h)
 }
 
 // loopExit ends the waits that can never complete: the main greenlet's while

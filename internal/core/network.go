@@ -16,14 +16,6 @@ type Network interface {
 	ListenPacket(ctx context.Context, network, address string) (net.PacketConn, error)
 }
 
-// Cooperative marks a connection, listener or packet connection whose
-// blocking methods already park the calling greenlet (a simulated socket):
-// socket's Wrap functions return it unchanged instead of serving it off the
-// hub through goroutines.
-type Cooperative interface {
-	Cooperative()
-}
-
 // networkKey is the context key of a Network.
 type networkKey struct{}
 

@@ -306,6 +306,9 @@ func (h *Hub) fireDue(due []*timer) {
 				continue
 			}
 		}
+		if h.sim != nil {
+			h.sim.timer(t)
+		}
 		h.fire(t)
 	}
 }

@@ -40,6 +40,9 @@ type TimerCtx struct {
 	deadline time.Time
 	// scope is gen<<1 | active: tc as a timeout scope of g (scope.go).
 	scope atomic.Uint64
+	// cancelOnly marks a context of StartCancel: no timer, no deadline of
+	// its own (cancelctx.go).
+	cancelOnly bool
 }
 
 // Init prepares tc to deliver cause on expiry. It must be called once, before
@@ -168,6 +171,9 @@ func (tc *TimerCtx) dropParentWatch() {
 
 // Deadline returns the timer's expiry, or the parent's when that is earlier.
 func (tc *TimerCtx) Deadline() (time.Time, bool) {
+	if tc.cancelOnly {
+		return tc.parent.Deadline()
+	}
 	var d time.Time
 	if tc.hub != nil {
 		tc.hub.tmu.Lock()

@@ -362,7 +362,15 @@ func (w *Waiter) registerCtx(ctx context.Context) (stop func() bool) {
 		case detached:
 			ctx = c.Context
 		default:
-			if ctx.Done() == nil {
+			d := ctx.Done()
+			if d == nil {
+				return nil
+			}
+			if g := seeThrough(ctx, d); g != nil {
+				ctx = g // a value-only wrapper of a greenlet's context
+				continue
+			}
+			if w.refuseStdDeadline(ctx) {
 				return nil
 			}
 			return watchForeign(ctx, w)
@@ -512,7 +520,9 @@ func (l *WaitList) WakeAllFrom(h *Hub) {
 func watchForeign(ctx context.Context, w *Waiter) func() bool {
 	r := &foreignWatch{w: w}
 	var h *Hub
-	if w.g != nil {
+	if w.g != nil && !w.g.hub.closedWorld() {
+		// (A simulation is a closed world: the outside cancellation is
+		// not waited for, so that virtual time keeps moving.)
 		h = w.g.hub
 		h.Hold()
 	}
