@@ -17,6 +17,7 @@ import (
 // Close, CloseWrite and the deadline setters are safe from any goroutine.
 type Conn struct {
 	net   *Net
+	id    uint64 // creation order in the Net
 	host  *Host
 	port  int  // local port
 	owner bool // the port is the connection's own (a dialled one), not a listener's
@@ -301,7 +302,9 @@ func (h *Host) dialLocked(ctx context.Context, hub *core.Hub, dst *Host, port in
 	l := n.link(h, dst)
 	c := &Conn{net: n, host: h, port: lport, owner: true, laddr: h.tcpAddr(lport), raddr: dst.tcpAddr(port),
 		hub: hub, goroutine: core.Current(ctx) == nil, rdl: noDeadline, wdl: noDeadline}
-	s := &Conn{net: n, host: dst, port: port, laddr: dst.tcpAddr(port), raddr: c.laddr,
+	n.connSeq += 2
+	c.id = n.connSeq - 1
+	s := &Conn{net: n, id: n.connSeq, host: dst, port: port, laddr: dst.tcpAddr(port), raddr: c.laddr,
 		hub: hub, rdl: noDeadline, wdl: noDeadline}
 	c.out = newPipe(n, l, c, s)
 	s.in = c.out

@@ -1,9 +1,13 @@
 package sim
 
 import (
+	"cmp"
 	"context"
+	"maps"
 	"net"
 	"net/netip"
+	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -142,14 +146,17 @@ func killAll(tasks []gevent.Task) {
 
 // closeAllLocked closes the sockets of a crashed host. n.mu is held.
 func (h *Host) closeAllLocked() {
-	for c := range h.conns {
+	// In a fixed order (maps iterate at random): the resets are packets of
+	// a seeded run.
+	conns := slices.SortedFunc(maps.Keys(h.conns), func(a, b *Conn) int { return cmp.Compare(a.id, b.id) })
+	for _, c := range conns {
 		c.abortLocked(nil)
 	}
-	for _, l := range h.listeners {
-		l.closeLocked()
+	for _, port := range slices.Sorted(maps.Keys(h.listeners)) {
+		h.listeners[port].closeLocked()
 	}
-	for _, p := range h.packets {
-		p.closeLocked()
+	for _, port := range slices.Sorted(maps.Keys(h.packets)) {
+		h.packets[port].closeLocked()
 	}
 	clear(h.ports)
 }
@@ -413,6 +420,9 @@ func (h *Host) Dial(ctx context.Context, network, address string) (net.Conn, err
 		return pc, nil
 	}
 	c, err := h.dialLocked(ctx, hub, dst, port) // unlocks
+	if errno, ok := err.(syscall.Errno); ok {
+		err = os.NewSyscallError("connect", errno)
+	}
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Addr: dst.tcpAddr(port), Err: err}
 	}

@@ -63,6 +63,7 @@ type Net struct {
 	// packetSeq numbers the datagrams sent, so that Release delivers
 	// what a Hold queued in send order.
 	packetSeq uint64
+	connSeq   uint64 // numbers the connections' ends
 }
 
 // NetOptions configure a Net, or one link (SetLink). Zero fields take the
