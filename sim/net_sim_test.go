@@ -7,11 +7,13 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/testutil"
 	"github.com/gevent-go/gevent/sim"
 	"github.com/gevent-go/gevent/socket"
 )
@@ -130,4 +132,21 @@ func TestNetPartitionHourIsFast(t *testing.T) {
 		t.Fatalf("virtual time %v", r.Elapsed)
 	}
 	t.Logf("%v of virtual time in %v", r.Elapsed, time.Since(start))
+}
+
+// In a simulation, a deadline computed from time.Now() (decades after the
+// virtual epoch) panics instead of never coming.
+func TestNetRealTimeDeadlinePanics(t *testing.T) {
+	_, err := sim.Run(t.Context(), sim.Options{Seed: 1}, func(ctx context.Context) error {
+		n := sim.NewNet(sim.NetOptions{})
+		c, _ := pair(ctx, t, n.Host("a"), n.Host("b"))
+		msg := testutil.PanicMessage(func() { c.SetReadDeadline(time.Now().Add(time.Second)) })
+		if !strings.HasPrefix(msg, "gevent/sim: deadline computed from time.Now()") {
+			return fmt.Errorf("panic %q", msg)
+		}
+		return c.SetReadDeadline(gevent.Now(ctx).Add(time.Second))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -18,10 +18,16 @@ import (
 // noDeadline is an unset deadline: a reading of the hub clock never reached.
 const noDeadline = math.MaxInt64
 
-// deadlineOf converts a net.Conn deadline to a reading of hub's clock.
+// deadlineOf converts a net.Conn deadline to a reading of hub's clock. On a
+// simulated hub, whose clock starts at its epoch (2000 by default), a
+// deadline more than a year ahead is one computed from time.Now(): it
+// would never come, so it panics instead.
 func deadlineOf(hub *core.Hub, t time.Time) int64 {
 	if t.IsZero() {
 		return noDeadline
+	}
+	if hub.Sim() != nil && t.Sub(hub.WallNow()) > 365*24*time.Hour {
+		panic("gevent/sim: deadline computed from time.Now() in a simulation: use gevent.Now(ctx), the virtual time")
 	}
 	return hub.ClockOf(t)
 }
