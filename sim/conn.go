@@ -85,13 +85,18 @@ type pipe struct {
 	fin         bool   // dst received the FIN
 	stalled     bool   // due segments wait for the link to clear
 	stallGen    uint64 // counts stalls, for the StreamTimeout timers
-	flushFn     func() // the delivery timers' function
+	// armed says a delivery timer is pending: one at a time per pipe, for
+	// the first segment in flight (the others arrive no earlier), re-armed
+	// by flush for the next one.
+	armed   bool
+	flushFn func() // the delivery timer's function
 }
 
 func newPipe(n *Net, l *link, src, dst *Conn) *pipe {
 	p := &pipe{net: n, link: l, src: src, dst: dst}
 	p.flushFn = func() {
 		n.mu.Lock()
+		p.armed = false
 		p.flush(p.src.hub)
 		n.mu.Unlock()
 	}
@@ -116,14 +121,17 @@ func (p *pipe) sendLocked(kind segKind, data []byte) {
 	}
 	p.last = at
 	p.q = append(p.q, segment{at: at, kind: kind, data: data})
-	hub.AfterFunc(time.Duration(at-now), p.flushFn)
+	if !p.armed {
+		p.armed = true
+		hub.AfterFunc(time.Duration(at-now), p.flushFn)
+	}
 }
 
 // flush delivers the segments that are due, in order, unless the link
-// holds them. Each segment's timer calls it, so the order of timers due at
-// the same instant (seeded in a simulation) never reorders a stream: the
-// first one delivers them all. from is the hub whose timer calls it, or
-// nil. n.mu is held.
+// holds them, and arms the delivery timer for the next one. A stream's
+// order never depends on the order of timers due at the same instant
+// (seeded in a simulation): its segments are delivered from one queue.
+// from is the hub whose timer calls it, or nil. n.mu is held.
 func (p *pipe) flush(from *core.Hub) {
 	if p.stalled {
 		return
@@ -141,6 +149,10 @@ func (p *pipe) flush(from *core.Hub) {
 			p.q, p.qh = p.q[:0], 0
 		}
 		p.deliverLocked(s, from)
+	}
+	if p.qh < len(p.q) && !p.armed {
+		p.armed = true
+		p.src.hub.AfterFunc(time.Duration(p.q[p.qh].at-now), p.flushFn)
 	}
 }
 
@@ -529,5 +541,5 @@ func (c *Conn) opError(op string, err error) error {
 	if errno, ok := err.(syscall.Errno); ok {
 		err = os.NewSyscallError(op, errno)
 	}
-	return &net.OpError{Op: op, Net: "tcp", Source: c.laddr, Addr: c.raddr, Err: err}
+	return &net.OpError{Op: op, Net: "tcp", Source: c.laddr, Addr: c.raddr, Err: asTimeout(err)}
 }

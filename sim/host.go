@@ -424,7 +424,7 @@ func (h *Host) Dial(ctx context.Context, network, address string) (net.Conn, err
 		err = os.NewSyscallError("connect", errno)
 	}
 	if err != nil {
-		return nil, &net.OpError{Op: "dial", Net: network, Addr: dst.tcpAddr(port), Err: err}
+		return nil, &net.OpError{Op: "dial", Net: network, Addr: dst.tcpAddr(port), Err: asTimeout(err)}
 	}
 	return c, nil
 }

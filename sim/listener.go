@@ -106,5 +106,5 @@ func (l *Listener) SetDeadline(t time.Time) error {
 func (l *Listener) Simulated() bool { return true }
 
 func (l *Listener) opError(err error) error {
-	return &net.OpError{Op: "accept", Net: "tcp", Addr: l.addr, Err: err}
+	return &net.OpError{Op: "accept", Net: "tcp", Addr: l.addr, Err: asTimeout(err)}
 }

@@ -76,3 +76,36 @@ func BenchmarkSimNetStream1KiBRawPipe(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
+
+// BenchmarkSimNetStream1KiBSimulated is the same exchange in a simulation
+// (sim.Run: virtual time, a 1 ms link, every step hashed).
+func BenchmarkSimNetStream1KiBSimulated(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(1024)
+	_, err := sim.Run(context.Background(), sim.Options{Seed: 1, MaxSteps: -1}, func(ctx context.Context) error {
+		n := sim.NewNet(sim.NetOptions{})
+		c, s := pair(ctx, b, n.Host("a"), n.Host("b"))
+		msg := make([]byte, 1024)
+		w := gevent.Go(ctx, func(ctx context.Context) error {
+			for range b.N {
+				if _, err := c.Write(msg); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		buf := make([]byte, 1024)
+		b.ResetTimer()
+		for range b.N {
+			if _, err := io.ReadFull(s, buf); err != nil {
+				return err
+			}
+		}
+		b.StopTimer()
+		return w.Join(ctx)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}

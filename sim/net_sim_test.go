@@ -150,3 +150,37 @@ func TestNetRealTimeDeadlinePanics(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A gevent timeout around a Read, or on Dial's ctx, reads as a timeout
+// (os.ErrDeadlineExceeded, Timeout()) that is also the caller's own.
+func TestNetGeventTimeouts(t *testing.T) {
+	_, err := sim.Run(t.Context(), sim.Options{Seed: 1}, func(ctx context.Context) error {
+		n := sim.NewNet(sim.NetOptions{Latency: 10 * time.Millisecond})
+		a, b := n.Host("a"), n.Host("b")
+		c, _ := pair(ctx, t, a, b)
+		to := gevent.NewTimeout(50*time.Millisecond, nil)
+		to.Start(ctx)
+		_, err := c.Read(make([]byte, 1))
+		to.Cancel()
+		var ne net.Error
+		if !errors.Is(err, to) || !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &ne) || !ne.Timeout() {
+			return fmt.Errorf("read under a Timeout: %v", err)
+		}
+		l, _ := b.Listen(ctx, "tcp", ":80")
+		defer l.Close()
+		dctx, cancel := gevent.WithTimeout(a.Context(ctx), 5*time.Millisecond) // less than the round trip
+		defer cancel()
+		start := sim.Elapsed(ctx)
+		_, err = socket.Dial(dctx, "tcp", "b:80")
+		if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("dial under a timeout: %v", err)
+		}
+		if d := sim.Elapsed(ctx) - start; d != 5*time.Millisecond {
+			return fmt.Errorf("dial gave up after %v", d)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

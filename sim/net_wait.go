@@ -2,8 +2,10 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"math"
 	"net"
+	"os"
 	"time"
 
 	"github.com/gevent-go/gevent/internal/core"
@@ -92,6 +94,26 @@ func wakeAll(l *core.WaitList, from *core.Hub) {
 	if l.Len() > 0 {
 		l.WakeAllFrom(from)
 	}
+}
+
+// scopeTimeout is how a socket call reports a timeout that is not its
+// deadline (a gevent Timeout scope of the calling greenlet, the deadline of
+// Dial's ctx), as package socket does: os.ErrDeadlineExceeded and Timeout()
+// like a deadline, and the cause too, so that errors.Is(err, t) still
+// answers "is it my timeout?".
+type scopeTimeout struct{ cause error }
+
+func (e *scopeTimeout) Error() string   { return e.cause.Error() }
+func (e *scopeTimeout) Unwrap() []error { return []error{e.cause, os.ErrDeadlineExceeded} }
+func (e *scopeTimeout) Timeout() bool   { return true }
+func (e *scopeTimeout) Temporary() bool { return true }
+
+// asTimeout wraps a timeout cause other than os.ErrDeadlineExceeded.
+func asTimeout(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, os.ErrDeadlineExceeded) {
+		return &scopeTimeout{cause: err}
+	}
+	return err
 }
 
 // closedError is what a call on a closed socket returns: net.ErrClosed, or

@@ -276,5 +276,5 @@ func (p *PacketConn) opError(op string, addr net.Addr, err error) error {
 	if addr == nil && p.raddr != nil {
 		addr = p.raddr
 	}
-	return &net.OpError{Op: op, Net: "udp", Source: p.laddr, Addr: addr, Err: err}
+	return &net.OpError{Op: op, Net: "udp", Source: p.laddr, Addr: addr, Err: asTimeout(err)}
 }

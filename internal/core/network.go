@@ -31,11 +31,10 @@ func NetworkOf(ctx context.Context) Network {
 	return n
 }
 
-// Nanotime returns the hub clock's reading that timers are armed against
-// (the loop's cached time): nanoseconds since the hub was created. A timer
-// armed with AfterFunc(d) from a reading t fires at a reading >= t+d. Any
-// goroutine.
-func (h *Hub) Nanotime() int64 { return h.loopNow() }
+// Nanotime reads the hub clock: nanoseconds since the hub was created
+// (virtual on a simulated hub). A timer armed with AfterFunc(d) after a
+// reading t fires at a reading >= t+d. Any goroutine.
+func (h *Hub) Nanotime() int64 { return h.clock.Now() }
 
 // WallTime converts a reading of the hub clock to wall time.
 func (h *Hub) WallTime(ns int64) time.Time { return h.base.Add(time.Duration(ns)) }
