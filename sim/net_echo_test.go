@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/geventtest"
 	"github.com/gevent-go/gevent/server"
 	"github.com/gevent-go/gevent/sim"
 	"github.com/gevent-go/gevent/socket"
@@ -111,9 +112,10 @@ func echoClient(ctx context.Context, sizes []int, plantedBug bool) error {
 	return nil
 }
 
-// TestEchoPartition is the example test: 100 seeds of echoPartition. Set
-// GEVENT_SIM_PLANTED_BUG=1 to plant the bug: some seeds fail, and the
-// failure names the seed to replay (GEVENT_SIM_SEED=N).
+// TestEchoPartition is the example test: 100 seeds of echoPartition
+// (geventtest.Sim is sim.Test). Set GEVENT_SIM_PLANTED_BUG=1 to plant the
+// bug: a few seeds fail, and the failure names the seed to replay
+// (GEVENT_SIM_SEED=N).
 func TestEchoPartition(t *testing.T) {
-	sim.Test(t, echoPartition(os.Getenv("GEVENT_SIM_PLANTED_BUG") == "1"), sim.Seeds(100))
+	geventtest.Sim(t, echoPartition(os.Getenv("GEVENT_SIM_PLANTED_BUG") == "1"), sim.Seeds(100))
 }
