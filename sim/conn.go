@@ -247,8 +247,9 @@ func (c *Conn) acceptSynLocked(from *core.Hub) {
 }
 
 // resetLocked resets c with err (ECONNRESET; ECONNREFUSED or ETIMEDOUT for a
-// connection not yet established): unread bytes are dropped and every call
-// fails with err from now on. n.mu is held.
+// connection not yet established): what had arrived can still be read (as
+// Linux returns queued data before the error), then every call fails with
+// err. n.mu is held.
 func (c *Conn) resetLocked(err error, from *core.Hub) {
 	if c.reset != nil {
 		return
@@ -257,10 +258,6 @@ func (c *Conn) resetLocked(err error, from *core.Hub) {
 	if c.state == connDialing {
 		c.state = connFailed
 	}
-	p := c.in
-	p.outstanding -= len(p.buf) - p.off
-	p.buf, p.off = nil, 0
-	wakeAll(&p.src.writers, from)
 	wakeAll(&c.readers, from)
 	wakeAll(&c.writers, from)
 	wakeAll(&c.dialers, from)
