@@ -193,9 +193,7 @@ func (h *Hub) ready(t task) {
 		}
 		return
 	}
-	if h.sim != nil {
-		t.src = h.srcTag()
-	}
+	t.src = h.srcTag()
 	h.runq = append(h.runq, t)
 	p := h.wakeLocked()
 	h.mu.Unlock()
@@ -558,6 +556,7 @@ func (h *Hub) poll() bool {
 // every 64 tasks) so that timers and I/O are not starved.
 func (h *Hub) drain() {
 	var start int64
+	sim := h.sim // fixed since NewHub: a register test per task
 	for n := 1; ; n++ {
 		if h.bi >= len(h.batch) {
 			h.batch = h.batch[:0] // (each slot was zeroed when popped)
@@ -568,15 +567,15 @@ func (h *Hub) drain() {
 			if len(h.batch) == 0 {
 				return
 			}
-			if h.sim != nil {
-				h.sim.batch(h.batch)
+			if sim != nil {
+				sim.batch(h.batch)
 			}
 		}
 		t := h.batch[h.bi]
 		h.batch[h.bi] = task{} // drop the references now; cheaper than clear per batch
 		h.bi++
-		if h.sim != nil {
-			h.sim.task(&t)
+		if sim != nil {
+			sim.task(&t)
 		}
 		switch t.kind {
 		case taskRun:
