@@ -163,12 +163,18 @@ func (p *pipe) stallLocked() {
 	p.stallGen++
 	l := p.link
 	l.stalled = append(l.stalled, p)
-	if !l.partitioned {
-		return // a Hold waits for Release, however long
-	}
+	if l.partitioned {
+		p.armStreamTimeoutLocked()
+	} // else a Hold waits for Release, however long
+}
+
+// armStreamTimeoutLocked arms the reset of a stalled pipe that a partition
+// holds for StreamTimeout. n.mu is held.
+func (p *pipe) armStreamTimeoutLocked() {
+	p.stallGen++ // a timer of an earlier partition must not fire early
 	gen := p.stallGen
 	n := p.net
-	p.src.hub.AfterFunc(l.opts.StreamTimeout, func() {
+	p.src.hub.AfterFunc(p.link.opts.StreamTimeout, func() {
 		n.mu.Lock()
 		defer n.mu.Unlock()
 		if p.stalled && p.stallGen == gen && p.link.partitioned {

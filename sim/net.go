@@ -163,7 +163,13 @@ func (n *Net) Partition(a, b *Host) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	l := n.link(a, b)
+	if l.partitioned {
+		return
+	}
 	l.partitioned = true
+	for _, p := range l.stalled {
+		p.armStreamTimeoutLocked() // stalled by a Hold until now
+	}
 }
 
 // Repair ends a Partition of a and b: held stream segments are delivered at

@@ -184,3 +184,31 @@ func TestNetGeventTimeouts(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A stream a Hold stalled is reset StreamTimeout after a partition comes
+// on top of it (and not by a timer of an earlier, repaired partition).
+func TestNetHoldThenPartitionResets(t *testing.T) {
+	_, err := sim.Run(t.Context(), sim.Options{Seed: 1}, func(ctx context.Context) error {
+		n := sim.NewNet(sim.NetOptions{StreamTimeout: 10 * time.Second})
+		a, b := n.Host("a"), n.Host("b")
+		c, s := pair(ctx, t, a, b)
+		n.Partition(a, b)
+		gevent.Sleep(ctx, 5*time.Second)
+		n.Repair(a, b)
+		n.Hold(a, b)
+		c.Write([]byte("x"))
+		gevent.Sleep(ctx, time.Minute) // held, however long
+		start := sim.Elapsed(ctx)
+		n.Partition(a, b)
+		if _, err := s.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
+			return fmt.Errorf("read: %v", err)
+		}
+		if d := sim.Elapsed(ctx) - start; d != 10*time.Second {
+			return fmt.Errorf("reset %v after the partition, want 10s", d)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
