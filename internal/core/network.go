@@ -36,12 +36,7 @@ func NetworkOf(ctx context.Context) Network {
 // reading t fires at a reading >= t+d. Any goroutine.
 func (h *Hub) Nanotime() int64 { return h.clock.Now() }
 
-// WallTime converts a reading of the hub clock to wall time.
-func (h *Hub) WallTime(ns int64) time.Time { return h.base.Add(time.Duration(ns)) }
-
-// ClockOf converts wall time to a reading of the hub clock (the inverse of
-// WallTime), saturating at the int64 range.
-func (h *Hub) ClockOf(t time.Time) int64 {
-	d := t.Sub(h.base) // saturates at the Duration range
-	return int64(d)
-}
+// ClockOf converts wall time (a deadline) to a reading of the hub clock,
+// saturating at the int64 range: the hub clock reads t - base, where base is
+// the hub's creation time (the epoch on a simulated hub).
+func (h *Hub) ClockOf(t time.Time) int64 { return int64(t.Sub(h.base)) }
