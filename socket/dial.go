@@ -16,8 +16,13 @@ import (
 // names are resolved and the connection is made off the hub, and ctx's
 // cancellation (the greenlet's kill, a gevent.WithTimeout) ends the dial at
 // once with ctx's cause. With a ctx that has no hub it is
-// net.Dialer.DialContext and returns the standard connection.
+// net.Dialer.DialContext and returns the standard connection. With a ctx
+// that carries a simulated network (sim.Host.Context), the simulated host
+// dials instead.
 func Dial(ctx context.Context, network, address string) (net.Conn, error) {
+	if c, ok, err := dialNetwork(ctx, network, address); ok {
+		return c, err
+	}
 	refuseRealIO(ctx, "Dial", nil)
 	h := core.HubOf(ctx)
 	if h == nil {
@@ -57,8 +62,12 @@ func Dial(ctx context.Context, network, address string) (net.Conn, error) {
 // Listen announces on the local network address, as net.ListenConfig's
 // Listen does, and returns a *Listener bound to ctx's hub. A host name in
 // address is resolved off the hub. With a ctx that has no hub it returns the
-// standard listener.
+// standard listener; with one that carries a simulated network
+// (sim.Host.Context), the simulated host's listener.
 func Listen(ctx context.Context, network, address string) (net.Listener, error) {
+	if l, ok, err := listenNetwork(ctx, network, address); ok {
+		return l, err
+	}
 	refuseRealIO(ctx, "Listen", nil)
 	h := core.HubOf(ctx)
 	var lc net.ListenConfig
@@ -77,8 +86,12 @@ func Listen(ctx context.Context, network, address string) (net.Listener, error) 
 // ListenPacket announces on the local network address ("udp", "udp4",
 // "udp6", "unixgram"), as net.ListenConfig's ListenPacket does, and returns
 // a *PacketConn bound to ctx's hub. With a ctx that has no hub it returns
-// the standard connection.
+// the standard connection; with one that carries a simulated network
+// (sim.Host.Context), the simulated host's socket.
 func ListenPacket(ctx context.Context, network, address string) (net.PacketConn, error) {
+	if pc, ok, err := listenPacketNetwork(ctx, network, address); ok {
+		return pc, err
+	}
 	refuseRealIO(ctx, "ListenPacket", nil)
 	h := core.HubOf(ctx)
 	var lc net.ListenConfig
@@ -98,12 +111,13 @@ func ListenPacket(ctx context.Context, network, address string) (net.PacketConn,
 // socket.socket(fileno=...) over an existing socket). TCP, UDP and Unix
 // connections get the epoll fast path; any other net.Conn (a tls.Conn,
 // net.Pipe) is served off the hub, one goroutine per blocked call. With a ctx
-// that has no hub, or when c already is a *Conn of that hub, c is returned
-// unchanged. The *Conn takes over c: close it through the *Conn.
+// that has no hub, when c already is a *Conn of that hub, or when c already
+// parks greenlets itself (a simulated connection, package sim), c is
+// returned unchanged. The *Conn takes over c: close it through the *Conn.
 func WrapConn(ctx context.Context, c net.Conn) net.Conn {
 	refuseRealIO(ctx, "WrapConn", c)
 	h := core.HubOf(ctx)
-	if h == nil || c == nil {
+	if h == nil || c == nil || cooperative(c) {
 		return c
 	}
 	if cc, ok := c.(*Conn); ok && cc.h == h {
@@ -114,12 +128,13 @@ func WrapConn(ctx context.Context, c net.Conn) net.Conn {
 
 // WrapListener returns ln as a *Listener bound to ctx's hub (TCP and Unix
 // listeners get the fast path; others are served off the hub). With a ctx
-// that has no hub, or when ln already is a *Listener of that hub, ln is
+// that has no hub, when ln already is a *Listener of that hub, or when ln
+// already parks greenlets itself (a simulated listener, package sim), ln is
 // returned unchanged.
 func WrapListener(ctx context.Context, ln net.Listener) net.Listener {
 	refuseRealIO(ctx, "WrapListener", ln)
 	h := core.HubOf(ctx)
-	if h == nil || ln == nil {
+	if h == nil || ln == nil || cooperative(ln) {
 		return ln
 	}
 	if l, ok := ln.(*Listener); ok && l.h == h {
@@ -129,12 +144,12 @@ func WrapListener(ctx context.Context, ln net.Listener) net.Listener {
 }
 
 // WrapPacketConn returns pc as a *PacketConn bound to ctx's hub. With a ctx
-// that has no hub, or when pc already is a *PacketConn of that hub, pc is
-// returned unchanged.
+// that has no hub, when pc already is a *PacketConn of that hub, or when pc
+// already parks greenlets itself (package sim), pc is returned unchanged.
 func WrapPacketConn(ctx context.Context, pc net.PacketConn) net.PacketConn {
 	refuseRealIO(ctx, "WrapPacketConn", pc)
 	h := core.HubOf(ctx)
-	if h == nil || pc == nil {
+	if h == nil || pc == nil || cooperative(pc) {
 		return pc
 	}
 	if p, ok := pc.(*PacketConn); ok && p.h == h {
