@@ -84,7 +84,17 @@
 //
 // # Network
 //
-// A simulated network of hosts (in-memory connections, latency, loss,
-// partitions) is described with its types in this package; socket.Dial and
-// Listen on a simulated host's context use it instead of real sockets.
+// NewNet makes an in-memory network of hosts (10.0.0.1, 10.0.0.2, … in
+// creation order) whose packets are hub timers: in a simulation their
+// latency, jitter, loss, duplication and reordering are drawn from the run's
+// seed and each delivery is a step of the trace. socket.Dial, Listen and
+// ListenPacket called with Host.Context(ctx), or by any greenlet spawned
+// from it, act as that host, so unmodified code (a server.StreamServer, a
+// client library) runs on it with TCP's contract: ordered complete bytes,
+// partial reads, io.EOF after the peer's close, net.ErrClosed after the
+// local one, ECONNRESET after the peer's host crashes, deadlines read in
+// virtual time (compute them with gevent.Now), and a receive window that
+// parks writers. Partition/Repair, Hold/Release, SetLink, Host.Crash and
+// Host.Restart inject faults; a partition that holds a stream past
+// StreamTimeout resets it.
 package sim
