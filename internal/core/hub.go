@@ -24,6 +24,8 @@ type Options struct {
 	// BlockingWorkers bounds the goroutines that run gevent.Blocking calls
 	// at once (0: the root package's default; negative: no bound).
 	BlockingWorkers int
+	// Monitor configures the stall monitor (Threshold 0: none).
+	Monitor MonitorConfig
 }
 
 type taskKind uint8
@@ -117,6 +119,10 @@ type Hub struct {
 	freeWB []*waitBlock // wait blocks of ended greenlets, for reuse
 	idlers WaitList
 	main   *G
+	// mon is the stall monitor's shared state (nil: none) and monSeen the
+	// last probe the loop acknowledged (monitor.go).
+	mon     *prober
+	monSeen uint64
 
 	endSeq atomic.Uint64 // numbers greenlet ends
 
@@ -134,6 +140,9 @@ type Hub struct {
 	base time.Time
 	opts Options
 	ctx  *HubCtx
+	// stalls keeps the configured monitor's recent events (nil without
+	// one); set at creation.
+	stalls *stallRing
 }
 
 // NewHub creates a hub that has not started.
@@ -148,6 +157,9 @@ func NewHub(ctx context.Context, opts Options) *Hub {
 	h.clock = realClock{base: h.base}
 	h.poller = newChanPoller()
 	h.ctx = &HubCtx{Context: context.WithoutCancel(ctx), hub: h}
+	if opts.Monitor.Threshold > 0 {
+		h.stalls = new(stallRing)
+	}
 	return h
 }
 
@@ -416,6 +428,9 @@ func (h *Hub) Serve(ctx context.Context, main *G) {
 		defer stop()
 	}
 	defer h.close()
+	if h.stalls != nil {
+		h.startMonitor(&watcher{cfg: h.opts.Monitor, ring: h.stalls})
+	}
 	h.refreshNow()
 	for {
 		h.drain()
@@ -461,6 +476,7 @@ func (h *Hub) runPass(f func()) {
 	h.inPass = true
 	h.runFunc(f)
 	h.inPass = false
+	h.monCheck(nil)
 	h.resumeDirect()
 }
 
@@ -511,6 +527,7 @@ func (h *Hub) poll() bool {
 	h.inPass = true
 	events := p.Poll(timeout)
 	h.inPass = false
+	h.monCheck(nil)
 	if len(h.direct) > 0 {
 		h.ioWoken = append(h.ioWoken, h.direct...)
 		clear(h.direct)
@@ -588,6 +605,7 @@ func (h *Hub) switchTo(g *G) {
 			h.beginStop()
 		}
 	}
+	h.monCheck(g)
 }
 
 // runClosed runs f for a hub that has closed, on the calling goroutine
@@ -628,6 +646,7 @@ func (h *Hub) leaveCallback() {
 // close runs after every greenlet has ended: it releases idle coroutines,
 // runs the closers and the poller's Close, and marks the hub closed.
 func (h *Hub) close() {
+	h.stopMonitor()
 	for _, c := range h.free {
 		c.stop()
 	}
