@@ -84,7 +84,9 @@ func TestAssertSwitchesOtherGreenlet(t *testing.T) {
 // bound that is not positive, panics.
 func TestAssertSwitchesMisuse(t *testing.T) {
 	for name, f := range map[string]func(){
-		"goroutine": func() { _ = debug.AssertSwitches(context.Background(), time.Second, func(context.Context) error { return nil }) },
+		"goroutine": func() {
+			_ = debug.AssertSwitches(context.Background(), time.Second, func(context.Context) error { return nil })
+		},
 		"max": func() { _ = debug.AssertSwitches(context.Background(), 0, func(context.Context) error { return nil }) },
 	} {
 		func() {
