@@ -286,7 +286,7 @@ func (w *Waiter) Block(ctx context.Context) error {
 		return w.blockGoroutine(ctx)
 	}
 	stop := w.register(ctx)
-	w.g.co.yield(struct{}{})
+	w.g.park(parkWait)
 	w.unregister(stop)
 	return w.finish()
 }
