@@ -24,6 +24,8 @@ type Options struct {
 	// BlockingWorkers bounds the goroutines that run gevent.Blocking calls
 	// at once (0: the root package's default; negative: no bound).
 	BlockingWorkers int
+	// Name names the hub in dumps (default "hub-<id>").
+	Name string
 }
 
 type taskKind uint8
@@ -134,6 +136,7 @@ type Hub struct {
 	base time.Time
 	opts Options
 	ctx  *HubCtx
+	dbg  hubDebug // number and name, for dumps (snapshot.go)
 }
 
 // NewHub creates a hub that has not started.
@@ -148,6 +151,7 @@ func NewHub(ctx context.Context, opts Options) *Hub {
 	h.clock = realClock{base: h.base}
 	h.poller = newChanPoller()
 	h.ctx = &HubCtx{Context: context.WithoutCancel(ctx), hub: h}
+	registerHub(h)
 	return h
 }
 

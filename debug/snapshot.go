@@ -1,0 +1,319 @@
+package debug
+
+import (
+	"context"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gevent-go/gevent/internal/core"
+)
+
+// Snapshot is a picture of some hubs, each taken on its own goroutine
+// between two of its tasks.
+type Snapshot struct {
+	Taken time.Time `json:"taken"`
+	Hubs  []Hub     `json:"hubs"` // creation order
+}
+
+// Hub is one hub in a Snapshot.
+type Hub struct {
+	ID    uint64        `json:"id"`    // creation order in the process, from 1
+	Name  string        `json:"name"`  // gevent.WithHubName, default "hub-<id>"
+	Phase string        `json:"phase"` // idle, running, stopping, closed
+	Clock time.Duration `json:"clock_ns"`
+	// RunQueue counts the tasks queued on the hub, Timers its armed timers.
+	RunQueue int `json:"runq"`
+	Timers   int `json:"timers"`
+	// Responded is false when the hub did not take the snapshot in time: a
+	// greenlet or callback holds it (it never reaches a switch point), or
+	// it is not served yet. Then only ID, Name and Holder are set.
+	Responded bool `json:"responded"`
+	// Holder names what holds a hub that did not respond, when a stall
+	// monitor knows it ("" otherwise).
+	Holder string `json:"holder,omitempty"`
+	// Greenlets are the live greenlets, in spawn order; the tree is their
+	// Parent links.
+	Greenlets []Greenlet `json:"greenlets"`
+}
+
+// Greenlet is one live greenlet in a Snapshot.
+type Greenlet struct {
+	ID     int    `json:"id"`     // the hub's small id (gevent's minimal_ident)
+	Parent int    `json:"parent"` // -1: a root (no parent, or the parent has ended)
+	Name   string `json:"name"`
+	// Func is the greenlet's function ("pkg.Func.func1"), when known.
+	Func string `json:"func,omitempty"`
+	// State is "scheduled" (its first run is queued), "runnable" (queued
+	// to resume), "running" (the greenlet that took the snapshot) or
+	// "parked" (in a wait: see Wait).
+	State string `json:"state"`
+	Wait  *Wait  `json:"wait,omitempty"`
+	// SpawnSite is the first frame of the spawning stack outside this
+	// module ("file.go:42"), and SpawnStack the stack, when the hub
+	// records spawn stacks (gevent.WithSpawnStacks; the stack only with
+	// the SpawnStacks option).
+	SpawnSite  string  `json:"spawned_at,omitempty"`
+	SpawnStack []Frame `json:"spawn_stack,omitempty"`
+}
+
+// Wait is what a parked greenlet waits on.
+type Wait struct {
+	// Kind is the kind of wait: "event", "asyncresult", "semaphore",
+	// "lock", "queue.get", "queue.put", "queue.join", "channel.get",
+	// "channel.put", "pool.slot", "group.join", "wait.any", "join", "sleep",
+	// "idle", "io.read", "io.write", "blocking", ...
+	Kind string `json:"kind"`
+	// Object describes the object and its state ("" when the wait has
+	// none, as a sleep); ObjectID is the same for every wait on one object
+	// within a snapshot (0: none).
+	Object   string `json:"object,omitempty"`
+	ObjectID int    `json:"object_id,omitempty"`
+	// Waiting is how long the greenlet has waited (about a millisecond's
+	// resolution); Deadline, for a sleep, the time left.
+	Waiting  time.Duration `json:"waiting_ns"`
+	Deadline time.Duration `json:"deadline_in_ns,omitempty"`
+	// Wakers are the ids of the greenlets that alone can end the wait (a
+	// join's target, a lock's owner), when known; -1 stands for one that
+	// has ended or lives on another hub.
+	Wakers []int `json:"wakers,omitempty"`
+}
+
+// Frame is one frame of a stack.
+type Frame struct {
+	Function string `json:"function"`
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+}
+
+// Option configures Capture.
+type Option func(*config)
+
+type config struct {
+	timeout time.Duration
+	hubs    []string
+	stacks  bool
+	filter  func(*Greenlet) bool
+}
+
+// Timeout bounds how long Capture waits for each hub to take its snapshot
+// (default 1s); a hub that does not is reported with Responded false.
+func Timeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+
+// Hubs limits the snapshot to the hubs with these names or ids (decimal).
+func Hubs(namesOrIDs ...string) Option {
+	return func(c *config) { c.hubs = append(c.hubs, namesOrIDs...) }
+}
+
+// SpawnStacks includes each greenlet's whole spawning stack (where the hub
+// records them) rather than only its spawn site.
+func SpawnStacks() Option { return func(c *config) { c.stacks = true } }
+
+// Filter keeps only the greenlets for which keep reports true (it runs on
+// the caller's goroutine, on the rendered Greenlet); a kept greenlet whose
+// parent is not kept is shown as a root.
+func Filter(keep func(*Greenlet) bool) Option { return func(c *config) { c.filter = keep } }
+
+// Capture snapshots every hub of the process that has not closed (the Hubs
+// option: only some), waiting at most Timeout for each (all at once). It may
+// be called from any goroutine or greenlet; a greenlet's own hub is captured
+// directly.
+func Capture(opts ...Option) *Snapshot {
+	return capture(context.Background(), core.Hubs(), opts)
+}
+
+// CaptureHub snapshots the hub that ctx belongs to: the calling greenlet's
+// hub (the capture then runs at once, and the caller is "running"), or the
+// hub of a hub context. ctx without a hub gives an empty Snapshot.
+func CaptureHub(ctx context.Context, opts ...Option) *Snapshot {
+	h := core.HubOf(ctx)
+	if h == nil {
+		return &Snapshot{Taken: time.Now()}
+	}
+	return capture(ctx, []*core.Hub{h}, opts)
+}
+
+func capture(ctx context.Context, hubs []*core.Hub, opts []Option) *Snapshot {
+	c := config{timeout: time.Second}
+	for _, o := range opts {
+		o(&c)
+	}
+	if len(c.hubs) > 0 {
+		hubs = selectHubs(hubs, c.hubs)
+	}
+	s := &Snapshot{Taken: time.Now(), Hubs: make([]Hub, len(hubs))}
+	raw := make([]core.HubSnapshot, len(hubs))
+	ok := make([]bool, len(hubs))
+	var wg sync.WaitGroup
+	for i, h := range hubs {
+		take := func() { ok[i] = h.OnHub(ctx, c.timeout, func() { h.Snapshot(&raw[i]) }) }
+		if core.Current(ctx) != nil {
+			take() // a greenlet: one at a time, parked (its hub runs on)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			take()
+		}()
+	}
+	wg.Wait()
+	r := newResolver(c.stacks)
+	for i, h := range hubs {
+		out := &s.Hubs[i]
+		out.ID, out.Name = h.ID(), h.Name()
+		if !ok[i] {
+			out.Phase = h.Phase()
+			out.Holder = holderOf(h)
+			continue
+		}
+		out.Responded = true
+		r.convert(out, &raw[i], c.filter)
+	}
+	return s
+}
+
+// holderOf names what holds a hub that did not respond: the seam for a
+// stall monitor, which alone can know it without the hub's help. Without
+// one it is "".
+var holderOf = func(h *core.Hub) string { return "" }
+
+// selectHubs keeps the hubs named (or numbered) in want.
+func selectHubs(hubs []*core.Hub, want []string) []*core.Hub {
+	var out []*core.Hub
+	for _, h := range hubs {
+		for _, w := range want {
+			if w == h.Name() || w == strconv.FormatUint(h.ID(), 10) {
+				out = append(out, h)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// resolver turns a core snapshot into the exported types, resolving
+// functions and stacks once per PC.
+type resolver struct {
+	stacks bool
+	funcs  map[uintptr]string
+	frames map[uintptr][]Frame
+}
+
+func newResolver(stacks bool) *resolver {
+	return &resolver{stacks: stacks, funcs: map[uintptr]string{}, frames: map[uintptr][]Frame{}}
+}
+
+func (r *resolver) convert(out *Hub, in *core.HubSnapshot, keep func(*Greenlet) bool) {
+	out.Phase, out.Clock, out.RunQueue, out.Timers = in.Phase, in.Clock, in.RunQueue, in.Timers
+	waits := make([]Wait, 0, len(in.Greenlets))
+	out.Greenlets = make([]Greenlet, 0, len(in.Greenlets))
+	wakers := make([][]int, len(in.Objects))
+	for i, o := range in.Objects {
+		if len(o.Wakers) > 0 {
+			ws := make([]int, len(o.Wakers))
+			for j, w := range o.Wakers {
+				ws[j] = int(w)
+			}
+			wakers[i] = ws
+		}
+	}
+	for i := range in.Greenlets {
+		gi := &in.Greenlets[i]
+		g := Greenlet{ID: int(gi.ID), Parent: int(gi.Parent), Name: gi.Name, State: gi.State.String()}
+		if g.Name == "" {
+			g.Name = "Greenlet-" + strconv.Itoa(g.ID)
+		}
+		if pc := core.FuncPC(gi.Func); pc != 0 {
+			g.Func = r.funcName(pc)
+		}
+		if len(gi.SpawnPCs) > 0 {
+			g.SpawnSite = r.site(gi.SpawnPCs)
+			if r.stacks {
+				for _, pc := range gi.SpawnPCs {
+					g.SpawnStack = append(g.SpawnStack, r.frame(pc)...)
+				}
+			}
+		}
+		if gi.State == core.GParked {
+			w := Wait{Kind: gi.Wait.Kind.String(), Waiting: gi.Wait.For, Deadline: gi.Wait.Deadline}
+			if k := gi.Wait.Obj; k >= 0 {
+				w.Object, w.ObjectID, w.Wakers = in.Objects[k].Object, int(k)+1, wakers[k]
+			}
+			waits = append(waits, w)
+			g.Wait = &waits[len(waits)-1]
+		}
+		if keep != nil && !keep(&g) {
+			continue
+		}
+		out.Greenlets = append(out.Greenlets, g)
+	}
+}
+
+func (r *resolver) funcName(pc uintptr) string {
+	if s, ok := r.funcs[pc]; ok {
+		return s
+	}
+	s := ""
+	if f := runtime.FuncForPC(pc); f != nil {
+		s = f.Name()
+		s = s[strings.LastIndex(s, "/")+1:]
+	}
+	r.funcs[pc] = s
+	return s
+}
+
+// frame expands one return PC into its frames (more than one when calls
+// were inlined).
+func (r *resolver) frame(pc uintptr) []Frame {
+	if fs, ok := r.frames[pc]; ok {
+		return fs
+	}
+	var fs []Frame
+	frames := runtime.CallersFrames([]uintptr{pc})
+	for {
+		f, more := frames.Next()
+		if f.Function != "" {
+			fs = append(fs, Frame{Function: f.Function, File: f.File, Line: f.Line})
+		}
+		if !more {
+			break
+		}
+	}
+	r.frames[pc] = fs
+	return fs
+}
+
+// site returns "file.go:line" of the first frame outside the library.
+func (r *resolver) site(pcs []uintptr) string {
+	for _, pc := range pcs {
+		for _, f := range r.frame(pc) {
+			if !libraryFrame(f.Function) {
+				return f.File[strings.LastIndex(f.File, "/")+1:] + ":" + strconv.Itoa(f.Line)
+			}
+		}
+	}
+	return ""
+}
+
+// modulePath prefixes the functions of this module.
+const modulePath = "github.com/gevent-go/gevent"
+
+// libraryFrame reports whether fn belongs to the library itself (not to a
+// test package or an example of the module) or to the runtime.
+func libraryFrame(fn string) bool {
+	if strings.HasPrefix(fn, "runtime.") {
+		return true
+	}
+	if !strings.HasPrefix(fn, modulePath) {
+		return false
+	}
+	rest := fn[len(modulePath):]
+	pkg := rest
+	if i := strings.IndexByte(rest, '.'); i >= 0 {
+		pkg = rest[:i]
+	}
+	return !strings.HasSuffix(pkg, "_test") && !strings.HasPrefix(pkg, "/examples/")
+}
