@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"reflect"
 	"runtime"
 	"slices"
@@ -306,5 +307,57 @@ func TestCaptureHeldHub(t *testing.T) {
 	s.WriteText(&buf)
 	if !strings.Contains(buf.String(), "hub held-hub #") || !strings.Contains(buf.String(), "did not respond") {
 		t.Errorf("text:\n%s", buf.String())
+	}
+}
+
+// TestDumpLarge: the shape of BenchmarkDump100k at a tenth of its size (the
+// race detector makes each parked greenlet costly): every greenlet is one
+// line of text under its session, and the JSON decodes.
+func TestDumpLarge(t *testing.T) {
+	_, end := parkedHub(t, "large", 100)
+	defer end()
+	s := debug.Capture(debug.Hubs("large"), debug.Timeout(time.Minute))
+	if len(s.Hubs) != 1 || len(s.Hubs[0].Greenlets) != 10_001 {
+		t.Fatalf("hubs %d, want large with 10001 greenlets", len(s.Hubs))
+	}
+	kinds := map[string]int{}
+	for _, g := range s.Hubs[0].Greenlets {
+		if g.Wait != nil {
+			kinds[g.Wait.Kind]++
+		}
+	}
+	// Per session: 20 each of event, semaphore, queue.get, sleep; 19 joins
+	// of siblings and the session's own join; main waits on an event.
+	want := map[string]int{"event": 2001, "semaphore": 2000, "queue.get": 2000, "sleep": 2000, "join": 2000}
+	if !maps.Equal(kinds, want) {
+		t.Errorf("wait kinds %v, want %v", kinds, want)
+	}
+	var text bytes.Buffer
+	if err := s.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(text.String(), "\n"), "\n")
+	if len(lines) != 2+10_001 {
+		t.Fatalf("text has %d lines, want %d", len(lines), 2+10_001)
+	}
+	sessions := 0
+	for _, l := range lines[2:] {
+		if strings.HasPrefix(l, "    Greenlet-") && strings.Contains(l, " parked on join ") {
+			sessions++ // depth 1 under main
+		}
+	}
+	if sessions != 100 {
+		t.Errorf("%d sessions under main, want 100", sessions)
+	}
+	var js bytes.Buffer
+	if err := s.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var got debug.Snapshot
+	if err := json.Unmarshal(js.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Hubs) != 1 || len(got.Hubs[0].Greenlets) != 10_001 {
+		t.Errorf("decoded %d hubs", len(got.Hubs))
 	}
 }

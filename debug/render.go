@@ -18,7 +18,7 @@ const renderBuffer = 256 << 10
 // greenlets as a tree, one a line, children indented under their parent in
 // spawn order:
 //
-//	hub main #1: running, clock 2.1s, 3 greenlets, runq 0, timers 0
+//	hub main #1: running, clock 2.1s, 3 greenlets, runq 0, timers 0, paused 12µs for this dump
 //	  main #0 parked on join greenlet worker #1 for 2.001s [main.main.func1]
 //	    worker #1 parked on event event.Event(clear, 1 waiting) for 2.001s [main.worker] spawned at main.go:31
 func (s *Snapshot) WriteText(w io.Writer) error {
@@ -64,7 +64,9 @@ func (s *Snapshot) WriteText(w io.Writer) error {
 		b = strconv.AppendInt(b, int64(h.RunQueue), 10)
 		b = append(b, ", timers "...)
 		b = strconv.AppendInt(b, int64(h.Timers), 10)
-		b = append(b, '\n')
+		b = append(b, ", paused "...)
+		b = appendDur(b, h.Pause)
+		b = append(b, " for this dump\n"...)
 		bw.Write(b)
 		walkTree(h.Greenlets, func(g *Greenlet, depth int) {
 			b = b[:0]
@@ -215,6 +217,8 @@ func (s *Snapshot) WriteJSON(w io.Writer) error {
 		b = strconv.AppendInt(b, int64(h.RunQueue), 10)
 		b = append(b, `,"timers":`...)
 		b = strconv.AppendInt(b, int64(h.Timers), 10)
+		b = append(b, `,"pause_ns":`...)
+		b = strconv.AppendInt(b, int64(h.Pause), 10)
 		b = append(b, `,"responded":`...)
 		b = strconv.AppendBool(b, h.Responded)
 		if h.Holder != "" {

@@ -27,6 +27,8 @@ type Hub struct {
 	// RunQueue counts the tasks queued on the hub, Timers its armed timers.
 	RunQueue int `json:"runq"`
 	Timers   int `json:"timers"`
+	// Pause is how long taking the snapshot held the hub.
+	Pause time.Duration `json:"pause_ns"`
 	// Responded is false when the hub did not take the snapshot in time: a
 	// greenlet or callback holds it (it never reaches a switch point), or
 	// it is not served yet. Then only ID, Name and Holder are set.
@@ -144,11 +146,27 @@ func capture(ctx context.Context, hubs []*core.Hub, opts []Option) *Snapshot {
 		hubs = selectHubs(hubs, c.hubs)
 	}
 	s := &Snapshot{Taken: time.Now(), Hubs: make([]Hub, len(hubs))}
-	raw := make([]core.HubSnapshot, len(hubs))
+	raw := make([]*core.HubSnapshot, len(hubs))
+	for i := range raw {
+		raw[i] = rawPool.Get().(*core.HubSnapshot)
+	}
+	defer func() {
+		for _, x := range raw {
+			x.Release()
+			rawPool.Put(x)
+		}
+	}()
 	ok := make([]bool, len(hubs))
+	pause := make([]time.Duration, len(hubs))
 	var wg sync.WaitGroup
 	for i, h := range hubs {
-		take := func() { ok[i] = h.OnHub(ctx, c.timeout, func() { h.Snapshot(&raw[i]) }) }
+		take := func() {
+			ok[i] = h.OnHub(ctx, c.timeout, func() {
+				start := time.Now()
+				h.Snapshot(raw[i])
+				pause[i] = time.Since(start)
+			})
+		}
 		if core.Current(ctx) != nil {
 			take() // a greenlet: one at a time, parked (its hub runs on)
 			continue
@@ -169,11 +187,16 @@ func capture(ctx context.Context, hubs []*core.Hub, opts []Option) *Snapshot {
 			out.Holder = holderOf(h)
 			continue
 		}
-		out.Responded = true
-		r.convert(out, &raw[i], c.filter)
+		out.Responded, out.Pause = true, pause[i]
+		r.convert(out, raw[i], c.filter)
 	}
 	return s
 }
+
+// rawPool keeps the hub-side copies between captures: taking one then
+// allocates nothing on the hub (an allocation there could make the hub
+// assist a garbage collection, which is what a pause must avoid).
+var rawPool = sync.Pool{New: func() any { return new(core.HubSnapshot) }}
 
 // holderOf names what holds a hub that did not respond: the seam for a
 // stall monitor, which alone can know it without the hub's help. Without
@@ -208,24 +231,88 @@ func newResolver(stacks bool) *resolver {
 
 func (r *resolver) convert(out *Hub, in *core.HubSnapshot, keep func(*Greenlet) bool) {
 	out.Phase, out.Clock, out.RunQueue, out.Timers = in.Phase, in.Clock, in.RunQueue, in.Timers
-	waits := make([]Wait, 0, len(in.Greenlets))
-	out.Greenlets = make([]Greenlet, 0, len(in.Greenlets))
-	wakers := make([][]int, len(in.Objects))
-	for i, o := range in.Objects {
-		if len(o.Wakers) > 0 {
-			ws := make([]int, len(o.Wakers))
-			for j, w := range o.Wakers {
-				ws[j] = int(w)
+	n := len(in.Greenlets)
+	// One array each for the waits, the default names and the wakers: a
+	// dump of many greenlets allocates a handful of times, not per
+	// greenlet (the garbage collector scans every parked greenlet's stack
+	// in each cycle, so cycles are what a large dump must avoid).
+	waits := make([]Wait, 0, n)
+	out.Greenlets = make([]Greenlet, 0, n)
+	maxID := int32(-1)
+	for i := range in.Greenlets {
+		maxID = max(maxID, in.Greenlets[i].ID)
+	}
+	byID := make([]int32, maxID+1) // id → index+1
+	names := make([]string, n)
+	var buf []byte
+	ends := make([]int, n)
+	for i := range in.Greenlets {
+		gi := &in.Greenlets[i]
+		byID[gi.ID] = int32(i + 1)
+		if gi.Name == "" {
+			buf = append(buf, "Greenlet-"...)
+			buf = strconv.AppendInt(buf, int64(gi.ID), 10)
+		}
+		ends[i] = len(buf)
+	}
+	all := string(buf) // one allocation for every default name
+	for i := range in.Greenlets {
+		if names[i] = in.Greenlets[i].Name; names[i] == "" {
+			start := 0
+			if i > 0 {
+				start = ends[i-1]
 			}
-			wakers[i] = ws
+			names[i] = all[start:ends[i]]
+		}
+	}
+	nw := 0
+	for _, o := range in.Objects {
+		nw += len(o.Wakers)
+	}
+	wakers := make([]int, 0, nw)
+	objWakers := make([][]int, len(in.Objects))
+	objText := make([]string, len(in.Objects))
+	for k, o := range in.Objects {
+		start := len(wakers)
+		for _, w := range o.Wakers {
+			wakers = append(wakers, int(w))
+		}
+		if len(wakers) > start {
+			objWakers[k] = wakers[start:len(wakers):len(wakers)]
+		}
+		objText[k] = o.Object
+		if o.Kind == core.WaitJoin {
+			objText[k] = "greenlet (ended)"
+		}
+	}
+	// Join targets are named from the snapshot, in one more shared array.
+	buf = buf[:0]
+	objEnds := make([]int, len(in.Objects))
+	for k, o := range in.Objects {
+		if t := o.Target; o.Kind == core.WaitJoin && t >= 0 && t <= maxID && byID[t] != 0 {
+			buf = append(buf, "greenlet "...)
+			buf = append(buf, names[byID[t]-1]...)
+			buf = append(buf, " #"...)
+			buf = strconv.AppendInt(buf, int64(t), 10)
+		}
+		objEnds[k] = len(buf)
+	}
+	all = string(buf)
+	for k := range in.Objects {
+		start := 0
+		if k > 0 {
+			start = objEnds[k-1]
+		}
+		if objEnds[k] > start {
+			objText[k] = all[start:objEnds[k]]
 		}
 	}
 	for i := range in.Greenlets {
 		gi := &in.Greenlets[i]
-		g := Greenlet{ID: int(gi.ID), Parent: int(gi.Parent), Name: gi.Name, State: gi.State.String()}
-		if g.Name == "" {
-			g.Name = "Greenlet-" + strconv.Itoa(g.ID)
-		}
+		// Filled in place: a Greenlet passed by address to keep from a
+		// local variable would be allocated per greenlet.
+		out.Greenlets = append(out.Greenlets, Greenlet{ID: int(gi.ID), Parent: int(gi.Parent), Name: names[i], State: gi.State.String()})
+		g := &out.Greenlets[len(out.Greenlets)-1]
 		if pc := core.FuncPC(gi.Func); pc != 0 {
 			g.Func = r.funcName(pc)
 		}
@@ -240,15 +327,14 @@ func (r *resolver) convert(out *Hub, in *core.HubSnapshot, keep func(*Greenlet) 
 		if gi.State == core.GParked {
 			w := Wait{Kind: gi.Wait.Kind.String(), Waiting: gi.Wait.For, Deadline: gi.Wait.Deadline}
 			if k := gi.Wait.Obj; k >= 0 {
-				w.Object, w.ObjectID, w.Wakers = in.Objects[k].Object, int(k)+1, wakers[k]
+				w.Object, w.ObjectID, w.Wakers = objText[k], int(k)+1, objWakers[k]
 			}
 			waits = append(waits, w)
 			g.Wait = &waits[len(waits)-1]
 		}
-		if keep != nil && !keep(&g) {
-			continue
+		if keep != nil && !keep(g) {
+			out.Greenlets = out.Greenlets[:len(out.Greenlets)-1]
 		}
-		out.Greenlets = append(out.Greenlets, g)
 	}
 }
 

@@ -185,9 +185,15 @@ type WaitInfo struct {
 
 // ObjInfo is one object waited on, described once per snapshot.
 type ObjInfo struct {
-	Kind   WaitKind // the kind of the first wait found on it
-	Addr   uintptr  // identity within the snapshot
-	Object string   // the describer's text
+	Kind WaitKind // the kind of the first wait found on it
+	Addr uintptr  // identity within the snapshot
+	// Object is the describer's text; for a join ("" here) the reader
+	// names Target instead, from the snapshot's own greenlets (a dump of
+	// many joins then costs the hub no string).
+	Object string
+	// Target is the id of a join's target greenlet (-1: not a join, or a
+	// target that has ended or lives on another hub).
+	Target int32
 	// Wakers are the ids of the greenlets of this hub that alone can end
 	// waits on the object (-1: a greenlet of another hub, or ended).
 	Wakers []int32
@@ -201,6 +207,20 @@ type HubSnapshot struct {
 	Timers    int
 	Greenlets []GInfo // spawn order (oldest first)
 	Objects   []ObjInfo
+
+	// Scratch space kept for the next Snapshot into the same value.
+	gs     []*G
+	objs   map[unsafe.Pointer]int32
+	wakers []int32
+}
+
+// Release drops what s references (greenlets, functions, stacks) while
+// keeping its memory for the next Snapshot.
+func (s *HubSnapshot) Release() {
+	clear(s.Greenlets)
+	clear(s.Objects)
+	clear(s.gs)
+	clear(s.objs)
 }
 
 var phaseNames = [...]string{"idle", "running", "stopping", "closed"}
@@ -219,7 +239,10 @@ func (h *Hub) Snapshot(s *HubSnapshot) {
 		s.Greenlets = make([]GInfo, n)
 	}
 	s.Greenlets = s.Greenlets[:n]
-	gs := make([]*G, n)
+	if cap(s.gs) < n {
+		s.gs = make([]*G, n)
+	}
+	gs := s.gs[:n]
 	i := n
 	for g := h.live; g != nil && i > 0; g = g.liveNext {
 		i--
@@ -257,8 +280,13 @@ func (h *Hub) Snapshot(s *HubSnapshot) {
 
 	// Wait records and the objects, described once each; the describers
 	// take the objects' locks (and may take h.mu), so h.mu is not held.
-	objs := make(map[unsafe.Pointer]int32)
+	if s.objs == nil {
+		s.objs = make(map[unsafe.Pointer]int32)
+	}
+	objs := s.objs
+	clear(objs)
 	s.Objects = s.Objects[:0]
+	s.wakers = s.wakers[:0]
 	for i, g := range gs {
 		gi := &s.Greenlets[i]
 		gi.Func = nil
@@ -278,10 +306,22 @@ func (h *Hub) Snapshot(s *HubSnapshot) {
 		if !seen {
 			k = int32(len(s.Objects))
 			objs[r.Obj] = k
-			d := r.Kind.Describe(r.Obj)
-			o := ObjInfo{Kind: r.Kind, Addr: uintptr(r.Obj), Object: d.Object}
-			for _, w := range d.Wakers {
-				o.Wakers = append(o.Wakers, h.idOfLive(w))
+			o := ObjInfo{Kind: r.Kind, Addr: uintptr(r.Obj), Target: -1}
+			// The wakers of every object share one array (a slice of
+			// it stays valid when a later append moves it).
+			start := len(s.wakers)
+			if r.Kind == WaitJoin {
+				o.Target = h.idOfLive((*G)(r.Obj))
+				s.wakers = append(s.wakers, o.Target)
+			} else {
+				d := r.Kind.Describe(r.Obj)
+				o.Object = d.Object
+				for _, w := range d.Wakers {
+					s.wakers = append(s.wakers, h.idOfLive(w))
+				}
+			}
+			if len(s.wakers) > start {
+				o.Wakers = s.wakers[start:len(s.wakers):len(s.wakers)]
 			}
 			s.Objects = append(s.Objects, o)
 		}

@@ -79,6 +79,14 @@ func (h *Hub) buildWaitGraph() *WaitGraph {
 	h.Snapshot(&s)
 	wg := &WaitGraph{Hub: h.Name(), Clock: s.Clock}
 	idx := map[int32]int{} // greenlet id → index in Waits
+	names := map[int32]string{}
+	for i := range s.Greenlets {
+		gi := &s.Greenlets[i]
+		names[gi.ID] = gi.Name
+		if gi.Name == "" {
+			names[gi.ID] = "Greenlet-" + itoa(int(gi.ID))
+		}
+	}
 	for i := range s.Greenlets {
 		gi := &s.Greenlets[i]
 		if gi.State != GParked {
@@ -90,7 +98,14 @@ func (h *Hub) buildWaitGraph() *WaitGraph {
 			w.Name = "Greenlet-" + itoa(int(gi.ID))
 		}
 		if k := gi.Wait.Obj; k >= 0 {
-			w.Object = s.Objects[k].Object
+			o := &s.Objects[k]
+			w.Object = o.Object
+			if o.Kind == WaitJoin {
+				w.Object = "greenlet (ended)"
+				if o.Target >= 0 {
+					w.Object = "greenlet " + names[o.Target] + " #" + itoa(int(o.Target))
+				}
+			}
 		}
 		wg.Waits = append(wg.Waits, w)
 	}

@@ -69,7 +69,7 @@ var (
 		k[WaitUnknown] = waitKindInfo{name: "wait"}
 		k[WaitSleep] = waitKindInfo{name: "sleep"}
 		k[WaitIdle] = waitKindInfo{name: "idle"}
-		k[WaitJoin] = waitKindInfo{name: "join", describe: describeJoin}
+		k[WaitJoin] = waitKindInfo{name: "join"} // described by the snapshot (the target's id)
 		k[WaitBlocking] = waitKindInfo{name: "blocking", describe: describeOffload}
 		return k
 	}()
@@ -174,16 +174,17 @@ func (g *G) waitRecord(now int64) (r WaitRecord, ok bool) {
 	return r, true
 }
 
-// describeJoin describes a Join's target greenlet; it alone can end the wait.
-func describeJoin(obj unsafe.Pointer) WaitDetail {
-	t := (*G)(obj)
-	return WaitDetail{Object: "greenlet " + t.Label(), Wakers: []*G{t}}
-}
-
-// Label is "name #id", how reports name a greenlet. It takes the hub's
-// lock.
+// Label is "name #id", how reports name a greenlet. Unlike Name it stores
+// nothing (a dump must not change what it shows). It takes the hub's lock.
 func (g *G) Label() string {
-	return g.Name() + " #" + itoa(g.ID())
+	h := g.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	id := itoa(int(h.idLocked(g)))
+	if g.extra != nil && g.extra.name != "" {
+		return g.extra.name + " #" + id
+	}
+	return "Greenlet-" + id + " #" + id
 }
 
 // OffloadInfo names the operation of an Offload for dumps.
