@@ -189,7 +189,8 @@ func (g *G) Label() string {
 
 // OffloadInfo names the operation of an Offload for dumps.
 type OffloadInfo struct {
-	// What is the operation: "blocking", "socket read", "http".
+	// What is the operation ("socket", "http round trip"); "" for a
+	// Blocking call, which the wait's kind names.
 	What string
 	// Func is the function it runs, for Blocking (nil otherwise).
 	Func any
@@ -215,8 +216,10 @@ func describeOffload(obj unsafe.Pointer) WaitDetail {
 	info := (*OffloadInfo)(obj)
 	s := info.What
 	if info.Func != nil {
-		if name := FuncName(info.Func); name != "" {
+		if name := FuncName(info.Func); name != "" && s != "" {
 			s += " " + name
+		} else if name != "" {
+			s = name
 		}
 	}
 	return WaitDetail{Object: s}
