@@ -29,8 +29,11 @@ var hubSeq atomic.Uint64
 // hubRegistry lists the hubs of the process in creation order, weakly: a hub
 // that is no longer referenced drops out, and a closed hub is pruned.
 var hubRegistry struct {
-	mu   sync.Mutex // guards hubs
+	mu   sync.Mutex // guards hubs and prune
 	hubs []weak.Pointer[Hub]
+	// prune is the length at which registering prunes the list, so that
+	// a process that makes many hubs and never dumps keeps it short.
+	prune int
 }
 
 // registerHub numbers h, names it and lists it. Called by NewHub.
@@ -41,15 +44,17 @@ func registerHub(h *Hub) {
 		h.dbg.name = "hub-" + itoa(int(h.dbg.id))
 	}
 	hubRegistry.mu.Lock()
+	defer hubRegistry.mu.Unlock()
+	if len(hubRegistry.hubs) >= hubRegistry.prune {
+		pruneHubsLocked()
+		hubRegistry.prune = 2*len(hubRegistry.hubs) + 16
+	}
 	hubRegistry.hubs = append(hubRegistry.hubs, weak.Make(h))
-	hubRegistry.mu.Unlock()
 }
 
-// Hubs returns the hubs of the process that have not closed, in creation
-// order.
-func Hubs() []*Hub {
-	hubRegistry.mu.Lock()
-	defer hubRegistry.mu.Unlock()
+// pruneHubsLocked drops the hubs that are gone or closed and returns the
+// others, in creation order. hubRegistry.mu is held.
+func pruneHubsLocked() []*Hub {
 	var out []*Hub
 	keep := hubRegistry.hubs[:0]
 	for _, p := range hubRegistry.hubs {
@@ -63,6 +68,14 @@ func Hubs() []*Hub {
 	clear(hubRegistry.hubs[len(keep):])
 	hubRegistry.hubs = keep
 	return out
+}
+
+// Hubs returns the hubs of the process that have not closed, in creation
+// order.
+func Hubs() []*Hub {
+	hubRegistry.mu.Lock()
+	defer hubRegistry.mu.Unlock()
+	return pruneHubsLocked()
 }
 
 // ID returns the hub's process-wide number (creation order, from 1).
