@@ -70,6 +70,9 @@ func NewHub(opts ...HubOption) *Hub {
 
 func newHub(ctx context.Context, opts []HubOption) *Hub {
 	o := core.Options{Panics: panics{}}
+	if env := envMonitor(); env.apply != nil {
+		env.apply(&o) // options below may replace it
+	}
 	for _, opt := range opts {
 		if opt.apply != nil {
 			opt.apply(&o)

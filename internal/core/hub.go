@@ -26,6 +26,8 @@ type Options struct {
 	BlockingWorkers int
 	// Name names the hub in dumps (default "hub-<id>").
 	Name string
+	// Monitor configures the stall monitor (Threshold 0: none).
+	Monitor MonitorConfig
 }
 
 type taskKind uint8
@@ -119,6 +121,10 @@ type Hub struct {
 	freeWB []*waitBlock // wait blocks of ended greenlets, for reuse
 	idlers WaitList
 	main   *G
+	// mon is the stall monitor's shared state (nil: none) and monSeen the
+	// last probe the loop acknowledged (monitor.go).
+	mon     *prober
+	monSeen uint64
 
 	endSeq atomic.Uint64 // numbers greenlet ends
 
@@ -137,6 +143,9 @@ type Hub struct {
 	opts Options
 	ctx  *HubCtx
 	dbg  hubDebug // number and name, for dumps (snapshot.go)
+	// stalls keeps the configured monitor's recent events (nil without
+	// one); set at creation.
+	stalls *stallRing
 }
 
 // NewHub creates a hub that has not started.
@@ -152,6 +161,9 @@ func NewHub(ctx context.Context, opts Options) *Hub {
 	h.poller = newChanPoller()
 	h.ctx = &HubCtx{Context: context.WithoutCancel(ctx), hub: h}
 	registerHub(h)
+	if opts.Monitor.Threshold > 0 {
+		h.stalls = new(stallRing)
+	}
 	return h
 }
 
@@ -420,6 +432,9 @@ func (h *Hub) Serve(ctx context.Context, main *G) {
 		defer stop()
 	}
 	defer h.close()
+	if h.stalls != nil {
+		h.startMonitor(&watcher{cfg: h.opts.Monitor, ring: h.stalls})
+	}
 	h.refreshNow()
 	for {
 		h.drain()
@@ -465,6 +480,7 @@ func (h *Hub) runPass(f func()) {
 	h.inPass = true
 	h.runFunc(f)
 	h.inPass = false
+	h.monCheck(nil)
 	h.resumeDirect()
 }
 
@@ -515,6 +531,7 @@ func (h *Hub) poll() bool {
 	h.inPass = true
 	events := p.Poll(timeout)
 	h.inPass = false
+	h.monCheck(nil)
 	if len(h.direct) > 0 {
 		h.ioWoken = append(h.ioWoken, h.direct...)
 		clear(h.direct)
@@ -592,6 +609,7 @@ func (h *Hub) switchTo(g *G) {
 			h.beginStop()
 		}
 	}
+	h.monCheck(g)
 }
 
 // runClosed runs f for a hub that has closed, on the calling goroutine
@@ -632,6 +650,7 @@ func (h *Hub) leaveCallback() {
 // close runs after every greenlet has ended: it releases idle coroutines,
 // runs the closers and the poller's Close, and marks the hub closed.
 func (h *Hub) close() {
+	h.stopMonitor()
 	for _, c := range h.free {
 		c.stop()
 	}
