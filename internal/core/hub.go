@@ -25,6 +25,8 @@ type Options struct {
 	// BlockingWorkers bounds the goroutines that run gevent.Blocking calls
 	// at once (0: the root package's default; negative: no bound).
 	BlockingWorkers int
+	// Name names the hub in dumps (default "hub-<id>").
+	Name string
 	// Monitor configures the stall monitor (Threshold 0: none).
 	Monitor MonitorConfig
 }
@@ -145,6 +147,7 @@ type Hub struct {
 	base time.Time
 	opts Options
 	ctx  *HubCtx
+	dbg  hubDebug // number and name, for dumps (snapshot.go)
 	// stalls keeps the configured monitor's recent events (nil without
 	// one); set at creation.
 	stalls *stallRing
@@ -162,6 +165,7 @@ func NewHub(ctx context.Context, opts Options) *Hub {
 	h.clock = realClock{base: h.base}
 	h.poller = newChanPoller()
 	h.ctx = &HubCtx{Context: context.WithoutCancel(ctx), hub: h}
+	registerHub(h)
 	if opts.Monitor.Threshold > 0 {
 		h.stalls = new(stallRing)
 	}

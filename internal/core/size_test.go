@@ -23,6 +23,8 @@ func TestSizes(t *testing.T) {
 		{"G.liveNext offset (third cache line)", unsafe.Offsetof(G{}.liveNext), 176},
 		{"waitBlock.w.state offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.state), 40},
 		{"waitBlock.w.scoped offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.scoped), 60},
+		{"waitBlock.w.since offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.since), 56},
+		{"waitBlock.w.kind offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.kind), 61},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)

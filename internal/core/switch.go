@@ -39,6 +39,7 @@ func Yield(ctx context.Context) (bool, error) {
 func (h *Hub) Idle(ctx context.Context, g *G) error {
 	w := &g.waits().w
 	w.begin()
+	w.record(WaitIdle, nil)
 	h.idlers.PushBack(w)
 	err := w.Block(ctx)
 	if err != nil {
@@ -52,6 +53,7 @@ func (h *Hub) Sleep(ctx context.Context, g *G, d time.Duration) error {
 	wb := g.waits()
 	w := &wb.w
 	w.begin()
+	w.record(WaitSleep, nil)
 	wb.t.kind = timerWake
 	h.addTimer(&wb.t, d)
 	stop := w.register(ctx) // Block, inlined by hand (see Block)

@@ -6,9 +6,11 @@ package core
 // "gevent.greenlet"; each of its run slices is a region named after it,
 // started when its coroutine resumes and ended before it parks (both on the
 // coroutine's goroutine, as regions require); each park logs, in category
-// "gevent.wait", what it waits in. Go's tracer already shows the coroutine
-// switches as goroutine transitions: the annotations name them. With the
-// tracer off, nothing runs but a test of the sampled flag.
+// "gevent.wait", what it waits in (the wait record's kind and the
+// primitive's function: "event event.(*notifier).waitLocked"). Go's tracer
+// already shows the coroutine switches as goroutine transitions: the
+// annotations name them. With the tracer off, nothing runs but a test of
+// the sampled flag.
 
 import (
 	"context"
@@ -80,7 +82,11 @@ func (h *Hub) traceBegin(g *G) {
 // traceParked ends g's run slice and logs what it waits in.
 func (h *Hub) traceParked(g *G, kind parkKind) {
 	st := h.traceState(g)
-	trace.Log(st.ctx, "gevent.wait", parkWhat(kind))
+	what := parkWhat(kind)
+	if kind == parkWait {
+		what = g.wb.w.kind.String() + " " + what // the wait record's kind, then the primitive
+	}
+	trace.Log(st.ctx, "gevent.wait", what)
 	if st.region != nil {
 		st.region.End()
 		st.region = nil
