@@ -27,6 +27,12 @@ type stallLog struct {
 	events []gevent.StallEvent
 }
 
+func (l *stallLog) reported() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.events) > 0
+}
+
 func (l *stallLog) report(e gevent.StallEvent) {
 	l.mu.Lock()
 	l.events = append(l.events, e)
@@ -44,6 +50,9 @@ func TestStallMonitorEvent(t *testing.T) {
 		g = gevent.Go(ctx, func(context.Context) error {
 			start := time.Now()
 			spinHub(100 * time.Millisecond)
+			for !log.reported() && time.Since(start) < 10*time.Second {
+				spinHub(time.Millisecond) // a loaded machine may run the monitor late
+			}
 			actual = time.Since(start)
 			return nil
 		}, gevent.WithName("spinner"), gevent.WithSpawnStack())
@@ -82,7 +91,7 @@ func TestGEVENTMONITOR(t *testing.T) {
 	if os.Getenv("GEVENT_MONITOR_CHILD") == "1" {
 		err := gevent.Run(context.Background(), func(ctx context.Context) error {
 			return gevent.Go(ctx, func(context.Context) error {
-				spinHub(200 * time.Millisecond)
+				spinHub(500 * time.Millisecond)
 				return nil
 			}, gevent.WithName("env-spinner")).Join(ctx)
 		})

@@ -166,14 +166,16 @@ func TestMonitorNamesHolder(t *testing.T) {
 // TestMonitorCallbackHolder: a posted function that holds the hub is
 // reported as a callback, with its stack.
 func TestMonitorCallbackHolder(t *testing.T) {
-	events := monitored(t, MonitorConfig{Threshold: 30 * time.Millisecond, Tick: 3 * time.Millisecond}, func(g *G) error {
+	var reported atomic.Bool
+	cfg := MonitorConfig{Threshold: 30 * time.Millisecond, Tick: 3 * time.Millisecond, Report: func(StallEvent) { reported.Store(true) }}
+	events := monitored(t, cfg, func(g *G) error {
 		var w *Waiter
 		var err error
 		if w, err = Prepare(g); err != nil {
 			return err
 		}
 		g.hub.Post(func() {
-			spinFor(80*time.Millisecond, nil)
+			spinFor(80*time.Millisecond, &reported)
 			w.Wake()
 		})
 		return w.Block(g)
@@ -229,9 +231,11 @@ func TestMonitorShortHolds(t *testing.T) {
 // TestMonitorStackLimit: above the stack limit no dump is taken; the end
 // event still names the holder.
 func TestMonitorStackLimit(t *testing.T) {
-	events := monitored(t, MonitorConfig{Threshold: 20 * time.Millisecond, StackLimit: -1}, func(g *G) error {
+	var reported atomic.Bool
+	cfg := MonitorConfig{Threshold: 20 * time.Millisecond, StackLimit: -1, Report: func(StallEvent) { reported.Store(true) }}
+	events := monitored(t, cfg, func(g *G) error {
 		g.SetName("main")
-		spinFor(60*time.Millisecond, nil)
+		spinFor(60*time.Millisecond, &reported)
 		return nil
 	})
 	if len(events) != 2 {
