@@ -21,7 +21,7 @@ import (
 )
 
 // publicPackages are the directories of the module's importable packages.
-var publicPackages = []string{".", "event", "geventtest", "lock", "pool", "queue", "server", "socket"}
+var publicPackages = []string{".", "debug", "event", "geventtest", "lock", "pool", "queue", "server", "socket"}
 
 // issue 11: no internal type in a public signature. Every type that go doc
 // shows for an exported name (a function's or method's parameters and

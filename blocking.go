@@ -65,6 +65,7 @@ func Blocking[T any](ctx context.Context, fn func(context.Context) (T, error)) (
 	if err != nil {
 		return zero, err
 	}
+	o.Describe("", fn) // the kind says "blocking"
 	jctx, cancel := context.WithCancelCause(core.Detach(ctx))
 	g.Hub().SubmitBlocking(defaultBlockingWorkers, func() {
 		o.Run(func() (T, error) {

@@ -24,6 +24,11 @@ var ErrGreenletDone error
 // goroutine waits on the library (gevent's LoopExit, "this operation would
 // block forever"). A goroutine that will wake a greenlet later is invisible
 // to the hub: take Hold before starting it. Its text says so.
+//
+// The error a wait returns matches ErrLoopExit (errors.Is) and its text adds
+// the hub's wait graph: every parked greenlet with what it waits on, the
+// cycles of greenlets waiting on each other (joins, lock owners) and the
+// objects nobody is left to signal (see package debug).
 var ErrLoopExit error
 
 // ErrHubClosed is the result of a greenlet started on a hub that has

@@ -56,6 +56,12 @@ func WithSpawnStacks() HubOption {
 	return HubOption{func(o *core.Options) { o.CaptureStacks = true }}
 }
 
+// WithHubName names the hub in dumps and reports (package debug); the
+// default is "hub-<id>", id counting the hubs of the process from 1.
+func WithHubName(name string) HubOption {
+	return HubOption{func(o *core.Options) { o.Name = name }}
+}
+
 // NewHub creates a hub. Nothing runs until Serve is called; greenlets spawned
 // onto it before then start when it does.
 func NewHub(opts ...HubOption) *Hub {
@@ -64,6 +70,9 @@ func NewHub(opts ...HubOption) *Hub {
 
 func newHub(ctx context.Context, opts []HubOption) *Hub {
 	o := core.Options{Panics: panics{}}
+	if env := envMonitor(); env.apply != nil {
+		env.apply(&o) // options below may replace it
+	}
 	for _, opt := range opts {
 		if opt.apply != nil {
 			opt.apply(&o)
@@ -71,6 +80,13 @@ func newHub(ctx context.Context, opts []HubOption) *Hub {
 	}
 	return &Hub{h: core.NewHub(ctx, o)}
 }
+
+// ID returns the hub's number in the process: hubs are numbered from 1 in
+// creation order (package debug lists them so).
+func (h *Hub) ID() uint64 { return h.h.ID() }
+
+// Name returns the hub's name: WithHubName's, or "hub-<id>".
+func (h *Hub) Name() string { return h.h.Name() }
 
 // Context returns a context that lets any goroutine spawn greenlets onto the
 // hub. It carries no greenlet: blocking calls made with it block the calling

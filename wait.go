@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strconv"
 	"sync"
+	"unsafe"
 
 	"github.com/gevent-go/gevent/internal/core"
 )
@@ -293,6 +295,9 @@ type multiWait struct {
 	ready   []int
 	w       *core.Waiter // the parked caller, if any
 	removes []func() bool
+	// gs are the greenlets among the objects (for dumps: only their ends
+	// can complete the wait when they are all there is).
+	gs []*core.G
 }
 
 func newMultiWait[T Waitable](objs []T) *multiWait {
@@ -301,6 +306,7 @@ func newMultiWait[T Waitable](objs []T) *multiWait {
 		if t, ok := any(o).(Task); ok {
 			// A greenlet's waiter resumes inside its death notification.
 			g := t.core()
+			m.gs = append(m.gs, g)
 			l := &core.Link{FnFrom: func(from *core.Hub) { m.add(i, from) }}
 			g.AddLink(l)
 			m.removes[i] = func() bool { return g.RemoveLink(l) }
@@ -335,7 +341,7 @@ func (m *multiWait) next(ctx context.Context) (int, error) {
 			m.mu.Unlock()
 			return i, nil
 		}
-		w, err := core.Prepare(ctx)
+		w, err := core.PrepareOn(ctx, waitAny, unsafe.Pointer(m))
 		if err != nil {
 			m.mu.Unlock()
 			return 0, err
@@ -357,4 +363,22 @@ func (m *multiWait) close() {
 	for _, r := range m.removes {
 		r()
 	}
+}
+
+// waitAny is the kind of a Wait or Iwait's park; the object is the
+// multiWait, described by its objects.
+var waitAny = core.RegisterWaitKind("wait.any", describeMultiWait)
+
+// describeMultiWait reports "wait.any(3 objects, 0 ready)"; when every
+// object is a greenlet, only their ends can complete the wait.
+func describeMultiWait(obj unsafe.Pointer) core.WaitDetail {
+	m := (*multiWait)(obj)
+	m.mu.Lock()
+	n, ready := len(m.removes), len(m.ready)
+	m.mu.Unlock()
+	d := core.WaitDetail{Object: "wait.any(" + strconv.Itoa(n) + " objects, " + strconv.Itoa(ready) + " ready)"}
+	if len(m.gs) == n {
+		d.Wakers = m.gs
+	}
+	return d
 }

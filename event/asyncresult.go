@@ -66,7 +66,7 @@ func (r *AsyncResult[T]) Get(ctx context.Context) (T, error) {
 	}
 	r.n.mu.Lock()
 	if !r.ready {
-		if err := r.n.waitLocked(ctx, false); err != nil {
+		if err := r.n.waitLocked(ctx, false, waitAsyncResult); err != nil {
 			var zero T
 			return zero, err
 		}
@@ -95,7 +95,7 @@ func (r *AsyncResult[T]) Wait(ctx context.Context) error {
 		panic("gevent/event: Wait: nil ctx")
 	}
 	r.n.mu.Lock()
-	return r.n.waitLocked(ctx, r.ready)
+	return r.n.waitLocked(ctx, r.ready, waitAsyncResult)
 }
 
 // Ready reports whether a result is set.

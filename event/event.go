@@ -69,7 +69,7 @@ func (e *Event) Wait(ctx context.Context) error {
 		panic("gevent/event: Wait: nil ctx")
 	}
 	e.n.mu.Lock()
-	return e.n.waitLocked(ctx, e.set.Load())
+	return e.n.waitLocked(ctx, e.set.Load(), waitEvent)
 }
 
 // OnReady arranges for f to be called once, the next time the Event is set,

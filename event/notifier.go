@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gevent-go/gevent/internal/core"
 )
@@ -62,7 +63,7 @@ func (n *notifier) notifyLocked() *core.Callback {
 // with mu held and returns with mu released. It returns nil when woken and
 // ctx's cause when ctx ends first (at once if it already has, and the call
 // would have to switch).
-func (n *notifier) waitLocked(ctx context.Context, ready bool) error {
+func (n *notifier) waitLocked(ctx context.Context, ready bool, kind core.WaitKind) error {
 	list := &n.waiters
 	if ready {
 		n.nlate.Add(1) // before reading pending: see nlate
@@ -73,7 +74,7 @@ func (n *notifier) waitLocked(ctx context.Context, ready bool) error {
 		}
 		list = &n.late
 	}
-	w, err := core.Prepare(ctx)
+	w, err := core.PrepareOn(ctx, kind, unsafe.Pointer(n))
 	if err != nil {
 		if ready {
 			n.nlate.Add(-1)

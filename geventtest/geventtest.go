@@ -17,13 +17,24 @@ import (
 // deadline, so that a body that hangs fails instead), and fails the test with
 // body's error. Every greenlet body spawned has ended when Run returns (Run
 // kills those still alive). Options configure the hub.
+//
+// The hub runs a stall monitor (gevent.WithStallMonitor) with a threshold of
+// StallThreshold: a greenlet or callback that holds the hub that long
+// without a switch point fails the test with the report (the holder and its
+// stack). A gevent.WithStallMonitor option replaces it (threshold 0 turns it
+// off). Inside a testing/synctest bubble, where time stands still while
+// greenlets run, there is no monitor.
 func Run(t testing.TB, body func(ctx context.Context) error, opts ...gevent.HubOption) {
 	t.Helper()
 	if body == nil {
 		panic("gevent/geventtest: Run: nil body")
 	}
 	ctx := t.Context()
-	if deadline, ok := testDeadline(t); ok {
+	deadline, ok, bubble := testDeadline(t)
+	if !bubble {
+		opts = append([]gevent.HubOption{stallMonitor(t)}, opts...)
+	}
+	if ok {
 		// A hung body ends with the test's deadline (and a message), a
 		// little before the test binary would be killed.
 		var cancel context.CancelFunc
@@ -47,18 +58,34 @@ func VerifyTestMain(m *testing.M) { leakcheck.VerifyTestMain(m) }
 // leaked.
 func Leaked() []string { return leakcheck.Current() }
 
+// StallThreshold is the stall monitor threshold of Run's hubs.
+const StallThreshold = time.Second
+
+// stallMonitor fails t with each hold of the hub longer than
+// StallThreshold, and logs its end.
+func stallMonitor(t testing.TB) gevent.HubOption {
+	return gevent.WithStallMonitor(StallThreshold, gevent.MonitorReport(func(e gevent.StallEvent) {
+		if e.Ended {
+			t.Logf("%v", e)
+			return
+		}
+		t.Errorf("geventtest.Run: %v; stack:\n%s", e, e.Stack)
+	}))
+}
+
 // testDeadline is t's deadline, if it has one. Inside a testing/synctest
 // bubble, where a real deadline means nothing, T.Deadline panics: there is
-// none.
-func testDeadline(t testing.TB) (deadline time.Time, ok bool) {
+// none, and bubble is true.
+func testDeadline(t testing.TB) (deadline time.Time, ok, bubble bool) {
 	d, has := t.(interface{ Deadline() (time.Time, bool) })
 	if !has {
-		return time.Time{}, false
+		return time.Time{}, false, false
 	}
 	defer func() {
 		if recover() != nil {
-			deadline, ok = time.Time{}, false
+			deadline, ok, bubble = time.Time{}, false, true
 		}
 	}()
-	return d.Deadline()
+	deadline, ok = d.Deadline()
+	return deadline, ok, false
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,11 +20,75 @@ func TestMain(m *testing.M) { geventtest.VerifyTestMain(m) }
 type fakeT struct {
 	testing.TB
 	failed string
+
+	mu     sync.Mutex // guards errors and logs (the stall monitor's goroutine writes them)
+	errors []string
+	logs   []string
 }
 
 func (f *fakeT) Helper() {}
 func (f *fakeT) Fatalf(format string, args ...any) {
 	f.failed = fmt.Sprintf(format, args...)
+}
+func (f *fakeT) Errorf(format string, args ...any) {
+	f.mu.Lock()
+	f.errors = append(f.errors, fmt.Sprintf(format, args...))
+	f.mu.Unlock()
+}
+func (f *fakeT) Logf(format string, args ...any) {
+	f.mu.Lock()
+	f.logs = append(f.logs, fmt.Sprintf(format, args...))
+	f.mu.Unlock()
+}
+
+func (f *fakeT) reported() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.errors) > 0
+}
+
+// spin holds the hub for d without a switch point.
+//
+//go:noinline
+func spin(d time.Duration) {
+	for start := time.Now(); time.Since(start) < d; {
+	}
+}
+
+// TestRunFailsOnStall: Run's stall monitor fails the test with the holder's
+// name and stack when a greenlet holds the hub past StallThreshold, and logs
+// the end of the hold; a WithStallMonitor option replaces it.
+func TestRunFailsOnStall(t *testing.T) {
+	ft := &fakeT{TB: t}
+	geventtest.Run(ft, func(ctx context.Context) error {
+		g := gevent.Go(ctx, func(context.Context) error {
+			// Past the threshold, and on until reported (a loaded machine
+			// may run the monitor late).
+			spin(geventtest.StallThreshold + 100*time.Millisecond)
+			for start := time.Now(); !ft.reported() && time.Since(start) < 10*time.Second; {
+				spin(time.Millisecond)
+			}
+			return nil
+		}, gevent.WithName("spinner"))
+		return g.Join(ctx)
+	})
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	if len(ft.errors) != 1 || !strings.Contains(ft.errors[0], `"spinner"`) || !strings.Contains(ft.errors[0], "geventtest_test.spin(") {
+		t.Fatalf("failures: %q", ft.errors)
+	}
+	if len(ft.logs) != 1 || !strings.Contains(ft.logs[0], "held the hub for") {
+		t.Fatalf("logs: %q", ft.logs)
+	}
+
+	ft = &fakeT{TB: t}
+	geventtest.Run(ft, func(ctx context.Context) error {
+		spin(geventtest.StallThreshold + 300*time.Millisecond)
+		return nil
+	}, gevent.WithStallMonitor(0))
+	if len(ft.errors) != 0 {
+		t.Fatalf("monitor turned off, failures: %q", ft.errors)
+	}
 }
 
 func TestRunReportsBodyError(t *testing.T) {

@@ -3,6 +3,7 @@ package lock
 import (
 	"context"
 	"sync"
+	"unsafe"
 
 	"github.com/gevent-go/gevent/internal/core"
 )
@@ -80,7 +81,7 @@ func (r *Reentrant) Acquire(ctx context.Context) error {
 		return nil
 	}
 	r.mu.Unlock()
-	if err := r.sem.Acquire(ctx); err != nil {
+	if err := r.sem.acquireOn(ctx, waitReentrant, unsafe.Pointer(r)); err != nil {
 		return err
 	}
 	r.own(g)

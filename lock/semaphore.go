@@ -3,6 +3,7 @@ package lock
 import (
 	"context"
 	"sync"
+	"unsafe"
 
 	"github.com/gevent-go/gevent/internal/core"
 )
@@ -91,19 +92,25 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 	if ctx == nil {
 		panic("gevent/lock: Acquire: nil ctx")
 	}
+	return s.acquireOn(ctx, waitSemaphore, unsafe.Pointer(s))
+}
+
+// acquireOn is Acquire recording a wait of kind on obj (a Reentrant records
+// itself, so that a dump names its owner).
+func (s *Semaphore) acquireOn(ctx context.Context, kind core.WaitKind, obj unsafe.Pointer) error {
 	s.mu.Lock()
 	if s.counter > 0 {
 		s.counter--
 		s.mu.Unlock()
 		return nil
 	}
-	return s.waitLocked(ctx, &s.acquirers)
+	return s.waitLocked(ctx, &s.acquirers, kind, obj)
 }
 
 // waitLocked parks the caller on list until a pass wakes it. It is entered
 // with mu held and returns with mu released.
-func (s *Semaphore) waitLocked(ctx context.Context, list *core.WaitList) error {
-	w, err := core.Prepare(ctx)
+func (s *Semaphore) waitLocked(ctx context.Context, list *core.WaitList, kind core.WaitKind, obj unsafe.Pointer) error {
+	w, err := core.PrepareOn(ctx, kind, obj)
 	if err != nil {
 		s.mu.Unlock()
 		return err
@@ -211,7 +218,7 @@ func (s *Semaphore) Wait(ctx context.Context) (int, error) {
 		s.mu.Unlock()
 		return n, nil
 	}
-	if err := s.waitLocked(ctx, &s.watchers); err != nil {
+	if err := s.waitLocked(ctx, &s.watchers, waitSemaphoreWait, unsafe.Pointer(s)); err != nil {
 		return 0, err
 	}
 	return s.Value(), nil

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"runtime"
 	"sync"
+	"unsafe"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/internal/core"
@@ -351,7 +352,7 @@ func (g *Group) waitEmpty(ctx context.Context) error {
 		g.mu.Unlock()
 		return nil
 	}
-	w, err := core.Prepare(ctx)
+	w, err := core.PrepareOn(ctx, waitGroupJoin, unsafe.Pointer(g))
 	if err != nil {
 		g.mu.Unlock()
 		return err

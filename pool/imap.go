@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"sync"
+	"unsafe"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/internal/core"
@@ -176,7 +177,7 @@ func (st *imap[In, Out]) waitCredit(ctx context.Context) error {
 	}
 	st.mu.Lock()
 	for st.started-st.handed >= st.maxSize {
-		w, err := core.Prepare(ctx)
+		w, err := core.PrepareOn(ctx, waitPoolIMapCredit, unsafe.Pointer(st.g))
 		if err != nil {
 			st.mu.Unlock()
 			return err
@@ -251,7 +252,7 @@ func (st *imap[In, Out]) next(ctx context.Context) (r result[Out], ok bool, err 
 			}
 			return r, false, nil
 		}
-		w, err := core.Prepare(ctx)
+		w, err := core.PrepareOn(ctx, waitPoolIMap, unsafe.Pointer(st.g))
 		if err != nil {
 			return r, false, err
 		}

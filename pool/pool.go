@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"unsafe"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/internal/core"
@@ -153,7 +154,7 @@ func (g *Group) acquire(ctx context.Context, try bool) error {
 // Outlined so that the fast path of acquire stays small.
 func (g *Group) acquireSlow(ctx context.Context) error {
 	l := &g.lim
-	w, err := core.Prepare(ctx)
+	w, err := core.PrepareOn(ctx, waitPoolSlot, unsafe.Pointer(g))
 	if err != nil {
 		g.mu.Unlock()
 		return err
@@ -217,7 +218,7 @@ func (g *Group) waitAvailable(ctx context.Context) (int, error) {
 			g.mu.Unlock()
 			return n, nil
 		}
-		w, err := core.Prepare(ctx)
+		w, err := core.PrepareOn(ctx, waitPoolAvailable, unsafe.Pointer(g))
 		if err != nil {
 			g.mu.Unlock()
 			return 0, err

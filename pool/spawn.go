@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"iter"
+	"unsafe"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/internal/core"
@@ -305,7 +306,7 @@ func (st *mapRun[In, Out]) wait(ctx context.Context) error {
 	mu.Lock()
 	defer mu.Unlock()
 	for st.outstanding > 0 {
-		w, err := core.Prepare(ctx)
+		w, err := core.PrepareOn(ctx, waitPoolMap, unsafe.Pointer(st.g))
 		if err != nil {
 			return err
 		}

@@ -94,7 +94,7 @@ func (q *base[T, C, PC]) putSlow(ctx context.Context, v T) error {
 		q.mu.Unlock()
 		return nil
 	}
-	w, err := core.Prepare(ctx)
+	w, err := core.PrepareOn(ctx, waitQueuePut, q.descPtr())
 	if err != nil {
 		q.mu.Unlock()
 		return err
@@ -180,7 +180,7 @@ func (q *base[T, C, PC]) waitItem(ctx context.Context, peek bool) (T, error) {
 		q.mu.Unlock()
 		return zero, ErrShutDown
 	}
-	w, err := core.Prepare(ctx)
+	w, err := core.PrepareOn(ctx, waitQueueGet, q.descPtr())
 	if err != nil {
 		q.mu.Unlock()
 		return zero, err
@@ -320,7 +320,7 @@ func (q *base[T, C, PC]) Join(ctx context.Context) error {
 		q.mu.Unlock()
 		return nil
 	}
-	w, err := core.Prepare(ctx)
+	w, err := core.PrepareOn(ctx, waitQueueJoin, q.descPtr())
 	if err != nil {
 		q.mu.Unlock()
 		return err

@@ -50,7 +50,7 @@ func (c *Channel[T]) Put(ctx context.Context, v T) error {
 		}
 		return nil
 	}
-	w, err := core.Prepare(ctx)
+	w, err := core.PrepareOn(ctx, waitChannelPut, c.descPtr())
 	if err != nil {
 		c.mu.Unlock()
 		return err
@@ -113,7 +113,7 @@ func (c *Channel[T]) waitItem(ctx context.Context, peek bool) (T, error) {
 		c.mu.Unlock()
 		return zero, ErrShutDown
 	}
-	w, err := core.Prepare(ctx)
+	w, err := core.PrepareOn(ctx, waitChannelGet, c.descPtr())
 	if err != nil {
 		c.mu.Unlock()
 		return zero, err

@@ -100,6 +100,9 @@ type waiters[T any] struct {
 	// waiter that was woken, so that the common wait (one waiter at a time,
 	// woken) takes the lock once instead of twice.
 	spare atomic.Pointer[record[T]]
+	// desc describes the owning queue for dumps; set on the first wait
+	// (waitkinds.go). Its address is the object of the waits.
+	desc func() core.WaitDetail
 }
 
 // record returns a clean record for w.

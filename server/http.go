@@ -238,7 +238,7 @@ func (ex *exchange) do(fn func()) bool {
 	// A blocking call from a hub callback panics here (gevent:), before
 	// anything is queued or held.
 	core.CheckNotInCallback(ex.waitCtx)
-	w, _ := core.Prepare(ex.waitCtx) // never cancelled: never an error
+	w, _ := core.PrepareOn(ex.waitCtx, waitHTTPExchange, nil) // never cancelled: never an error
 	c := &ioCall{fn: fn, w: w}
 	ex.mu.Lock()
 	if ex.closed {

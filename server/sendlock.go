@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"sync"
+	"unsafe"
 
 	"github.com/gevent-go/gevent/internal/core"
 )
@@ -29,7 +30,7 @@ func (l *sendLock) lock(ctx context.Context) error {
 		l.mu.Unlock()
 		return nil
 	}
-	w, err := core.Prepare(ctx)
+	w, err := core.PrepareOn(ctx, waitSendLock, unsafe.Pointer(l))
 	if err != nil {
 		l.mu.Unlock()
 		return err

@@ -97,6 +97,7 @@ func (t *httpTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeRequestBody(req)
 		return nil, err
 	}
+	o.Describe("http round trip", nil)
 	out := req.WithContext(r.ctx)
 	go o.Run(func() (*http.Response, error) { return t.rt.RoundTrip(out) })
 	resp, err, cause := o.Wait(wctx)
@@ -197,6 +198,7 @@ func (b *httpBody) Close() error {
 	}
 	still := context.WithoutCancel(g)
 	o, _ := core.NewOffload[struct{}](still)
+	o.Describe("http body close", nil)
 	go o.Run(func() (struct{}, error) { return struct{}{}, b.rc.Close() })
 	_, err, _ := o.Wait(still)
 	return err
@@ -226,6 +228,7 @@ func offloadIO(g *core.G, r *httpRequest, op func() (int, error)) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	o.Describe("http body", op)
 	go o.Run(op)
 	n, err, cause := o.Wait(g)
 	if cause != nil {

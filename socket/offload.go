@@ -27,6 +27,7 @@ func offload[T any](ctx context.Context, op func() (T, error), interrupt func())
 	if cause != nil {
 		return v, nil, cause
 	}
+	o.Describe("socket", op)
 	go o.Run(op)
 	v, err, cause = o.Wait(ctx)
 	if cause != nil {

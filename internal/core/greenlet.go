@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"sync/atomic"
+	"unsafe"
 )
 
 // State is the life-cycle state of a greenlet.
@@ -517,7 +518,7 @@ func (g *G) Join(ctx context.Context) error {
 	if g.Dead() {
 		return nil
 	}
-	w, err := Prepare(ctx)
+	w, err := PrepareOn(ctx, WaitJoin, unsafe.Pointer(g))
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"runtime/trace"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,10 @@ type Options struct {
 	// BlockingWorkers bounds the goroutines that run gevent.Blocking calls
 	// at once (0: the root package's default; negative: no bound).
 	BlockingWorkers int
+	// Name names the hub in dumps (default "hub-<id>").
+	Name string
+	// Monitor configures the stall monitor (Threshold 0: none).
+	Monitor MonitorConfig
 	// Sim makes the hub simulated (sim.go); nil: a real hub.
 	Sim *SimOptions
 }
@@ -123,6 +128,14 @@ type Hub struct {
 	freeWB []*waitBlock // wait blocks of ended greenlets, for reuse
 	idlers WaitList
 	main   *G
+	// mon is the stall monitor's shared state (nil: none) and monSeen the
+	// last probe the loop acknowledged (monitor.go).
+	mon     *prober
+	monSeen uint64
+	// tracing samples trace.IsEnabled once per loop iteration; traces
+	// holds the greenlets' trace states (nil when none: trace.go).
+	tracing bool
+	traces  map[*G]*gTrace
 
 	endSeq atomic.Uint64 // numbers greenlet ends
 
@@ -140,6 +153,10 @@ type Hub struct {
 	base time.Time
 	opts Options
 	ctx  *HubCtx
+	dbg  hubDebug // number and name, for dumps (snapshot.go)
+	// stalls keeps the configured monitor's recent events (nil without
+	// one); set at creation.
+	stalls *stallRing
 	// sim is the simulation state (sim.go), nil for a real hub; set
 	// before the hub is shared, then loop-only.
 	sim *Sim
@@ -167,6 +184,10 @@ func NewHub(ctx context.Context, opts Options) *Hub {
 	}
 	h.poller = newChanPoller()
 	h.ctx = &HubCtx{Context: context.WithoutCancel(ctx), hub: h}
+	registerHub(h)
+	if opts.Monitor.Threshold > 0 {
+		h.stalls = new(stallRing)
+	}
 	return h
 }
 
@@ -436,8 +457,12 @@ func (h *Hub) Serve(ctx context.Context, main *G) {
 		defer stop()
 	}
 	defer h.close()
+	if h.stalls != nil {
+		h.startMonitor(&watcher{cfg: h.opts.Monitor, ring: h.stalls})
+	}
 	h.refreshNow()
 	for {
+		h.tracing = trace.IsEnabled()
 		h.drain()
 		if main != nil && main.Dead() {
 			h.beginStop()
@@ -484,6 +509,7 @@ func (h *Hub) runPass(f func()) {
 	h.inPass = true
 	h.runFunc(f)
 	h.inPass = false
+	h.monCheck(nil)
 	h.resumeDirect()
 }
 
@@ -544,6 +570,7 @@ func (h *Hub) poll() bool {
 	h.inPass = true
 	events := p.Poll(timeout)
 	h.inPass = false
+	h.monCheck(nil)
 	if len(h.direct) > 0 {
 		h.ioWoken = append(h.ioWoken, h.direct...)
 		clear(h.direct)
@@ -628,6 +655,7 @@ func (h *Hub) switchTo(g *G) {
 			h.beginStop()
 		}
 	}
+	h.monCheck(g)
 }
 
 // runClosed runs f for a hub that has closed, on the calling goroutine
@@ -668,6 +696,7 @@ func (h *Hub) leaveCallback() {
 // close runs after every greenlet has ended: it releases idle coroutines,
 // runs the closers and the poller's Close, and marks the hub closed.
 func (h *Hub) close() {
+	h.stopMonitor()
 	for _, c := range h.free {
 		c.stop()
 	}

@@ -35,15 +35,16 @@ func (h *Hub) deadlockedLocked(p Poller) bool {
 }
 
 // loopExit ends the waits that can never complete: the main greenlet's while
-// running, every parked greenlet's while stopping. It reports whether it
-// ended any.
+// running, every parked greenlet's while stopping, with a LoopExitError that
+// carries the wait graph (waitgraph.go). It reports whether it ended any.
 func (h *Hub) loopExit() bool {
 	if h.phase == phaseRunning {
 		if h.main != nil && h.main.parked() {
-			return h.main.wb.w.Cancel(ErrLoopExit)
+			return h.main.wb.w.Cancel(&LoopExitError{Graph: h.buildWaitGraph()})
 		}
 		return false
 	}
+	err := &LoopExitError{Graph: h.buildWaitGraph()}
 	h.mu.Lock()
 	var ws []*Waiter
 	for g := h.live; g != nil; g = g.liveNext {
@@ -54,7 +55,7 @@ func (h *Hub) loopExit() bool {
 	h.mu.Unlock()
 	ended := false
 	for _, w := range ws {
-		if w.Cancel(ErrLoopExit) {
+		if w.Cancel(err) {
 			ended = true
 		}
 	}

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"sync"
+	"unsafe"
 )
 
 // offloadState is the life of one Offload.
@@ -41,6 +42,9 @@ const (
 type Offload[T any] struct {
 	h *Hub // held while op may still run; nil for a plain goroutine's call
 
+	// info names the operation for dumps (set by Describe before Wait).
+	info OffloadInfo
+
 	mu      sync.Mutex // guards the fields below
 	state   offloadState
 	w       *Waiter // the parked caller's waiter; nil while it is not waiting
@@ -62,6 +66,12 @@ func NewOffload[T any](ctx context.Context) (*Offload[T], error) {
 		o.h.Hold()
 	}
 	return o, nil
+}
+
+// Describe names the operation for dumps: what it is ("blocking", "socket
+// read") and, optionally, the user's function it runs. Call it before Wait.
+func (o *Offload[T]) Describe(what string, fn any) {
+	o.info = OffloadInfo{What: what, Func: fn}
 }
 
 // Run runs op, unless the caller has already given up, and hands its
@@ -96,7 +106,7 @@ func (o *Offload[T]) Run(op func() (T, error)) {
 // will, and v and err are zero; one that has started goes on, and the
 // caller must make it return and then call Abandon or Finish.
 func (o *Offload[T]) Wait(ctx context.Context) (v T, err, cause error) {
-	w, cause := Prepare(ctx)
+	w, cause := PrepareOn(ctx, WaitBlocking, unsafe.Pointer(&o.info))
 	if cause == nil {
 		o.mu.Lock()
 		o.w = w
@@ -161,7 +171,7 @@ func (o *Offload[T]) Finish(ctx context.Context) (T, error) {
 			o.mu.Unlock()
 			return v, err
 		}
-		w, err := Prepare(still)
+		w, err := PrepareOn(still, WaitBlocking, unsafe.Pointer(&o.info))
 		if err != nil { // not expected: still cannot be cancelled
 			o.mu.Unlock()
 			Yield(still)

@@ -31,7 +31,11 @@ func Yield(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	cur.hub.ready(task{g: cur})
-	cur.co.yield(struct{}{})
+	if cur.hub.tracing {
+		cur.parkTraced(parkYield)
+	} else {
+		cur.co.yield(struct{}{})
+	}
 	return true, nil
 }
 
@@ -39,6 +43,7 @@ func Yield(ctx context.Context) (bool, error) {
 func (h *Hub) Idle(ctx context.Context, g *G) error {
 	w := &g.waits().w
 	w.begin()
+	w.record(WaitIdle, nil)
 	h.idlers.PushBack(w)
 	err := w.Block(ctx)
 	if err != nil {
@@ -52,10 +57,15 @@ func (h *Hub) Sleep(ctx context.Context, g *G, d time.Duration) error {
 	wb := g.waits()
 	w := &wb.w
 	w.begin()
+	w.record(WaitSleep, nil)
 	wb.t.kind = timerWake
 	h.addTimer(&wb.t, d)
 	stop := w.register(ctx) // Block, inlined by hand (see Block)
-	g.co.yield(struct{}{})
+	if h.tracing {
+		g.parkTraced(parkSleep)
+	} else {
+		g.co.yield(struct{}{})
+	}
 	w.unregister(stop)
 	err := w.finish()
 	if err != nil {

@@ -2,8 +2,10 @@ package core
 
 import (
 	"context"
+	"math"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // waitState is the state of one Waiter.
@@ -68,13 +70,19 @@ type Waiter struct {
 	// g is the parked greenlet; nil for a goroutine waiter.
 	g *G
 
-	// nregs counts the cancellation registrations of the current Block
-	// (the first is embedded so that a wait does not allocate; extra holds
-	// the others).
-	nregs int32
+	// since is when a greenlet's current wait began, on its hub's loop
+	// clock (waitrecord.go). Owner only, like kind.
+	since uint32
 	// scoped says the current Block also registered with its greenlet's
 	// timeout scopes (owner only).
 	scoped bool
+	// kind is what a greenlet's current wait is on (waitrecord.go).
+	kind WaitKind
+	// nregs counts the cancellation registrations of the current Block
+	// (the first is embedded so that a wait does not allocate; extra holds
+	// the others). 16 bits leave room for the wait record; listener
+	// refuses more.
+	nregs uint16
 
 	// cause is written by the canceller after it wins the CAS and read by the
 	// waiter after it resumes; the hand-off (hub queue lock or ch) orders them.
@@ -87,7 +95,8 @@ type Waiter struct {
 	list       *WaitList
 	prev, next *Waiter
 
-	// ch wakes a goroutine waiter (capacity 1).
+	// ch wakes a goroutine waiter (capacity 1). A greenlet waiter has no
+	// channel: the word holds its wait record's object (objSlot).
 	ch chan struct{}
 
 	regs [1]listener
@@ -114,7 +123,16 @@ var waiterPool = sync.Pool{New: func() any {
 // callback) does not panic here: the Waiter it returns is already cancelled,
 // so no waker ever hands it anything, and its Block panics, after the
 // primitive has released its lock.
+//
+// PrepareOn is the same, with a record of what the wait is on.
 func Prepare(ctx context.Context) (*Waiter, error) {
+	return PrepareOn(ctx, WaitUnknown, nil)
+}
+
+// PrepareOn is Prepare that also records what a greenlet's wait is on: kind
+// and obj (a pointer the kind's describer understands; nil for none). See
+// waitrecord.go.
+func PrepareOn(ctx context.Context, kind WaitKind, obj unsafe.Pointer) (*Waiter, error) {
 	if err := Cause(ctx); err != nil {
 		return nil, err
 	}
@@ -122,6 +140,7 @@ func Prepare(ctx context.Context) (*Waiter, error) {
 	if g != nil {
 		w := &g.waits().w
 		w.begin()
+		w.record(kind, obj)
 		return w, nil
 	}
 	if misuse == "" {
@@ -286,7 +305,12 @@ func (w *Waiter) Block(ctx context.Context) error {
 		return w.blockGoroutine(ctx)
 	}
 	stop := w.register(ctx)
-	w.g.co.yield(struct{}{})
+	if g := w.g; g.hub.tracing {
+		g.parkTraced(parkWait)
+	} else {
+		g.co.yield(struct{}{})
+	}
+	w.endRecord()
 	w.unregister(stop)
 	return w.finish()
 }
@@ -384,6 +408,9 @@ func (w *Waiter) listener() *listener {
 	if int(w.nregs) < len(w.regs) {
 		l = &w.regs[w.nregs]
 	} else {
+		if w.nregs == math.MaxUint16 {
+			panic("gevent: more than 65535 cancellation registrations in one wait")
+		}
 		l = &listener{}
 		if w.extra == nil {
 			w.extra = new([]*listener)

@@ -289,6 +289,7 @@ type Desc struct {
 	mu      sync.Mutex // guards the fields below
 	p       *Poller    // set by the first Register; nil before and after detach
 	slot    int32
+	fd      int32 // for dumps; set by Register
 	readers core.WaitList
 	writers core.WaitList
 	closed  bool
@@ -318,6 +319,7 @@ func (d *Desc) Register(p *Poller, fd int) error {
 		return err
 	}
 	d.p = p
+	d.fd = int32(fd)
 	return nil
 }
 
@@ -346,7 +348,11 @@ func (d *Desc) Wait(ctx context.Context, mode Mode, deadline time.Time) error {
 		d.mu.Unlock()
 		return net.ErrClosed // the hub's poller has closed
 	}
-	w, err := core.Prepare(ctx)
+	kind := waitRead
+	if mode == ModeWrite {
+		kind = waitWrite
+	}
+	w, err := core.PrepareOn(ctx, kind, unsafe.Pointer(d))
 	if err != nil {
 		d.mu.Unlock()
 		return err

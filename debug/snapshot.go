@@ -1,0 +1,403 @@
+package debug
+
+import (
+	"context"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gevent-go/gevent/internal/core"
+)
+
+// Snapshot is a picture of some hubs, each taken on its own goroutine
+// between two of its tasks.
+type Snapshot struct {
+	Taken time.Time `json:"taken"`
+	Hubs  []Hub     `json:"hubs"` // creation order
+}
+
+// Hub is one hub in a Snapshot.
+type Hub struct {
+	ID    uint64        `json:"id"`    // creation order in the process, from 1
+	Name  string        `json:"name"`  // gevent.WithHubName, default "hub-<id>"
+	Phase string        `json:"phase"` // idle, running, stopping, closed
+	Clock time.Duration `json:"clock_ns"`
+	// RunQueue counts the tasks queued on the hub, Timers its armed timers.
+	RunQueue int `json:"runq"`
+	Timers   int `json:"timers"`
+	// Pause is how long taking the snapshot held the hub.
+	Pause time.Duration `json:"pause_ns"`
+	// Responded is false when the hub did not take the snapshot in time: a
+	// greenlet or callback holds it (it never reaches a switch point), or
+	// it is not served yet. Then only ID, Name and Holder are set.
+	Responded bool `json:"responded"`
+	// Holder names what holds a hub that did not respond, when a stall
+	// monitor knows it ("" otherwise).
+	Holder string `json:"holder,omitempty"`
+	// Greenlets are the live greenlets, in spawn order; the tree is their
+	// Parent links.
+	Greenlets []Greenlet `json:"greenlets"`
+}
+
+// Greenlet is one live greenlet in a Snapshot.
+type Greenlet struct {
+	ID     int    `json:"id"`     // the hub's small id (gevent's minimal_ident)
+	Parent int    `json:"parent"` // -1: a root (no parent, or the parent has ended)
+	Name   string `json:"name"`
+	// Func is the greenlet's function ("pkg.Func.func1"), when known.
+	Func string `json:"func,omitempty"`
+	// State is "scheduled" (its first run is queued), "runnable" (queued
+	// to resume), "running" (the greenlet that took the snapshot) or
+	// "parked" (in a wait: see Wait).
+	State string `json:"state"`
+	Wait  *Wait  `json:"wait,omitempty"`
+	// SpawnSite is the first frame of the spawning stack outside this
+	// module ("file.go:42"), and SpawnStack the stack, when the hub
+	// records spawn stacks (gevent.WithSpawnStacks; the stack only with
+	// the SpawnStacks option).
+	SpawnSite  string  `json:"spawned_at,omitempty"`
+	SpawnStack []Frame `json:"spawn_stack,omitempty"`
+}
+
+// Wait is what a parked greenlet waits on.
+type Wait struct {
+	// Kind is the kind of wait: "event", "asyncresult", "semaphore",
+	// "lock", "queue.get", "queue.put", "queue.join", "channel.get",
+	// "channel.put", "pool.slot", "group.join", "wait.any", "join", "sleep",
+	// "idle", "io.read", "io.write", "blocking", ...
+	Kind string `json:"kind"`
+	// Object describes the object and its state ("" when the wait has
+	// none, as a sleep); ObjectID is the same for every wait on one object
+	// within a snapshot (0: none).
+	Object   string `json:"object,omitempty"`
+	ObjectID int    `json:"object_id,omitempty"`
+	// Waiting is how long the greenlet has waited (about a millisecond's
+	// resolution); Deadline, for a sleep, the time left.
+	Waiting  time.Duration `json:"waiting_ns"`
+	Deadline time.Duration `json:"deadline_in_ns,omitempty"`
+	// Wakers are the ids of the greenlets that alone can end the wait (a
+	// join's target, a lock's owner), when known; -1 stands for one that
+	// has ended or lives on another hub.
+	Wakers []int `json:"wakers,omitempty"`
+}
+
+// Frame is one frame of a stack.
+type Frame struct {
+	Function string `json:"function"`
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+}
+
+// Option configures Capture.
+type Option func(*config)
+
+type config struct {
+	timeout time.Duration
+	hubs    []string
+	stacks  bool
+	filter  func(*Greenlet) bool
+}
+
+// Timeout bounds how long Capture waits for each hub to take its snapshot
+// (default 1s); a hub that does not is reported with Responded false.
+func Timeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+
+// Hubs limits the snapshot to the hubs with these names or ids (decimal).
+func Hubs(namesOrIDs ...string) Option {
+	return func(c *config) { c.hubs = append(c.hubs, namesOrIDs...) }
+}
+
+// SpawnStacks includes each greenlet's whole spawning stack (where the hub
+// records them) rather than only its spawn site.
+func SpawnStacks() Option { return func(c *config) { c.stacks = true } }
+
+// Filter keeps only the greenlets for which keep reports true (it runs on
+// the caller's goroutine, on the rendered Greenlet); a kept greenlet whose
+// parent is not kept is shown as a root.
+func Filter(keep func(*Greenlet) bool) Option { return func(c *config) { c.filter = keep } }
+
+// Capture snapshots every hub of the process that has not closed (the Hubs
+// option: only some), waiting at most Timeout for each (all at once). It may
+// be called from any goroutine or greenlet; a greenlet's own hub is captured
+// directly.
+func Capture(opts ...Option) *Snapshot {
+	return capture(context.Background(), core.Hubs(), opts)
+}
+
+// CaptureHub snapshots the hub that ctx belongs to: the calling greenlet's
+// hub (the capture then runs at once, and the caller is "running"), or the
+// hub of a hub context. ctx without a hub gives an empty Snapshot.
+func CaptureHub(ctx context.Context, opts ...Option) *Snapshot {
+	h := core.HubOf(ctx)
+	if h == nil {
+		return &Snapshot{Taken: time.Now()}
+	}
+	return capture(ctx, []*core.Hub{h}, opts)
+}
+
+func capture(ctx context.Context, hubs []*core.Hub, opts []Option) *Snapshot {
+	c := config{timeout: time.Second}
+	for _, o := range opts {
+		o(&c)
+	}
+	if len(c.hubs) > 0 {
+		hubs = selectHubs(hubs, c.hubs)
+	}
+	s := &Snapshot{Taken: time.Now(), Hubs: make([]Hub, len(hubs))}
+	raw := make([]*core.HubSnapshot, len(hubs))
+	for i := range raw {
+		raw[i] = rawPool.Get().(*core.HubSnapshot)
+	}
+	defer func() {
+		for _, x := range raw {
+			x.Release()
+			rawPool.Put(x)
+		}
+	}()
+	ok := make([]bool, len(hubs))
+	pause := make([]time.Duration, len(hubs))
+	var wg sync.WaitGroup
+	for i, h := range hubs {
+		take := func() {
+			ok[i] = h.OnHub(ctx, c.timeout, func() {
+				start := time.Now()
+				h.Snapshot(raw[i])
+				pause[i] = time.Since(start)
+			})
+		}
+		if core.Current(ctx) != nil {
+			take() // a greenlet: one at a time, parked (its hub runs on)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			take()
+		}()
+	}
+	wg.Wait()
+	r := newResolver(c.stacks)
+	for i, h := range hubs {
+		out := &s.Hubs[i]
+		out.ID, out.Name = h.ID(), h.Name()
+		if !ok[i] {
+			out.Phase = h.Phase()
+			out.Holder = holderOf(h)
+			continue
+		}
+		out.Responded, out.Pause = true, pause[i]
+		r.convert(out, raw[i], c.filter)
+	}
+	return s
+}
+
+// rawPool keeps the hub-side copies between captures: taking one then
+// allocates nothing on the hub (an allocation there could make the hub
+// assist a garbage collection, which is what a pause must avoid).
+var rawPool = sync.Pool{New: func() any { return new(core.HubSnapshot) }}
+
+// holderOf names what holds a hub that did not respond (stalls.go).
+var holderOf = nameHolder
+
+// selectHubs keeps the hubs named (or numbered) in want.
+func selectHubs(hubs []*core.Hub, want []string) []*core.Hub {
+	var out []*core.Hub
+	for _, h := range hubs {
+		for _, w := range want {
+			if w == h.Name() || w == strconv.FormatUint(h.ID(), 10) {
+				out = append(out, h)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// resolver turns a core snapshot into the exported types, resolving
+// functions and stacks once per PC.
+type resolver struct {
+	stacks bool
+	funcs  map[uintptr]string
+	frames map[uintptr][]Frame
+}
+
+func newResolver(stacks bool) *resolver {
+	return &resolver{stacks: stacks, funcs: map[uintptr]string{}, frames: map[uintptr][]Frame{}}
+}
+
+func (r *resolver) convert(out *Hub, in *core.HubSnapshot, keep func(*Greenlet) bool) {
+	out.Phase, out.Clock, out.RunQueue, out.Timers = in.Phase, in.Clock, in.RunQueue, in.Timers
+	n := len(in.Greenlets)
+	// One array each for the waits, the default names and the wakers: a
+	// dump of many greenlets allocates a handful of times, not per
+	// greenlet (the garbage collector scans every parked greenlet's stack
+	// in each cycle, so cycles are what a large dump must avoid).
+	waits := make([]Wait, 0, n)
+	out.Greenlets = make([]Greenlet, 0, n)
+	maxID := int32(-1)
+	for i := range in.Greenlets {
+		maxID = max(maxID, in.Greenlets[i].ID)
+	}
+	byID := make([]int32, maxID+1) // id → index+1
+	names := make([]string, n)
+	var buf []byte
+	ends := make([]int, n)
+	for i := range in.Greenlets {
+		gi := &in.Greenlets[i]
+		byID[gi.ID] = int32(i + 1)
+		if gi.Name == "" {
+			buf = append(buf, "Greenlet-"...)
+			buf = strconv.AppendInt(buf, int64(gi.ID), 10)
+		}
+		ends[i] = len(buf)
+	}
+	all := string(buf) // one allocation for every default name
+	for i := range in.Greenlets {
+		if names[i] = in.Greenlets[i].Name; names[i] == "" {
+			start := 0
+			if i > 0 {
+				start = ends[i-1]
+			}
+			names[i] = all[start:ends[i]]
+		}
+	}
+	nw := 0
+	for _, o := range in.Objects {
+		nw += len(o.Wakers)
+	}
+	wakers := make([]int, 0, nw)
+	objWakers := make([][]int, len(in.Objects))
+	objText := make([]string, len(in.Objects))
+	for k, o := range in.Objects {
+		start := len(wakers)
+		for _, w := range o.Wakers {
+			wakers = append(wakers, int(w))
+		}
+		if len(wakers) > start {
+			objWakers[k] = wakers[start:len(wakers):len(wakers)]
+		}
+		objText[k] = o.Object
+		if o.Kind == core.WaitJoin {
+			objText[k] = "greenlet (ended)"
+		}
+	}
+	// Join targets are named from the snapshot, in one more shared array.
+	buf = buf[:0]
+	objEnds := make([]int, len(in.Objects))
+	for k, o := range in.Objects {
+		if t := o.Target; o.Kind == core.WaitJoin && t >= 0 && t <= maxID && byID[t] != 0 {
+			buf = append(buf, "greenlet "...)
+			buf = append(buf, names[byID[t]-1]...)
+			buf = append(buf, " #"...)
+			buf = strconv.AppendInt(buf, int64(t), 10)
+		}
+		objEnds[k] = len(buf)
+	}
+	all = string(buf)
+	for k := range in.Objects {
+		start := 0
+		if k > 0 {
+			start = objEnds[k-1]
+		}
+		if objEnds[k] > start {
+			objText[k] = all[start:objEnds[k]]
+		}
+	}
+	for i := range in.Greenlets {
+		gi := &in.Greenlets[i]
+		// Filled in place: a Greenlet passed by address to keep from a
+		// local variable would be allocated per greenlet.
+		out.Greenlets = append(out.Greenlets, Greenlet{ID: int(gi.ID), Parent: int(gi.Parent), Name: names[i], State: gi.State.String()})
+		g := &out.Greenlets[len(out.Greenlets)-1]
+		if pc := core.FuncPC(gi.Func); pc != 0 {
+			g.Func = r.funcName(pc)
+		}
+		if len(gi.SpawnPCs) > 0 {
+			g.SpawnSite = r.site(gi.SpawnPCs)
+			if r.stacks {
+				for _, pc := range gi.SpawnPCs {
+					g.SpawnStack = append(g.SpawnStack, r.frame(pc)...)
+				}
+			}
+		}
+		if gi.State == core.GParked {
+			w := Wait{Kind: gi.Wait.Kind.String(), Waiting: gi.Wait.For, Deadline: gi.Wait.Deadline}
+			if k := gi.Wait.Obj; k >= 0 {
+				w.Object, w.ObjectID, w.Wakers = objText[k], int(k)+1, objWakers[k]
+			}
+			waits = append(waits, w)
+			g.Wait = &waits[len(waits)-1]
+		}
+		if keep != nil && !keep(g) {
+			out.Greenlets = out.Greenlets[:len(out.Greenlets)-1]
+		}
+	}
+}
+
+func (r *resolver) funcName(pc uintptr) string {
+	if s, ok := r.funcs[pc]; ok {
+		return s
+	}
+	s := ""
+	if f := runtime.FuncForPC(pc); f != nil {
+		s = f.Name()
+		s = s[strings.LastIndex(s, "/")+1:]
+	}
+	r.funcs[pc] = s
+	return s
+}
+
+// frame expands one return PC into its frames (more than one when calls
+// were inlined).
+func (r *resolver) frame(pc uintptr) []Frame {
+	if fs, ok := r.frames[pc]; ok {
+		return fs
+	}
+	var fs []Frame
+	frames := runtime.CallersFrames([]uintptr{pc})
+	for {
+		f, more := frames.Next()
+		if f.Function != "" {
+			fs = append(fs, Frame{Function: f.Function, File: f.File, Line: f.Line})
+		}
+		if !more {
+			break
+		}
+	}
+	r.frames[pc] = fs
+	return fs
+}
+
+// site returns "file.go:line" of the first frame outside the library.
+func (r *resolver) site(pcs []uintptr) string {
+	for _, pc := range pcs {
+		for _, f := range r.frame(pc) {
+			if !libraryFrame(f.Function) {
+				return f.File[strings.LastIndex(f.File, "/")+1:] + ":" + strconv.Itoa(f.Line)
+			}
+		}
+	}
+	return ""
+}
+
+// modulePath prefixes the functions of this module.
+const modulePath = "github.com/gevent-go/gevent"
+
+// libraryFrame reports whether fn belongs to the library itself (not to a
+// test package or an example of the module) or to the runtime.
+func libraryFrame(fn string) bool {
+	if strings.HasPrefix(fn, "runtime.") {
+		return true
+	}
+	if !strings.HasPrefix(fn, modulePath) {
+		return false
+	}
+	rest := fn[len(modulePath):]
+	pkg := rest
+	if i := strings.IndexByte(rest, '.'); i >= 0 {
+		pkg = rest[:i]
+	}
+	return !strings.HasSuffix(pkg, "_test") && !strings.HasPrefix(pkg, "/examples/")
+}

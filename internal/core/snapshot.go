@@ -1,0 +1,365 @@
+package core
+
+import (
+	"context"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+	"weak"
+)
+
+// Snapshots: a copy of what every live greenlet of a hub is doing, taken on
+// the hub's goroutine between two tasks (so that it is consistent: nothing
+// runs meanwhile) and rendered elsewhere (the debug package). The capture
+// copies plain data only; names, functions and stacks are resolved by the
+// renderer.
+
+// hubDebug is what a hub keeps for introspection: its process-wide number
+// and name. Both are set by NewHub and never change.
+type hubDebug struct {
+	id   uint64
+	name string
+}
+
+// hubSeq numbers hubs in creation order.
+var hubSeq atomic.Uint64
+
+// hubRegistry lists the hubs of the process in creation order, weakly: a hub
+// that is no longer referenced drops out, and a closed hub is pruned.
+var hubRegistry struct {
+	mu   sync.Mutex // guards hubs and prune
+	hubs []weak.Pointer[Hub]
+	// prune is the length at which registering prunes the list, so that
+	// a process that makes many hubs and never dumps keeps it short.
+	prune int
+}
+
+// registerHub numbers h, names it and lists it. Called by NewHub.
+func registerHub(h *Hub) {
+	h.dbg.id = hubSeq.Add(1)
+	h.dbg.name = h.opts.Name
+	if h.dbg.name == "" {
+		h.dbg.name = "hub-" + itoa(int(h.dbg.id))
+	}
+	hubRegistry.mu.Lock()
+	defer hubRegistry.mu.Unlock()
+	if len(hubRegistry.hubs) >= hubRegistry.prune {
+		pruneHubsLocked()
+		hubRegistry.prune = 2*len(hubRegistry.hubs) + 16
+	}
+	hubRegistry.hubs = append(hubRegistry.hubs, weak.Make(h))
+}
+
+// pruneHubsLocked drops the hubs that are gone or closed and returns the
+// others, in creation order. hubRegistry.mu is held.
+func pruneHubsLocked() []*Hub {
+	var out []*Hub
+	keep := hubRegistry.hubs[:0]
+	for _, p := range hubRegistry.hubs {
+		h := p.Value()
+		if h == nil || h.Closed() {
+			continue
+		}
+		keep = append(keep, p)
+		out = append(out, h)
+	}
+	clear(hubRegistry.hubs[len(keep):])
+	hubRegistry.hubs = keep
+	return out
+}
+
+// Hubs returns the hubs of the process that have not closed, in creation
+// order.
+func Hubs() []*Hub {
+	hubRegistry.mu.Lock()
+	defer hubRegistry.mu.Unlock()
+	return pruneHubsLocked()
+}
+
+// ID returns the hub's process-wide number (creation order, from 1).
+func (h *Hub) ID() uint64 { return h.dbg.id }
+
+// Name returns the hub's name (Options.Name, or "hub-<id>").
+func (h *Hub) Name() string { return h.dbg.name }
+
+// Phase names the hub's phase: idle, running, stopping or closed.
+func (h *Hub) Phase() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return phaseNames[h.phase]
+}
+
+// Closed reports whether the hub has closed.
+func (h *Hub) Closed() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.phase == phaseClosed
+}
+
+// OnHub runs f on h's goroutine between two tasks and reports whether it
+// did: at once when ctx is a greenlet of h, else posted and waited for, at
+// most timeout (a hub held by a spinning greenlet, or not served yet, does
+// not respond: false, and f never runs). A greenlet of another hub parks
+// meanwhile (its hub runs on); a plain goroutine blocks. f must not block.
+func (h *Hub) OnHub(ctx context.Context, timeout time.Duration, f func()) bool {
+	if g := Current(ctx); g != nil && g.hub == h {
+		f()
+		return true
+	}
+	// state: 0 posted, 1 f runs (or ran), 2 the caller gave up first.
+	var state atomic.Int32
+	done := make(chan struct{})
+	h.mu.Lock()
+	closed := h.phase == phaseClosed
+	h.mu.Unlock()
+	if closed {
+		return false
+	}
+	h.Post(func() {
+		if state.CompareAndSwap(0, 1) {
+			f()
+			close(done)
+		}
+	})
+	wait := func() (struct{}, error) {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		select {
+		case <-done:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		return struct{}{}, nil
+	}
+	if Current(ctx) != nil {
+		// Park the greenlet; the wait runs on a goroutine of its own.
+		o, err := NewOffload[struct{}](ctx)
+		if err == nil {
+			o.Describe("hub.capture", nil)
+			go o.Run(wait)
+			if _, _, cause := o.Wait(ctx); cause != nil {
+				o.Abandon(nil)
+			}
+		}
+	} else {
+		wait()
+	}
+	if state.CompareAndSwap(0, 2) {
+		return false // f will never run
+	}
+	<-done // f started: it writes the caller's memory until it returns
+	return true
+}
+
+// GState is a greenlet's state in a snapshot.
+type GState uint8
+
+// The states of a snapshot's greenlets.
+const (
+	GScheduled GState = iota // spawned, its first run queued (or delayed)
+	GRunnable                // woken or yielded: queued to resume
+	GRunning                 // the greenlet that took the snapshot
+	GParked                  // parked in a wait
+)
+
+var gStateNames = [...]string{"scheduled", "runnable", "running", "parked"}
+
+// String names the state.
+func (s GState) String() string { return gStateNames[s] }
+
+// GInfo is what a snapshot holds about one live greenlet.
+type GInfo struct {
+	ID     int32
+	Parent int32 // -1: no parent, or the parent has ended or lives on another hub
+	State  GState
+	// Name is the greenlet's name; "" for the default ("Greenlet-<id>").
+	Name string
+	// Func is the greenlet's function (nil when unknown); resolve it with
+	// FuncName off the hub.
+	Func any
+	// SpawnPCs is the spawning stack when it was recorded (shared with
+	// the greenlet: do not modify).
+	SpawnPCs []uintptr
+	// Wait is the wait record of a parked greenlet.
+	Wait WaitInfo
+}
+
+// WaitInfo is a parked greenlet's wait in a snapshot.
+type WaitInfo struct {
+	Kind WaitKind
+	// Obj indexes HubSnapshot.Objects; -1 when the wait has no object.
+	Obj int32
+	// For is how long the greenlet has waited; Deadline the time left for
+	// a Sleep (0 otherwise).
+	For, Deadline time.Duration
+}
+
+// ObjInfo is one object waited on, described once per snapshot.
+type ObjInfo struct {
+	Kind WaitKind // the kind of the first wait found on it
+	Addr uintptr  // identity within the snapshot
+	// Object is the describer's text; for a join ("" here) the reader
+	// names Target instead, from the snapshot's own greenlets (a dump of
+	// many joins then costs the hub no string).
+	Object string
+	// Target is the id of a join's target greenlet (-1: not a join, or a
+	// target that has ended or lives on another hub).
+	Target int32
+	// Wakers are the ids of the greenlets of this hub that alone can end
+	// waits on the object (-1: a greenlet of another hub, or ended).
+	Wakers []int32
+}
+
+// HubSnapshot is a copy of one hub's state.
+type HubSnapshot struct {
+	Phase     string
+	Clock     time.Duration // the hub's loop clock
+	RunQueue  int
+	Timers    int
+	Greenlets []GInfo // spawn order (oldest first)
+	Objects   []ObjInfo
+
+	// Scratch space kept for the next Snapshot into the same value.
+	gs     []*G
+	objs   map[unsafe.Pointer]int32
+	wakers []int32
+}
+
+// Release drops what s references (greenlets, functions, stacks) while
+// keeping its memory for the next Snapshot.
+func (s *HubSnapshot) Release() {
+	clear(s.Greenlets)
+	clear(s.Objects)
+	clear(s.gs)
+	clear(s.objs)
+}
+
+var phaseNames = [...]string{"idle", "running", "stopping", "closed"}
+
+// Snapshot copies the hub's state into s (reusing its slices). Hub
+// goroutine only: call it through OnHub.
+func (h *Hub) Snapshot(s *HubSnapshot) {
+	now := h.loopNow()
+	s.Clock = time.Duration(now)
+	h.mu.Lock()
+	s.Phase = phaseNames[h.phase]
+	s.RunQueue = len(h.runq) + len(h.batch) - h.bi
+	// The live list is newest first: fill the slice from its end.
+	n := h.nlive
+	if cap(s.Greenlets) < n {
+		s.Greenlets = make([]GInfo, n)
+	}
+	s.Greenlets = s.Greenlets[:n]
+	if cap(s.gs) < n {
+		s.gs = make([]*G, n)
+	}
+	gs := s.gs[:n]
+	i := n
+	for g := h.live; g != nil && i > 0; g = g.liveNext {
+		i--
+		gs[i] = g
+	}
+	gs = gs[i:]
+	s.Greenlets = s.Greenlets[:len(gs)]
+	for i, g := range gs {
+		// Oldest first: ids not assigned yet follow spawn order.
+		gi := &s.Greenlets[i]
+		gi.ID = h.idLocked(g)
+		gi.Parent = -1
+		if p := g.Parent; p != nil && p.hub == h && p.live {
+			gi.Parent = h.idLocked(p)
+		}
+		gi.Name, gi.SpawnPCs = "", nil
+		if x := g.extra; x != nil {
+			gi.Name, gi.SpawnPCs = x.name, x.stack
+		}
+		switch {
+		case g == h.current:
+			gi.State = GRunning
+		case g.co == nil:
+			gi.State = GScheduled
+		case g.parked():
+			gi.State = GParked
+		default:
+			gi.State = GRunnable
+		}
+	}
+	h.mu.Unlock()
+	h.tmu.Lock()
+	s.Timers = len(h.timers)
+	h.tmu.Unlock()
+
+	// Wait records and the objects, described once each; the describers
+	// take the objects' locks (and may take h.mu), so h.mu is not held.
+	if s.objs == nil {
+		s.objs = make(map[unsafe.Pointer]int32)
+	}
+	objs := s.objs
+	clear(objs)
+	s.Objects = s.Objects[:0]
+	s.wakers = s.wakers[:0]
+	for i, g := range gs {
+		gi := &s.Greenlets[i]
+		gi.Func = nil
+		if b, ok := g.body.(bodyFunc); ok {
+			gi.Func = b.BodyFunc()
+		}
+		gi.Wait = WaitInfo{Obj: -1}
+		r, ok := g.waitRecord(now)
+		if !ok {
+			continue
+		}
+		gi.Wait.Kind, gi.Wait.For, gi.Wait.Deadline = r.Kind, time.Duration(r.For), time.Duration(r.Deadline)
+		if r.Obj == nil {
+			continue
+		}
+		k, seen := objs[r.Obj]
+		if !seen {
+			k = int32(len(s.Objects))
+			objs[r.Obj] = k
+			o := ObjInfo{Kind: r.Kind, Addr: uintptr(r.Obj), Target: -1}
+			// The wakers of every object share one array (a slice of
+			// it stays valid when a later append moves it).
+			start := len(s.wakers)
+			if r.Kind == WaitJoin {
+				o.Target = h.idOfLive((*G)(r.Obj))
+				s.wakers = append(s.wakers, o.Target)
+			} else {
+				d := r.Kind.Describe(r.Obj)
+				o.Object = d.Object
+				for _, w := range d.Wakers {
+					s.wakers = append(s.wakers, h.idOfLive(w))
+				}
+			}
+			if len(s.wakers) > start {
+				o.Wakers = s.wakers[start:len(s.wakers):len(s.wakers)]
+			}
+			s.Objects = append(s.Objects, o)
+		}
+		gi.Wait.Obj = k
+	}
+}
+
+// idOfLive returns g's id when it is a live greenlet of h, and -1 otherwise.
+func (h *Hub) idOfLive(g *G) int32 {
+	if g == nil || g.hub != h {
+		return -1
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !g.live {
+		return -1
+	}
+	return h.idLocked(g)
+}
+
+// FuncPC returns the entry PC of function fn (0 when fn is not one).
+func FuncPC(fn any) uintptr {
+	v := reflect.ValueOf(fn)
+	if v.Kind() != reflect.Func || v.IsNil() {
+		return 0
+	}
+	return v.Pointer()
+}
