@@ -176,9 +176,11 @@ func causeSlow(ctx context.Context) error {
 // on our context never finds an ancestor's cancelCtx (it would report that
 // ancestor's cause instead of ours).
 func valuesParent(ctx context.Context) context.Context {
-	switch ctx.(type) {
+	switch c := ctx.(type) {
 	case *G, *TimerCtx, *HubCtx:
 		return ctx
+	case *SpreadCtx:
+		return valuesParent(c.Context) // a spawned greenlet does not spread (group.go)
 	}
 	return context.WithoutCancel(ctx)
 }
@@ -190,7 +192,7 @@ type detached struct{ context.Context }
 
 func (d detached) Value(key any) any {
 	switch key.(type) {
-	case greenletKey, hubKey:
+	case greenletKey, hubKey, spreadKey:
 		return nil
 	}
 	return d.Context.Value(key)

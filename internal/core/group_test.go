@@ -1,0 +1,54 @@
+package core
+
+import (
+	"context"
+	"testing"
+)
+
+// Least-loaded placement picks the hub with the fewest live greenlets;
+// round-robin goes in turn whatever the load. Hubs not served keep the
+// greenlets given to them live (scheduled), which is the load measured.
+func TestGroupPick(t *testing.T) {
+	hs := []*Hub{NewHub(context.Background(), Options{}), NewHub(context.Background(), Options{}), NewHub(context.Background(), Options{})}
+	g := NewGroup(hs)
+	defer g.Close()
+	for range 3 {
+		spawnG(hs[0], hs[0].Context(), func(*G) error { return nil })
+	}
+	spawnG(hs[2], hs[2].Context(), func(*G) error { return nil })
+
+	for i := range 6 {
+		if got, want := g.Pick(), hs[i%3]; got != want {
+			t.Fatalf("round-robin pick %d: hub %d", i, g.Index(got))
+		}
+	}
+	g.SetLeastLoaded(true)
+	if got := g.Pick(); got != hs[1] {
+		t.Fatalf("least-loaded picked hub %d, want 1 (loads 3, 0, 1)", g.Index(got))
+	}
+	spawnG(hs[1], hs[1].Context(), func(*G) error { return nil })
+	spawnG(hs[1], hs[1].Context(), func(*G) error { return nil })
+	if got := g.Pick(); got != hs[2] {
+		t.Fatalf("least-loaded picked hub %d, want 2 (loads 3, 2, 1)", g.Index(got))
+	}
+
+	if GroupOfHub(hs[1]) != g || g.Index(hs[2]) != 2 {
+		t.Fatal("GroupOfHub/Index do not find the group")
+	}
+	ctx := NewSpreadCtx(hs[0].Context(), g)
+	if SpreadOf(ctx) != g || SpreadOf(hs[0].Context()) != nil || SpreadOf(Detach(ctx)) != nil {
+		t.Fatal("SpreadOf: a spreading context not found, or found where there is none")
+	}
+	child := new(G)
+	child.Init(SpawnHub(ctx, "test"), ctx, runFunc(func(*G) error { return nil }))
+	if SpreadOf(child) != nil || SpreadOf(context.WithValue(child, struct{}{}, 1)) != nil {
+		t.Fatal("a greenlet spawned with a spreading context spreads in turn")
+	}
+	g.Close()
+	if GroupOfHub(hs[0]) != nil {
+		t.Fatal("GroupOfHub after Close")
+	}
+	for _, h := range hs {
+		h.Stop() // never served: nothing to stop, nothing leaks
+	}
+}
