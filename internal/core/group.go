@@ -189,3 +189,23 @@ func (g *Group) Index(h *Hub) int {
 	}
 	return -1
 }
+
+// Unspread returns ctx without its spreading (the same context when it has
+// none): greenlets spawned with it run on ctx's own hub. Everything else is
+// ctx's.
+func Unspread(ctx context.Context) context.Context {
+	if SpreadOf(ctx) == nil {
+		return ctx
+	}
+	return unspread{ctx}
+}
+
+// unspread is Unspread's context.
+type unspread struct{ context.Context }
+
+func (c unspread) Value(key any) any {
+	if _, ok := key.(spreadKey); ok {
+		return nil
+	}
+	return c.Context.Value(key)
+}
