@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"testing"
 )
 
@@ -50,5 +51,32 @@ func TestGroupPick(t *testing.T) {
 	}
 	for _, h := range hs {
 		h.Stop() // never served: nothing to stop, nothing leaks
+	}
+}
+
+// The cost of one placement decision, by policy and group size, with every
+// GOMAXPROCS goroutine placing at once (docs/performance.md).
+func BenchmarkGroupPick(b *testing.B) {
+	for _, n := range []int{2, 8} {
+		for _, ll := range []bool{false, true} {
+			name := "roundrobin"
+			if ll {
+				name = "leastloaded"
+			}
+			b.Run(fmt.Sprintf("%s/hubs=%d", name, n), func(b *testing.B) {
+				hs := make([]*Hub, n)
+				for i := range hs {
+					hs[i] = NewHub(context.Background(), Options{})
+				}
+				g := NewGroup(hs)
+				defer g.Close()
+				g.SetLeastLoaded(ll)
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						g.Pick()
+					}
+				})
+			})
+		}
 	}
 }
