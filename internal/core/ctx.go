@@ -182,6 +182,9 @@ func valuesParent(ctx context.Context) context.Context {
 	case *SpreadCtx:
 		return valuesParent(c.Context) // a spawned greenlet does not spread (group.go)
 	}
+	if SpreadOf(ctx) != nil {
+		return unspread{context.WithoutCancel(ctx)} // nor one spawned through a wrapper of a spreading context
+	}
 	return context.WithoutCancel(ctx)
 }
 

@@ -138,10 +138,16 @@ func (c *SpreadCtx) Value(key any) any {
 }
 
 // SpreadOf returns the group whose hubs ctx's spawns are placed on, or nil
-// when ctx does not spread (a greenlet's context, a Hub's context).
+// when ctx does not spread (a greenlet's context, a timeout's, a Hub's).
+// Only a SpreadCtx and the contexts derived from it with the context
+// package spread: the library's own contexts hide the spread of the
+// contexts they were made from (valuesParent).
 func SpreadOf(ctx context.Context) *Group {
-	if _, ok := ctx.(*G); ok {
+	switch c := ctx.(type) {
+	case *G, *TimerCtx, *HubCtx, detached, unspread:
 		return nil
+	case *SpreadCtx:
+		return c.group
 	}
 	g, _ := ctx.Value(spreadKey{}).(*Group)
 	return g
@@ -153,6 +159,12 @@ func SpreadOf(ctx context.Context) *Group {
 func SpawnHub(ctx context.Context, who string) *Hub {
 	if g, ok := ctx.(*G); ok { // fast path: a greenlet's own context
 		return g.hub
+	}
+	switch c := ctx.(type) {
+	case *SpreadCtx:
+		return c.group.Pick()
+	case *TimerCtx, *HubCtx, detached, unspread:
+		return MustHub(ctx, who) // the library's own contexts never spread
 	}
 	if gr := SpreadOf(ctx); gr != nil {
 		return gr.Pick()

@@ -80,3 +80,34 @@ func BenchmarkGroupPick(b *testing.B) {
 		}
 	}
 }
+
+// A greenlet or a timeout made from a context package wrapper of a
+// spreading context does not spread, nor do the wrappers of its context.
+func TestSpreadStopsAtLibraryContexts(t *testing.T) {
+	hs := []*Hub{NewHub(context.Background(), Options{}), NewHub(context.Background(), Options{})}
+	g := NewGroup(hs)
+	defer g.Close()
+	type key struct{}
+	wrapped := context.WithValue(NewSpreadCtx(hs[0].Context(), g), key{}, 1)
+	if SpreadOf(wrapped) != g {
+		t.Fatal("a context package wrapper of a spreading context does not spread")
+	}
+	child := new(G)
+	child.Init(SpawnHub(wrapped, "test"), wrapped, runFunc(func(*G) error { return nil }))
+	if SpreadOf(context.WithValue(child, key{}, 2)) != nil {
+		t.Error("a wrapper of a greenlet spawned through a spreading wrapper spreads")
+	}
+	if child.Value(key{}) != 1 {
+		t.Error("the greenlet lost the spawner's values")
+	}
+	var tc TimerCtx
+	tc.Init(context.Canceled)
+	tc.Start(wrapped, 1<<40)
+	defer tc.Stop()
+	if SpreadOf(&tc) != nil || SpreadOf(context.WithValue(&tc, key{}, 3)) != nil {
+		t.Error("a timeout derived from a spreading wrapper spreads")
+	}
+	if SpreadOf(Unspread(wrapped)) != nil || HubOf(Unspread(wrapped)) != hs[0] {
+		t.Error("Unspread")
+	}
+}
