@@ -136,7 +136,10 @@ func TestHubGroupSizes(t *testing.T) {
 	}
 	g := gevent.NewHubGroup(1)
 	mustPanic(t, "Hub(1)", func() { g.Hub(1) }, "gevent: HubGroup.Hub: index 1 out of range")
-	mustPanic(t, "Spread(nil)", func() { gevent.Spread(nil) }, "gevent: Spread: nil ctx")
+	var nilCtx context.Context
+	mustPanic(t, "Spread(nil)", func() { gevent.Spread(nilCtx) }, "gevent: Spread: nil ctx")
+	mustPanic(t, "HubIndex(nil)", func() { gevent.HubIndex(nilCtx) }, "gevent: HubIndex: nil ctx")
+	mustPanic(t, "RunGroup(nil)", func() { _ = gevent.RunGroup(nilCtx, 1, func(context.Context) error { return nil }) }, "gevent: RunGroup: nil ctx")
 	if i := gevent.HubIndex(context.Background()); i != -1 {
 		t.Errorf("HubIndex(Background) = %d", i)
 	}

@@ -42,7 +42,8 @@ func TestGroupPick(t *testing.T) {
 	}
 	child := new(G)
 	child.Init(SpawnHub(ctx, "test"), ctx, runFunc(func(*G) error { return nil }))
-	if SpreadOf(child) != nil || SpreadOf(context.WithValue(child, struct{}{}, 1)) != nil {
+	type key struct{}
+	if SpreadOf(child) != nil || SpreadOf(context.WithValue(child, key{}, 1)) != nil {
 		t.Fatal("a greenlet spawned with a spreading context spreads in turn")
 	}
 	g.Close()
