@@ -190,6 +190,9 @@
 //     its own hub again with its own context;
 //   - HubGroup.Hub(i).Context(): hub i.
 //
+// Spawn order, wake-up order and the woken-waiter rules hold per hub, as
+// above; greenlets of different hubs run in parallel, in no order.
+//
 // What spans the group: joins, kills, Wait, Iwait and JoinAll, the events,
 // AsyncResults, queues and locks of the subpackages, and the pools of
 // package pool (a Pool spawning with a spreading context bounds its members

@@ -451,3 +451,36 @@ func ExampleHubGroup() {
 	// ran on hub 1
 	// <nil>
 }
+
+// ExampleRunGroup runs main on a group of two hubs and fans work out to
+// both with Spread; each greenlet's own context keeps its children on its
+// hub.
+func ExampleRunGroup() {
+	err := gevent.RunGroup(context.Background(), 2, func(ctx context.Context) error {
+		sctx := gevent.Spread(ctx)
+		var gs []*gevent.Greenlet[string]
+		for i := range 4 {
+			gs = append(gs, gevent.Spawn(sctx, func(ctx context.Context) (string, error) {
+				// A child spawned with this greenlet's ctx runs on its hub.
+				child := gevent.Spawn(ctx, func(ctx context.Context) (int, error) { return gevent.HubIndex(ctx), nil })
+				hub, err := child.Get(ctx)
+				return fmt.Sprintf("item %d: hub %d, child on hub %d", i, gevent.HubIndex(ctx), hub), err
+			}))
+		}
+		for _, g := range gs {
+			s, err := g.Get(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Println(s)
+		}
+		return nil
+	})
+	fmt.Println("RunGroup:", err)
+	// Output:
+	// item 0: hub 0, child on hub 0
+	// item 1: hub 1, child on hub 1
+	// item 2: hub 0, child on hub 0
+	// item 3: hub 1, child on hub 1
+	// RunGroup: <nil>
+}
