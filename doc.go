@@ -245,7 +245,8 @@
 //   - Primitives are safe across goroutines and hubs (gevent's are hub-local).
 //   - A program may use every core (HubGroup, RunGroup), one hub per core;
 //     gevent runs on one.
-//   - ErrLoopExit is declared only when no other hub is serving, no hub that
+//   - ErrLoopExit is declared only when no other hub is serving (an idle
+//     hub of the main greenlet's own HubGroup does not count), no hub that
 //     is not served yet has greenlets somebody waits on, no Hold is taken and
 //     no plain goroutine waits on the library, since any of them could wake
 //     the hub. A hub created and never served holds nothing: it is collected

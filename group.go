@@ -111,15 +111,21 @@ func (g *HubGroup) serve(ctx context.Context, main *core.G) {
 	// Only hub 0 watches ctx (its main, if any, is killed with ctx's cause
 	// first); the others stop when it does.
 	rest := context.WithoutCancel(ctx)
-	var wg sync.WaitGroup
+	var wg, started sync.WaitGroup
 	for _, h := range g.hubs[1:] {
 		wg.Add(1)
+		started.Add(1)
+		h.h.Post(started.Done) // runs once h serves (or at once if it has closed)
 		go func() {
 			defer wg.Done()
 			defer g.Stop() // one hub stopped: all stop
 			h.h.Serve(rest, nil)
 		}()
 	}
+	// Hub 0 (main) starts once the others serve: until then a hub given
+	// greenlets counts as busy only while someone waits on them, and main
+	// could see ErrLoopExit while its wake-up waits for a hub to start.
+	started.Wait()
 	func() {
 		defer g.Stop()
 		g.hubs[0].h.Serve(ctx, main)
@@ -144,10 +150,12 @@ func (g *HubGroup) Stop() {
 //
 // main's context is a greenlet's: what main spawns with it stays on hub 0.
 // Spread(ctx) gives a context whose spawns are placed on the group's hubs;
-// servers and pools given that context use every hub. ErrLoopExit is
-// declared to main as under Run, by the same rule: only when no other hub
-// serves, so with n > 1 a wait of main that nothing can complete is not
-// detected (the other hubs could complete it).
+// servers and pools given that context use every hub. A wait of main that
+// nothing can complete returns ErrLoopExit, as under Run: the group's other
+// hubs count only while they have something that could complete it (a live
+// greenlet, a queued callback, a timer, I/O or outside work in flight); an
+// idle hub of the group does not keep main waiting. Other hubs outside the
+// group count as under Run.
 func RunGroup(ctx context.Context, n int, main func(ctx context.Context) error, opts ...HubOption) error {
 	if ctx == nil {
 		panic("gevent: RunGroup: nil ctx")

@@ -484,3 +484,52 @@ func ExampleRunGroup() {
 	// item 3: hub 1, child on hub 1
 	// RunGroup: <nil>
 }
+
+// RunGroup's main gets ErrLoopExit, as Run's, when nothing on any hub of
+// the group can complete its wait; work on another hub (a sleeper that
+// will set the event, a greenlet still running) keeps it waiting.
+func TestRunGroupLoopExit(t *testing.T) {
+	var err error
+	runWithin(t, 20*time.Second, func() {
+		err = gevent.RunGroup(context.Background(), 2, func(ctx context.Context) error {
+			var never event.Event
+			return never.Wait(ctx)
+		}, quiet())
+	})
+	if !errors.Is(err, gevent.ErrLoopExit) {
+		t.Errorf("main waiting on nothing: RunGroup = %v, want ErrLoopExit", err)
+	}
+	runWithin(t, 20*time.Second, func() {
+		err = gevent.RunGroup(context.Background(), 3, func(ctx context.Context) error {
+			var ev event.Event
+			// A sleeper on another hub sets the event: its timer keeps
+			// main waiting; then a greenlet on a third hub, spawned by the
+			// first, sets a second event after yielding a few times.
+			var ev2 event.Event
+			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error { return nil }) // hub 1, ends at once
+			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error {              // hub 2
+				if err := gevent.Sleep(ctx, 20*time.Millisecond); err != nil {
+					return err
+				}
+				ev.Set()
+				gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error {
+					for range 10 {
+						if err := gevent.Yield(ctx); err != nil {
+							return err
+						}
+					}
+					ev2.Set()
+					return nil
+				})
+				return nil
+			})
+			if err := ev.Wait(ctx); err != nil {
+				return err
+			}
+			return ev2.Wait(ctx)
+		}, quiet())
+	})
+	if err != nil {
+		t.Errorf("main woken from another hub: RunGroup = %v", err)
+	}
+}

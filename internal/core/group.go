@@ -221,3 +221,27 @@ func (c unspread) Value(key any) any {
 	}
 	return c.Context.Value(key)
 }
+
+// idleSibling reports whether o, a serving hub, belongs to self's group and
+// can wake nothing by itself: it sleeps in its poller with no live
+// greenlet, no queued callback, no timer, no registered I/O and no outside
+// work held. Such a hub only relays what others post to it, so it does not
+// keep self's main from ErrLoopExit (RunGroup's main sees ErrLoopExit as
+// Run's does). Called under self.mu: it takes o.mu and o.tmu, never held
+// by anything that takes another hub's lock, and only a hub with a main
+// greenlet makes this check (one per group).
+func idleSibling(self, o *Hub) bool {
+	g := GroupOfHub(self)
+	if g == nil || g.Index(o) < 0 {
+		return false
+	}
+	o.mu.Lock()
+	idle := o.phase == phaseRunning && o.sleeping.Load() && o.nlive == 0 && len(o.runq) == 0 &&
+		o.holds.Load() == 0 && !o.poller.Busy()
+	o.mu.Unlock()
+	if !idle {
+		return false
+	}
+	_, timer := o.nextTimer()
+	return !timer
+}
