@@ -507,7 +507,7 @@ func TestRunGroupLoopExit(t *testing.T) {
 			// first, sets a second event after yielding a few times.
 			var ev2 event.Event
 			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error { return nil }) // hub 1, ends at once
-			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error {              // hub 2
+			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error {               // hub 2
 				if err := gevent.Sleep(ctx, 20*time.Millisecond); err != nil {
 					return err
 				}
