@@ -501,13 +501,14 @@ func TestRunGroupLoopExit(t *testing.T) {
 	}
 	runWithin(t, 20*time.Second, func() {
 		err = gevent.RunGroup(context.Background(), 3, func(ctx context.Context) error {
-			var ev event.Event
-			// A sleeper on another hub sets the event: its timer keeps
-			// main waiting; then a greenlet on a third hub, spawned by the
-			// first, sets a second event after yielding a few times.
-			var ev2 event.Event
-			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error { return nil }) // hub 1, ends at once
-			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error {               // hub 2
+			var ev, ev2 event.Event
+			// Round-robin from hub 0: a greenlet that ends at once (hub 0),
+			// a sleeper whose timer keeps main waiting and which then sets
+			// ev (hub 1), and, spawned by it, a greenlet that yields a few
+			// times and sets ev2 (hub 2): each of hubs 1 and 2 is busy
+			// exactly while main needs it.
+			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error { return nil })
+			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error {
 				if err := gevent.Sleep(ctx, 20*time.Millisecond); err != nil {
 					return err
 				}
