@@ -35,7 +35,8 @@ func spreadGroup(ctx context.Context) *core.Group {
 	return g
 }
 
-// perHub reports whether ListenAndServe with ctx opens a socket per hub.
+// perHub returns the group whose hubs ListenAndServe with ctx opens a socket
+// each for (SO_REUSEPORT), or nil.
 func perHub(ctx context.Context) *core.Group {
 	if !reuseport.Supported {
 		return nil
@@ -128,8 +129,8 @@ func (s *StreamServer) serveEach(ctx context.Context, hubs []*core.Hub, ls []net
 }
 
 // handOff returns conn, accepted on the loop's hub, as a connection of the
-// next hub of g, and the context to spawn its handler with (spawns placed
-// there, with the loop's values). A connection that is not the socket
+// next hub of g, and the context to spawn its handler with (the loop's,
+// with spawns placed on that hub). A connection that is not the socket
 // package's stays on the loop's hub.
 func handOff(ctx context.Context, g *core.Group, conn net.Conn) (context.Context, net.Conn) {
 	h := g.Pick()

@@ -144,7 +144,7 @@ func (c *SpreadCtx) Value(key any) any {
 // contexts they were made from (valuesParent).
 func SpreadOf(ctx context.Context) *Group {
 	switch c := ctx.(type) {
-	case *G, *TimerCtx, *HubCtx, detached, unspread:
+	case *G, *TimerCtx, *HubCtx, *onHubCtx, detached, unspread:
 		return nil
 	case *SpreadCtx:
 		return c.group
@@ -163,7 +163,7 @@ func SpawnHub(ctx context.Context, who string) *Hub {
 	switch c := ctx.(type) {
 	case *SpreadCtx:
 		return c.group.Pick()
-	case *TimerCtx, *HubCtx, detached, unspread:
+	case *TimerCtx, *HubCtx, *onHubCtx, detached, unspread:
 		return MustHub(ctx, who) // the library's own contexts never spread
 	}
 	if gr := SpreadOf(ctx); gr != nil {
@@ -172,22 +172,27 @@ func SpawnHub(ctx context.Context, who string) *Hub {
 	return MustHub(ctx, who)
 }
 
-// OnHub returns a context with ctx's values (but not its greenlet, hub or
-// spreading) and cancellation whose spawns go to h: how a server starts its
-// loop on each hub of a group with the values of Serve's context.
+// OnHub returns a context like ctx (its values, cancellation and
+// greenlet: a wait made with it parks ctx's greenlet) whose spawns go to h,
+// and which does not spread: how a server starts its loop on each hub of a
+// group, and hands a connection's handler to another hub from its accept
+// loop (a Pool's wait for a slot then parks the loop, as with its own ctx).
 func OnHub(ctx context.Context, h *Hub) context.Context {
-	return &onHubCtx{Context: Detach(ctx), hub: h}
+	return &onHubCtx{Context: ctx, hub: h}
 }
 
 // onHubCtx is OnHub's context.
 type onHubCtx struct {
-	context.Context // detached: hides ctx's greenlet, hub and group
-	hub             *Hub
+	context.Context
+	hub *Hub
 }
 
 func (c *onHubCtx) Value(key any) any {
-	if _, ok := key.(hubKey); ok {
+	switch key.(type) {
+	case hubKey:
 		return c.hub
+	case spreadKey:
+		return nil
 	}
 	return c.Context.Value(key)
 }
