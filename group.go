@@ -178,9 +178,11 @@ func RunGroup(ctx context.Context, n int, main func(ctx context.Context) error, 
 // to: how a greenlet of a group, main among them, fans work out to every
 // core, and how it gives a server or a pool the whole group. A greenlet
 // spawned with it does not spread in turn: its own context keeps its spawns
-// on its hub. With a ctx whose hub belongs to no group (a hub of Run, a
-// plain Hub), Spread returns ctx unchanged: its spawns stay on that hub.
-// ctx must carry a hub.
+// on its hub. Contexts derived from it with the context package spread
+// too; the library's own (WithTimeout, a Timeout's) do not: spread those
+// with Spread(WithTimeout(ctx, d)). With a ctx whose hub belongs to no
+// group (a hub of Run, a plain Hub), Spread returns ctx unchanged: its
+// spawns stay on that hub. ctx must carry a hub.
 func Spread(ctx context.Context) context.Context {
 	if ctx == nil {
 		panic("gevent: Spread: nil ctx")
