@@ -534,3 +534,34 @@ func TestRunGroupLoopExit(t *testing.T) {
 		t.Errorf("main woken from another hub: RunGroup = %v", err)
 	}
 }
+
+// Which contexts derived from a spreading one spread: the context
+// package's do; a WithTimeout's does not, and Spread of it does.
+func TestSpreadDerivedContexts(t *testing.T) {
+	runGroup(t, 2, func(ctx context.Context) error {
+		type key struct{}
+		hubsOf := func(c context.Context) map[int]bool {
+			seen := map[int]bool{}
+			for range 4 {
+				seen[hubOf(t, c)] = true
+			}
+			return seen
+		}
+		sctx := gevent.Spread(ctx)
+		if got := hubsOf(context.WithValue(sctx, key{}, 1)); len(got) != 2 {
+			t.Errorf("context.WithValue of a spreading context placed on %v", got)
+		}
+		tctx, cancel := gevent.WithTimeout(sctx, time.Hour)
+		defer cancel()
+		if got := hubsOf(tctx); len(got) != 1 || !got[0] {
+			t.Errorf("WithTimeout of a spreading context placed on %v, want main's hub only", got)
+		}
+		if got := hubsOf(gevent.Spread(tctx)); len(got) != 2 {
+			t.Errorf("Spread of a timeout's context placed on %v", got)
+		}
+		if gevent.Spread(sctx) != sctx {
+			t.Error("Spread of a spreading context made a new one")
+		}
+		return nil
+	})
+}
