@@ -514,3 +514,104 @@ func TestHTTPHandlerEveryHub(t *testing.T) {
 		return nil
 	})
 }
+
+// http.Server.Shutdown with the adapter over a group: the requests in
+// flight on every hub finish, then ServeHTTP returns.
+func TestHTTPShutdownAcrossHubs(t *testing.T) {
+	runGroup(t, 2, func(ctx context.Context) error {
+		var lc net.ListenConfig
+		l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		var release event.Event
+		var mu sync.Mutex
+		inFlight := map[int]int{}
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			i := gevent.HubIndex(r.Context())
+			mu.Lock()
+			inFlight[i]++
+			mu.Unlock()
+			if err := release.Wait(r.Context()); err != nil {
+				return
+			}
+			fmt.Fprint(w, i)
+		})
+		hsc := make(chan *http.Server, 1)
+		served := gevent.Spawn(ctx, func(ctx context.Context) (error, error) {
+			return server.ServeHTTP(gevent.Spread(ctx), l, h, func(hs *http.Server) { hsc <- hs }), nil
+		})
+		tr := &http.Transport{}
+		defer tr.CloseIdleConnections()
+		cl := &http.Client{Transport: tr}
+		type reply struct {
+			body string
+			err  error
+		}
+		replies := make(chan reply, 4)
+		for range 4 {
+			go func() {
+				resp, err := cl.Get("http://" + l.Addr().String())
+				if err != nil {
+					replies <- reply{err: err}
+					return
+				}
+				b, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				replies <- reply{string(b), err}
+			}()
+		}
+		// Wait, parked, until all four are in flight (two on each hub).
+		for {
+			mu.Lock()
+			n := inFlight[0] + inFlight[1]
+			mu.Unlock()
+			if n == 4 {
+				break
+			}
+			if err := gevent.Sleep(ctx, time.Millisecond); err != nil {
+				return err
+			}
+		}
+		if inFlight[0] != 2 || inFlight[1] != 2 {
+			t.Errorf("requests in flight per hub %v, want 2 and 2", inFlight)
+		}
+		var hs *http.Server
+		if err := offHub(ctx, func() error { hs = <-hsc; return nil }); err != nil {
+			return err
+		}
+		shut := gevent.Spawn(ctx, func(ctx context.Context) (error, error) {
+			return offHub(ctx, func() error { return hs.Shutdown(context.Background()) }), nil
+		})
+		if err := gevent.Sleep(ctx, 10*time.Millisecond); err != nil {
+			return err
+		}
+		if shut.Ready() {
+			t.Error("Shutdown returned with requests in flight")
+		}
+		release.Set()
+		if v, err := shut.Get(ctx); v != nil || err != nil {
+			t.Errorf("Shutdown = %v, %v", v, err)
+		}
+		per := map[string]int{}
+		if err := offHub(ctx, func() error {
+			for range 4 {
+				r := <-replies
+				if r.err != nil {
+					return r.err
+				}
+				per[r.body]++
+			}
+			return nil
+		}); err != nil {
+			t.Errorf("a request in flight failed: %v", err)
+		}
+		if per["0"] != 2 || per["1"] != 2 {
+			t.Errorf("replies per hub %v", per)
+		}
+		if v, err := served.Get(ctx); !errors.Is(v, http.ErrServerClosed) || err != nil {
+			t.Errorf("ServeHTTP = %v, %v; want http.ErrServerClosed", v, err)
+		}
+		return nil
+	})
+}
