@@ -173,6 +173,37 @@
 // Many hubs may run at once, each on its own goroutine; a wake-up of a
 // greenlet of another hub goes through that hub's thread-safe queue.
 //
+// # Every core: a group of hubs
+//
+// One hub runs on one core at a time. A HubGroup runs one hub per core
+// (RunGroup is Run over a group: main runs on hub 0), with the same greenlet
+// code: a greenlet lives on one hub for its whole life and keeps every
+// single-hub guarantee there, while greenlets of different hubs run in
+// parallel. Where a greenlet goes is configured by the context it is
+// spawned with:
+//
+//   - a greenlet's own context: that greenlet's hub (locality, gevent's
+//     semantics);
+//   - Spread(ctx) or HubGroup.Context(): the group's hubs in turn
+//     (round-robin; least-loaded placement was measured and gave nothing
+//     for its cost, see docs/performance.md); a greenlet placed so spawns on
+//     its own hub again with its own context;
+//   - HubGroup.Hub(i).Context(): hub i.
+//
+// Spawn order, wake-up order and the woken-waiter rules hold per hub, as
+// above; greenlets of different hubs run in parallel, in no order.
+//
+// What spans the group: joins, kills, Wait, Iwait and JoinAll, the events,
+// AsyncResults, queues and locks of the subpackages, and the pools of
+// package pool (a Pool spawning with a spreading context bounds its members
+// across all hubs); servers given a spreading context serve on every hub
+// (see package server). What is per hub: a greenlet and the cooperative
+// scheduling that lets greenlets share data without locks (HubIndex tells a
+// greenlet its hub, for per-hub state), greenlet IDs, the sockets of package
+// socket (used by the greenlets of the hub they were made on), the Blocking
+// workers, timers, and the calls of the error handler (one per hub, so a
+// handler given to a group may run on several hubs at once).
+//
 // # Memory model
 //
 // Within one hub, a greenlet's writes before a switch point are visible to
@@ -212,7 +243,10 @@
 //     cancellation or deadline: a greenlet outlives its spawner, as in gevent.
 //     Its context is cancelled (ErrGreenletDone) when its function returns.
 //   - Primitives are safe across goroutines and hubs (gevent's are hub-local).
-//   - ErrLoopExit is declared only when no other hub is serving, no hub that
+//   - A program may use every core (HubGroup, RunGroup), one hub per core;
+//     gevent runs on one.
+//   - ErrLoopExit is declared only when no other hub is serving (an idle
+//     hub of the main greenlet's own HubGroup does not count), no hub that
 //     is not served yet has greenlets somebody waits on, no Hold is taken and
 //     no plain goroutine waits on the library, since any of them could wake
 //     the hub. A hub created and never served holds nothing: it is collected

@@ -191,8 +191,10 @@ func callers() []uintptr {
 	return append([]uintptr(nil), pcs[:n]...)
 }
 
+// hubOf returns the hub a greenlet spawned with ctx runs on: ctx's, or one
+// of the group's when ctx spreads (Spread, HubGroup.Context).
 func hubOf(ctx context.Context, what string) *core.Hub {
-	return core.MustHub(ctx, "gevent: "+what)
+	return core.SpawnHub(ctx, "gevent: "+what)
 }
 
 // runner is the Greenlet as the hub sees it: a core.Runner. The conversion

@@ -50,6 +50,15 @@
 // end early with ctx's cause (a kill, a timeout), level-triggered as
 // everywhere in this module.
 //
+// A greenlet spawned through a group or pool runs on the hub of the context
+// given to the spawn (Map, Imap and Apply included): a greenlet's context
+// keeps the members on its hub, and a context that spreads over a group of
+// hubs (gevent.Spread, gevent.HubGroup's Context) places them on the
+// group's hubs in turn, so that one Pool runs its members on every core
+// while its bound holds across all of them: a Pool of 10 runs at most 10
+// members at once, whatever their hubs. Members of different hubs run in
+// parallel, so state they share needs the library's primitives or locks.
+//
 // Slots are accounted under one lock: a pool never has more members than its
 // size, a freed slot goes straight to the longest-waiting Spawn (FIFO), and a
 // waiter that is killed or times out never takes one, so none is ever lost.

@@ -110,38 +110,75 @@ func needHub(ctx context.Context, what string) {
 // kill it without killing the caller. When ctx is cancelled first, the loop
 // is killed and serve returns ctx's cause.
 func (b *base) serve(ctx context.Context, c io.Closer, name string, body func(ctx context.Context, lp *loop) error) error {
-	lp := &loop{closer: c}
+	return b.serveLoops(ctx, []loopSpec{{closer: c, spawn: core.Unspread(ctx), name: name, body: body}})
+}
+
+// loopSpec is one accept or read loop of a Serve: what closes it, the
+// context its greenlet is spawned with (which names its hub) and its body.
+type loopSpec struct {
+	closer io.Closer
+	spawn  context.Context
+	name   string
+	body   func(ctx context.Context, lp *loop) error
+}
+
+// serveLoops runs each loop in a greenlet of its own, on the hub of its
+// spawn context, and waits for them (see serve). When one loop ends by
+// itself (a fatal error), the others are stopped and its error returned.
+func (b *base) serveLoops(ctx context.Context, specs []loopSpec) error {
 	b.mu.Lock()
 	if b.state != stateOpen {
 		b.mu.Unlock()
-		_ = c.Close()
+		for _, sp := range specs {
+			_ = sp.closer.Close()
+		}
 		return ErrServerClosed
 	}
 	if b.loops == nil {
 		b.loops = make(map[*loop]struct{})
 	}
-	b.loops[lp] = struct{}{}
-	// The loop's error is its value, not its failure: Serve returns it, and
-	// the hub need not report it too.
-	// The loop's greenlet, and the handlers it spawns, carry the server for
-	// ShuttingDown and OnShutdown.
-	g := gevent.Spawn(context.WithValue(ctx, serverKey{}, b), func(lctx context.Context) (error, error) {
-		defer func() {
-			_ = c.Close()
-			b.mu.Lock()
-			delete(b.loops, lp)
-			b.mu.Unlock()
-		}()
-		return body(lctx, lp), nil
-	}, gevent.WithName(name))
-	lp.task = g
+	gs := make([]*gevent.Greenlet[error], len(specs))
+	for i, sp := range specs {
+		lp := &loop{closer: sp.closer}
+		b.loops[lp] = struct{}{}
+		// The loop's error is its value, not its failure: Serve returns it,
+		// and the hub need not report it too. The loop's greenlet, and the
+		// handlers it spawns, carry the server for ShuttingDown and
+		// OnShutdown.
+		c, body := sp.closer, sp.body
+		g := gevent.Spawn(context.WithValue(sp.spawn, serverKey{}, b), func(lctx context.Context) (error, error) {
+			defer func() {
+				_ = c.Close()
+				b.mu.Lock()
+				delete(b.loops, lp)
+				b.mu.Unlock()
+			}()
+			return body(lctx, lp), nil
+		}, gevent.WithName(sp.name))
+		lp.task = g
+		gs[i] = g
+	}
 	b.mu.Unlock()
 
-	if err := g.Join(ctx); err != nil {
-		_ = c.Close()
-		g.Kill(context.WithoutCancel(ctx))
+	// stopAll closes every loop's listener and kills its greenlet, and
+	// waits for them to end.
+	stopAll := func() {
+		for _, sp := range specs {
+			_ = sp.closer.Close()
+		}
+		_ = gevent.KillAll(context.WithoutCancel(ctx), gs)
+	}
+	first, err := gevent.Wait(ctx, gs, gevent.Count(1))
+	if err != nil {
+		stopAll()
 		return err
 	}
+	if len(gs) > 1 {
+		// One loop ended: the others end too (they do already if the
+		// server was closed or the hubs are stopping).
+		stopAll()
+	}
+	g := first[0]
 	err, kerr := g.Value(), g.Err()
 	if kerr != nil {
 		err = kerr // killed (the hub is stopping) or, impossibly, panicked

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io"
 	"log"
 	"net"
 	"sync"
@@ -55,11 +56,24 @@ type DatagramServer struct {
 type packetConnKey struct{}
 
 // ListenAndServe listens on s.Addr with socket.ListenPacket and calls
-// Serve.
+// Serve. With a context that spreads over a group of hubs it serves on every
+// hub, as StreamServer.ListenAndServe does: one SO_REUSEPORT socket and read
+// loop per hub on Linux (each handler replies through its hub's socket), a
+// hand-off elsewhere.
 func (s *DatagramServer) ListenAndServe(ctx context.Context) error {
 	addr, err := s.base.listenAddr(ctx, s.Addr)
 	if err != nil {
 		return err
+	}
+	if s.Handler == nil {
+		panic("gevent/server: DatagramServer.ListenAndServe with a nil Handler")
+	}
+	if g := perHub(ctx); g != nil {
+		pcs, err := listenPacketEach(ctx, g.Hubs(), addr)
+		if err != nil {
+			return err
+		}
+		return s.serveEach(ctx, g.Hubs(), pcs)
 	}
 	pc, err := socket.ListenPacket(ctx, "udp", addr)
 	if err != nil {
@@ -74,7 +88,9 @@ func (s *DatagramServer) ListenAndServe(ctx context.Context) error {
 // is closed when Serve returns; a PacketConn that is not cooperative is
 // wrapped with socket.WrapPacketConn. ctx must belong to a hub, as for
 // StreamServer.Serve; the read loop runs in its own greenlet, named
-// "server.read".
+// "server.read". With a context that spreads over a group of hubs, the read
+// loop runs on ctx's own hub and hands each datagram to the group's hubs in
+// turn (its handler's WriteTo goes through a PacketConn of its own hub).
 func (s *DatagramServer) Serve(ctx context.Context, pc net.PacketConn) error {
 	needHub(ctx, "Serve")
 	if s.Handler == nil {
@@ -84,13 +100,21 @@ func (s *DatagramServer) Serve(ctx context.Context, pc net.PacketConn) error {
 	s.mu.Lock()
 	s.last = pc
 	s.mu.Unlock()
+	var closer io.Closer = pc
+	var ho *packetHandOff
+	if g := spreadGroup(ctx); g != nil {
+		ho = newPacketHandOff(ctx, g, pc)
+		closer = ho
+	}
 	ctx = context.WithValue(ctx, packetConnKey{}, pc)
-	return s.base.serve(ctx, pc, "server.read", func(ctx context.Context, lp *loop) error {
-		return s.readLoop(ctx, pc)
+	return s.base.serve(ctx, closer, "server.read", func(ctx context.Context, lp *loop) error {
+		return s.readLoop(ctx, pc, ho)
 	})
 }
 
-func (s *DatagramServer) readLoop(ctx context.Context, pc net.PacketConn) error {
+// readLoop reads datagrams and starts their handlers (on the hubs of ho in
+// turn, when not nil).
+func (s *DatagramServer) readLoop(ctx context.Context, pc net.PacketConn, ho *packetHandOff) error {
 	sp := s.base.resolveSpawner(s.Pool, s.MaxHandlers)
 	buf := make([]byte, maxDatagram)
 	var delay time.Duration
@@ -120,7 +144,11 @@ func (s *DatagramServer) readLoop(ctx context.Context, pc net.PacketConn) error 
 		delay = 0
 		data := make([]byte, n)
 		copy(data, buf[:n])
-		if err := s.base.start(ctx, sp, nil, func(ctx context.Context) {
+		hctx := ctx
+		if ho != nil {
+			hctx = ho.next(ctx)
+		}
+		if err := s.base.start(hctx, sp, nil, func(ctx context.Context) {
 			s.Handler(ctx, data, addr)
 		}); err != nil {
 			if s.base.closed() {

@@ -47,6 +47,24 @@
 // else and the listeners and connections are closed by their greenlets'
 // deferred calls.
 //
+// # Every core
+//
+// Given a context that spreads over a group of hubs (gevent.HubGroup's
+// Context, or gevent.Spread of a greenlet's context in a group), a server
+// serves on every hub of the group. ListenAndServe opens one socket per hub
+// on the same address with SO_REUSEPORT on Linux, each with its own accept
+// (or read) loop on its hub, and the kernel spreads the connections (or
+// datagrams) among them; a handler runs on the hub that accepted its
+// connection. Serve with a listener the caller made, and ListenAndServe on
+// other systems, run one loop on the context's own hub and hand each
+// connection (datagram) off to the group's hubs in turn; a DatagramServer's
+// handler then replies through a PacketConn of its own hub. HTTPHandler
+// places each request's greenlet on the group's hubs in turn. Close,
+// Shutdown, ShuttingDown and OnShutdown work across the hubs: Shutdown waits
+// for the handlers of every hub. Handlers on different hubs run in
+// parallel: state they share needs the library's primitives or locks. A
+// MaxHandlers or Pool bound counts the handlers of every hub together.
+//
 // # Shutting down handlers of keep-alive connections
 //
 // A handler that serves many requests on one connection learns that a

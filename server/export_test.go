@@ -1,6 +1,9 @@
 package server
 
-import "time"
+import (
+	"net"
+	"time"
+)
 
 // SetAcceptDelayHook makes the accept loops call f with each back-off delay
 // before sleeping it; it returns a function that removes the hook.
@@ -19,4 +22,13 @@ func SetHTTPDefaults(readHeader, idle time.Duration) (restore func()) {
 	oldRH, oldIdle := defaultReadHeaderTimeout, defaultIdleTimeout
 	defaultReadHeaderTimeout, defaultIdleTimeout = readHeader, idle
 	return func() { defaultReadHeaderTimeout, defaultIdleTimeout = oldRH, oldIdle }
+}
+
+// SetListenEachHook makes ListenAndServe over a group of hubs call f with
+// the address its per-hub sockets listen on; it returns a function that
+// removes the hook.
+func SetListenEachHook(f func(net.Addr)) (restore func()) {
+	old := testHookListenEach
+	testHookListenEach = f
+	return func() { testHookListenEach = old }
 }

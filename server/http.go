@@ -58,6 +58,13 @@ import (
 // quietly, as under net/http: no report, no stack. If the hub has stopped,
 // requests get 503 Service Unavailable.
 //
+// With a context that spreads over a group of hubs (gevent.HubGroup's
+// Context, gevent.Spread), the requests' greenlets are placed on the
+// group's hubs in turn: net/http's goroutines already accept and read on
+// every core, and the handlers run on every hub. Handlers of different
+// requests may then run in parallel, so state they share needs the
+// library's primitives or locks.
+//
 // Memory model: the net/http goroutine's writes before calling the
 // returned handler (the request) synchronize before the greenlet starts,
 // and the greenlet's end synchronizes before the return of ServeHTTP.
@@ -67,13 +74,14 @@ func HTTPHandler(ctx context.Context, handler http.Handler) http.Handler {
 		panic("gevent/server: HTTPHandler with a nil handler")
 	}
 	h := core.HubOf(ctx)
-	return &httpHandler{hub: h, user: core.Detach(ctx), h: handler}
+	return &httpHandler{hub: h, group: spreadGroup(ctx), user: core.Detach(ctx), h: handler}
 }
 
 type httpHandler struct {
-	hub  *core.Hub       // where the request greenlets run
-	user context.Context // HTTPHandler's ctx without greenlet or hub, for values
-	h    http.Handler
+	hub   *core.Hub       // where the request greenlets run
+	group *core.Group     // if not nil, they run on its hubs in turn instead
+	user  context.Context // HTTPHandler's ctx without greenlet or hub, for values
+	h     http.Handler
 }
 
 // spawnCtx is the context a request's greenlet is spawned with: values are
@@ -100,10 +108,14 @@ func (c spawnCtx) Value(key any) any {
 // calls until the greenlet has ended.
 func (a *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rctx := r.Context()
-	ex := &exchange{hub: a.hub, kick: make(chan struct{}, 1)}
+	hub := a.hub
+	if a.group != nil {
+		hub = a.group.Pick()
+	}
+	ex := &exchange{hub: hub, kick: make(chan struct{}, 1)}
 	gw := &responseWriter{w: w, ex: ex}
 	ran := false // written by the greenlet; read once ex.close has run
-	g := gevent.Go(spawnCtx{Context: a.hub.Context(), req: core.Detach(rctx), user: a.user},
+	g := gevent.Go(spawnCtx{Context: hub.Context(), req: core.Detach(rctx), user: a.user},
 		func(gctx context.Context) error {
 			ran = true
 			ex.waitCtx = context.WithoutCancel(gctx)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/gevent-go/gevent/internal/core"
 	"github.com/gevent-go/gevent/socket"
 )
 
@@ -57,10 +58,27 @@ type StreamServer struct {
 }
 
 // ListenAndServe listens on s.Addr with socket.Listen and calls Serve.
+//
+// With a context that spreads over a group of hubs (gevent.HubGroup's
+// Context, gevent.Spread), it serves on every hub of the group: on Linux it
+// opens one listener per hub on the same address with SO_REUSEPORT, each
+// with its own accept loop on its hub, and the kernel spreads the
+// connections among them; elsewhere it hands connections off as Serve does.
+// Close and Shutdown act on every hub.
 func (s *StreamServer) ListenAndServe(ctx context.Context) error {
 	addr, err := s.base.listenAddr(ctx, s.Addr)
 	if err != nil {
 		return err
+	}
+	if s.Handler == nil {
+		panic("gevent/server: StreamServer.ListenAndServe with a nil Handler")
+	}
+	if g := perHub(ctx); g != nil {
+		ls, err := listenStreamEach(ctx, g.Hubs(), addr)
+		if err != nil {
+			return err
+		}
+		return s.serveEach(ctx, g.Hubs(), ls)
 	}
 	l, err := socket.Listen(ctx, "tcp", addr)
 	if err != nil {
@@ -81,6 +99,10 @@ func (s *StreamServer) ListenAndServe(ctx context.Context) error {
 // on that hub, named "server.accept". Serve may be called several times, with
 // different listeners, concurrently.
 //
+// With a context that spreads over a group of hubs, the accept loop runs
+// on ctx's own hub (hub 0 for HubGroup.Context) and hands each connection
+// to the group's hubs in turn: its handler runs there.
+//
 // Accept errors other than fatal ones are logged and retried after a
 // back-off that starts at 10ms and doubles up to 1s, reset by the next
 // successful accept (gevent's min_delay and max_delay).
@@ -90,14 +112,16 @@ func (s *StreamServer) Serve(ctx context.Context, l net.Listener) error {
 		panic("gevent/server: StreamServer.Serve with a nil Handler")
 	}
 	l = socket.WrapListener(ctx, l)
+	g := spreadGroup(ctx)
 	return s.base.serve(ctx, l, "server.accept", func(ctx context.Context, lp *loop) error {
-		return s.acceptLoop(ctx, l)
+		return s.acceptLoop(ctx, l, g)
 	})
 }
 
 // acceptLoop is gevent's _do_read loop: wait for room in the pool, accept,
-// hand the connection to a new handler greenlet.
-func (s *StreamServer) acceptLoop(ctx context.Context, l net.Listener) error {
+// hand the connection to a new handler greenlet (on a hub of g, in turn,
+// when g is not nil).
+func (s *StreamServer) acceptLoop(ctx context.Context, l net.Listener, g *core.Group) error {
 	sp := s.base.resolveSpawner(s.Pool, s.MaxHandlers)
 	var delay time.Duration
 	for {
@@ -124,7 +148,11 @@ func (s *StreamServer) acceptLoop(ctx context.Context, l net.Listener) error {
 			continue
 		}
 		delay = 0
-		if err := s.base.start(ctx, sp, conn, s.handle(conn)); err != nil {
+		hctx := ctx
+		if g != nil {
+			hctx, conn = handOff(ctx, g, conn)
+		}
+		if err := s.base.start(hctx, sp, conn, s.handle(conn)); err != nil {
 			if s.base.closed() {
 				return ErrServerClosed
 			}

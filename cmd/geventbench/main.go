@@ -12,6 +12,8 @@
 //
 // A growth section (growth.go) measures spawn_join, sleep_timers and
 // memory_parked again at N = 1k, 10k, 100k and 1M (-growth).
+// A multi-core section (multicore.go) measures echo and spawn throughput of
+// a group of hubs at GOMAXPROCS = 1 to the cores beside raw Go (-multicore).
 //
 // In full mode (the default) it writes docs/benchmarks.md, docs/benchmarks.json
 // and the charts docs/benchmarks.png and docs/growth.png, and rewrites the
@@ -73,6 +75,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		noGevent  = fs.Bool("nogevent", false, "skip gevent's scripts")
 		procs     = fs.Int("gomaxprocs", 1, "GOMAXPROCS of the Go benchmarks (1 is like-for-like with gevent)")
 		alsoProcs = fs.Int("also-gomaxprocs", runtime.NumCPU(), "also run gevent-go and raw Go at this GOMAXPROCS, as extra information (0: don't)")
+		multicore = fs.String("multicore", "auto", "GOMAXPROCS values of the multi-core section (multicore.go): auto (1 to the cores; none with -rows), none, or a list such as 1,2,4")
 		out       = fs.String("out", "", "folder for benchmarks.{md,json,png} (default: ROOT/docs in a full run of all rows, none otherwise)")
 		verbose   = fs.Bool("v", false, "print every command and its output")
 		render    = fs.String("render", "", "measure nothing: render the outputs (and the README, with the default -out) from this benchmarks.json")
@@ -100,6 +103,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *render != "" {
 		return rerender(*render, root, *out, stdout, stderr)
 	}
+	multicoreProcs, err := parseMulticore(*multicore, *only != "")
+	if err != nil {
+		return err
+	}
 	selected, err := selectRows(*only)
 	if err != nil {
 		return err
@@ -125,6 +132,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	r := &runner{
 		root: root, geventDir: *geventDir, python: *python, binDir: binDir, quick: *quick,
 		benchtime: *benchtime, timeout: 10 * time.Minute, verbose: *verbose, log: stderr,
+		multicore: multicoreProcs,
 	}
 	if r.geventDir == "" {
 		r.geventDir = filepath.Join(root, geventScripts)
@@ -210,6 +218,8 @@ func measure(r *runner, rep *report, runGevent bool, count int) {
 			}
 		}
 	}
+	rep.Multicore = newMulticore(r.multicore)
+	measureMulticore(r, rep.Multicore, count)
 }
 
 // measureOnce adds one run to res. A failed implementation stops for this
@@ -286,6 +296,9 @@ func findRoot() (string, error) {
 // writeOutputs writes benchmarks.md, benchmarks.json and benchmarks.png.
 func writeOutputs(rep *report, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := writeMulticoreOutputs(rep, dir); err != nil {
 		return err
 	}
 	var png bytes.Buffer

@@ -121,6 +121,9 @@ func (rr *rowResult) budgetMet() *bool {
 
 // report is everything one run of the command measured.
 type report struct {
+	// Multicore is the multi-core section (multicore.go), nil when not run.
+	Multicore *multicoreReport `json:"multicore,omitempty"`
+
 	Generated time.Time `json:"generated"`
 	Mode      string    `json:"mode"` // full or quick
 	Count     int       `json:"count"`
@@ -162,6 +165,7 @@ func loadReport(data []byte) (*report, error) {
 	if err := json.Unmarshal(data, &rep); err != nil {
 		return nil, err
 	}
+	rep.Multicore.finish()
 	for _, rr := range rep.Rows {
 		i := slices.IndexFunc(rows, func(r row) bool { return r.name == rr.Bench })
 		if i < 0 {
@@ -192,7 +196,7 @@ func (rep *report) failures() []string {
 			}
 		}
 	}
-	return fs
+	return append(fs, rep.Multicore.failures()...)
 }
 
 func (rep *report) json() ([]byte, error) {
@@ -292,6 +296,7 @@ func (rep *report) markdown(chart string) string {
 	for _, n := range rep.Notes {
 		fmt.Fprintf(&b, "\n%s\n", n)
 	}
+	b.WriteString(rep.Multicore.markdown(multicoreChartPath(chart)))
 	return b.String()
 }
 

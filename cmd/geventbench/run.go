@@ -32,6 +32,7 @@ type runner struct {
 	timeout   time.Duration
 	verbose   bool
 	log       io.Writer
+	multicore []int // GOMAXPROCS values of the multi-core section (none: not run)
 }
 
 func (r *runner) logf(format string, args ...any) {

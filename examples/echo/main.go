@@ -1,7 +1,15 @@
 // Command echo runs a StreamServer that echoes what it reads, and a load
-// client in the same process: N client greenlets on the same hub, each with
-// its own connection, send M 64-byte requests each and wait for the echo.
-// It prints the request rate and exits.
+// client in the same process: N client greenlets, each with its own
+// connection, send M 64-byte requests each and wait for the echo. It prints
+// the request rate and exits.
+//
+// By default it uses every core: a group of GOMAXPROCS hubs (gevent.RunGroup)
+// whose server, given a spreading context (gevent.Spread), runs the
+// handlers on every hub: Serve with this listener accepts on one hub and
+// hands each connection to the hubs in turn (ListenAndServe with a fixed
+// address would open one SO_REUSEPORT listener per hub on Linux instead).
+// The client greenlets are spread over the hubs too. -hubs 1 runs
+// everything on one hub, as gevent does.
 package main
 
 import (
@@ -21,9 +29,13 @@ import (
 func main() {
 	clients := flag.Int("clients", 50, "client greenlets (one connection each)")
 	requests := flag.Int("requests", 200, "requests per client")
+	hubs := flag.Int("hubs", 0, "hubs (one per core); 0: GOMAXPROCS")
 	flag.Parse()
 
-	err := gevent.Run(context.Background(), func(ctx context.Context) error {
+	err := gevent.RunGroup(context.Background(), *hubs, func(ctx context.Context) error {
+		// Spread: the server serves on every hub of the group, and the
+		// clients spawned with sctx are placed on the hubs in turn.
+		sctx := gevent.Spread(ctx)
 		l, err := socket.Listen(ctx, "tcp", "127.0.0.1:0")
 		if err != nil {
 			return err
@@ -35,14 +47,14 @@ func main() {
 			io.Copy(c, c) // each Read and Write parks this handler only
 		}}
 		serving := gevent.Spawn(ctx, func(ctx context.Context) (error, error) {
-			return srv.Serve(ctx, l), nil
+			return srv.Serve(sctx, l), nil
 		})
 		fmt.Printf("echo: serving on %s\n", l.Addr())
 
 		start := time.Now()
 		var tasks []gevent.Task
 		for range *clients {
-			tasks = append(tasks, gevent.Spawn(ctx, func(ctx context.Context) (int, error) {
+			tasks = append(tasks, gevent.Spawn(sctx, func(ctx context.Context) (int, error) {
 				return client(ctx, l.Addr().String(), *requests)
 			}))
 		}

@@ -6,7 +6,9 @@
 //
 // So that it runs anywhere, CI included, without a network, the URLs are
 // served by a local server on 127.0.0.1:0: net/http with its handlers
-// running as greenlets of the same hub (server.ServeHTTP).
+// running as greenlets on every hub of the group (server.ServeHTTP given
+// gevent.Spread's context), while the fetchers all run on main's hub and so
+// share their counters without locks.
 package main
 
 import (
@@ -45,7 +47,9 @@ func main() {
 
 // run serves the pages, fetches them and writes the report to out.
 func run(out io.Writer) error {
-	return gevent.Run(context.Background(), func(ctx context.Context) error {
+	// A group of one hub per core: main and the fetchers run on hub 0; the
+	// web server's handlers run on every hub.
+	return gevent.RunGroup(context.Background(), 0, func(ctx context.Context) error {
 		base, err := serve(ctx)
 		if err != nil {
 			return err
@@ -105,8 +109,8 @@ func run(out io.Writer) error {
 	})
 }
 
-// serve starts the local web server in a greenlet that ends with the hub,
-// and returns its base URL.
+// serve starts the local web server in a greenlet that ends with the group,
+// and returns its base URL. Its handlers run on every hub of the group.
 func serve(ctx context.Context) (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -125,7 +129,7 @@ func serve(ctx context.Context) (string, error) {
 		fmt.Fprintf(w, "slow page %s", r.PathValue("n"))
 	})
 	gevent.Spawn(ctx, func(ctx context.Context) (error, error) {
-		return server.ServeHTTP(ctx, l, mux), nil // until Run kills it
+		return server.ServeHTTP(gevent.Spread(ctx), l, mux), nil // until RunGroup kills it
 	})
 	return "http://" + l.Addr().String(), nil
 }

@@ -177,9 +177,14 @@ func causeSlow(ctx context.Context) error {
 // ancestor's cancelCtx (it would report that ancestor's cause instead of
 // ours).
 func valuesParent(ctx context.Context) context.Context {
-	switch ctx.(type) {
+	switch c := ctx.(type) {
 	case *G, *TimerCtx, *HubCtx:
 		return ctx
+	case *SpreadCtx:
+		return valuesParent(c.Context) // a spawned greenlet does not spread (group.go)
+	}
+	if SpreadOf(ctx) != nil {
+		return unspread{context.WithoutCancel(ctx)} // nor one spawned through a wrapper of a spreading context
 	}
 	return &foreignValues{ctx}
 }
@@ -191,7 +196,7 @@ type detached struct{ context.Context }
 
 func (d detached) Value(key any) any {
 	switch key.(type) {
-	case greenletKey, hubKey:
+	case greenletKey, hubKey, spreadKey:
 		return nil
 	}
 	return d.Context.Value(key)

@@ -128,6 +128,9 @@ type Hub struct {
 	freeWB []*waitBlock // wait blocks of ended greenlets, for reuse
 	idlers WaitList
 	main   *G
+	// hasMain says main is set, for a sibling of a group (group.go) that
+	// reads it from its own goroutine.
+	hasMain atomic.Bool
 	// mon is the stall monitor's shared state (nil: none) and monSeen the
 	// last probe the loop acknowledged (monitor.go).
 	mon     *prober
@@ -443,6 +446,7 @@ func (h *Hub) Serve(ctx context.Context, main *G) {
 	h.mu.Unlock()
 	unlistPending(h)
 	h.main = main
+	h.hasMain.Store(main != nil)
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() {
 			cause := context.Cause(ctx)
@@ -564,6 +568,9 @@ func (h *Hub) poll() bool {
 		h.now.Store(0)
 	}
 	h.mu.Unlock()
+	if timeout < 0 && h.main == nil {
+		h.wakeGroupMain()
+	}
 	if timeout < 0 || timeout >= time.Millisecond {
 		h.trimCoros()
 	}

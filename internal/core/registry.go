@@ -61,8 +61,10 @@ func (h *Hub) notePendingLocked() {
 }
 
 // otherHubBusy reports whether another hub may still wake this hub's
-// greenlets: one is serving, or one not served yet has greenlets somebody
-// waits on. Lock-free: it runs under self's lock.
+// greenlets: one is serving (except an idle hub of self's group, see
+// idleSibling), or one not served yet has greenlets somebody waits on. It
+// runs under self's lock, and takes no other lock but a sibling's (tried,
+// never waited for).
 //
 // The pending hubs are read before the serving list: Serve lists a hub as
 // serving before it unlists it from the pending hubs, so a hub that moves
@@ -88,7 +90,7 @@ func otherHubBusy(self *Hub) bool {
 	}
 	if p := serving.Load(); p != nil {
 		for _, o := range *p {
-			if o != self {
+			if o != self && !idleSibling(self, o) {
 				return true
 			}
 		}
