@@ -2,7 +2,7 @@
 // the greenlet dump served by debug.Handler (every greenlet, indented
 // under its parent, with what it waits on and for how long), what the
 // handler answers while a greenlet holds the hub (a time.Sleep that never
-// lets the hub run), and the wait graph that ErrLoopExit carries when
+// lets the hub run: the stall monitor names it), and the wait graph that ErrLoopExit carries when
 // nothing can ever wake the waits.
 //
 // It serves the handler on 127.0.0.1:0, as a program would on a private
@@ -107,10 +107,24 @@ func run(out io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(out, "$ curl '%s?hub=app&timeout=100ms'   # while a greenlet calls time.Sleep\n%s\n", base, stalled)
+
+		// The stall monitor's reports, after the hold ended.
+		if err := gevent.Sleep(ctx, 20*time.Millisecond); err != nil {
+			return err
+		}
+		stalls, err := fetch(ctx, base+"stalls?hub=app")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "$ curl '%sstalls?hub=app'\n%s\n", base, stalls)
 		configLoaded.Set()
 		jobs.Put(ctx, "done")
 		return nil
-	}, gevent.WithHubName("app"))
+	}, gevent.WithHubName("app"),
+		// The stall monitor (gevent's max_blocking_time) names what holds
+		// the hub; its events are kept for the handler. Its default
+		// report, a log line, is silenced here.
+		gevent.WithStallMonitor(50*time.Millisecond, gevent.MonitorReport(func(gevent.StallEvent) {})))
 	if err != nil {
 		return err
 	}
