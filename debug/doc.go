@@ -33,6 +33,12 @@
 //
 //	mux.Handle("/debug/gevent/", debug.Handler())
 //
+// A hub made with gevent.WithStallMonitor (gevent's max_blocking_time)
+// reports each greenlet or callback that holds it too long; a dump shows
+// its recent stall events, and names the holder of a hub that does not
+// respond. In tests, AssertSwitches (gevent's assert_switches) fails when a
+// function holds the hub longer than a bound.
+//
 // The wait records behind a dump cost nothing measurable: a park stores the
 // kind, the object and the loop's cached clock into its greenlet's wait
 // block, and the describers run only while a dump is taken. When a hub
