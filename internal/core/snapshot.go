@@ -100,9 +100,10 @@ func (h *Hub) Closed() bool {
 
 // OnHub runs f on h's goroutine between two tasks and reports whether it
 // did: at once when ctx is a greenlet of h, else posted and waited for, at
-// most timeout (a hub held by a spinning greenlet, or not served yet, does
-// not respond: false, and f never runs). A greenlet of another hub parks
-// meanwhile (its hub runs on); a plain goroutine blocks. f must not block.
+// most timeout (a hub held by a spinning greenlet does not respond: false,
+// and f never runs). A hub not served yet, or closed, gets false at once. A
+// greenlet of another hub parks meanwhile (its hub runs on); a plain
+// goroutine blocks. f must not block.
 func (h *Hub) OnHub(ctx context.Context, timeout time.Duration, f func()) bool {
 	if g := Current(ctx); g != nil && g.hub == h {
 		f()
@@ -112,10 +113,10 @@ func (h *Hub) OnHub(ctx context.Context, timeout time.Duration, f func()) bool {
 	var state atomic.Int32
 	done := make(chan struct{})
 	h.mu.Lock()
-	closed := h.phase == phaseClosed
+	ph := h.phase
 	h.mu.Unlock()
-	if closed {
-		return false
+	if ph == phaseIdle || ph == phaseClosed {
+		return false // no loop to run f (and none to wait for)
 	}
 	h.Post(func() {
 		if state.CompareAndSwap(0, 1) {
