@@ -361,3 +361,27 @@ func TestDumpLarge(t *testing.T) {
 		t.Errorf("decoded %d hubs", len(got.Hubs))
 	}
 }
+
+// TestCaptureUnservedHub: a hub not served yet is reported as such at
+// once, not after the timeout.
+func TestCaptureUnservedHub(t *testing.T) {
+	h := gevent.NewHub(gevent.WithHubName("unserved-hub"))
+	gevent.Go(h.Context(), func(ctx context.Context) error { return nil })
+	start := time.Now()
+	s := debug.Capture(debug.Hubs("unserved-hub"), debug.Timeout(time.Minute))
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("capture took %v", took)
+	}
+	if len(s.Hubs) != 1 || s.Hubs[0].Responded || s.Hubs[0].Phase != "idle" {
+		t.Fatalf("hubs %+v, want unserved-hub idle", s.Hubs)
+	}
+	var buf bytes.Buffer
+	s.WriteText(&buf)
+	if !strings.Contains(buf.String(), "hub unserved-hub #"+strconv.FormatUint(h.ID(), 10)+": idle, not served yet") {
+		t.Errorf("text:\n%s", buf.String())
+	}
+	h.Stop()
+	if err := h.Serve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -41,6 +41,11 @@ func (s *Snapshot) WriteText(w io.Writer) error {
 		b = append(b, " #"...)
 		b = strconv.AppendUint(b, h.ID, 10)
 		b = append(b, ": "...)
+		if !h.Responded && h.Phase == "idle" {
+			b = append(b, "idle, not served yet\n"...)
+			bw.Write(b)
+			continue
+		}
 		if !h.Responded {
 			b = append(b, h.Phase...)
 			b = append(b, ", did not respond in time"...)

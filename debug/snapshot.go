@@ -29,9 +29,10 @@ type Hub struct {
 	Timers   int `json:"timers"`
 	// Pause is how long taking the snapshot held the hub.
 	Pause time.Duration `json:"pause_ns"`
-	// Responded is false when the hub did not take the snapshot in time: a
-	// greenlet or callback holds it (it never reaches a switch point), or
-	// it is not served yet. Then only ID, Name and Holder are set.
+	// Responded is false when the hub did not take the snapshot in time (a
+	// greenlet or callback holds it: it never reaches a switch point) or
+	// is not served yet (Phase "idle"). Then only ID, Name, Phase, Holder
+	// and Stalls are set.
 	Responded bool `json:"responded"`
 	// Holder names what holds a hub that did not respond, when its stall
 	// monitor (gevent.WithStallMonitor) has found it ("" otherwise).
