@@ -158,40 +158,6 @@ func (w *Waiter) endRecord() {
 	}
 }
 
-// WaitRecord is a copy of a parked greenlet's wait record.
-type WaitRecord struct {
-	Kind WaitKind
-	Obj  unsafe.Pointer
-	// For is how long the greenlet has waited, per the hub's loop clock
-	// (nanoseconds, about a millisecond's resolution).
-	For int64
-	// Deadline is the time left until a Sleep's timer fires (nanoseconds;
-	// 0 for other kinds).
-	Deadline int64
-}
-
-// waitRecord returns g's record; ok is false when g is not parked in a
-// wait. Loop-only (the hub goroutine, or a greenlet of the hub).
-func (g *G) waitRecord(now int64) (r WaitRecord, ok bool) {
-	if !g.parked() {
-		return r, false
-	}
-	w := &g.wb.w
-	r.Kind = w.kind
-	if r.Kind >= WaitJoin {
-		r.Obj = *w.objSlot()
-	}
-	r.For = int64(uint32(now>>sinceShift)-w.since) << sinceShift
-	if r.Kind == WaitSleep {
-		g.hub.tmu.Lock()
-		if g.wb.t.idx > 0 {
-			r.Deadline = max(0, g.wb.t.when-now)
-		}
-		g.hub.tmu.Unlock()
-	}
-	return r, true
-}
-
 // Label is "name #id", how reports name a greenlet. Unlike Name it stores
 // nothing (a dump must not change what it shows). It takes the hub's lock.
 func (g *G) Label() string {
