@@ -293,15 +293,22 @@ func (r *resolver) convert(out *Hub, in *core.HubSnapshot, keep func(*Greenlet) 
 	// dump of many greenlets allocates a handful of times, not per
 	// greenlet (the garbage collector scans every parked greenlet's stack
 	// in each cycle, so cycles are what a large dump must avoid).
-	waits := make([]Wait, 0, n)
-	out.Greenlets = make([]Greenlet, 0, n)
-	maxID := int32(-1)
+	maxID, parked, unnamed := int32(-1), 0, 0
 	for i := range in.Greenlets {
-		maxID = max(maxID, in.Greenlets[i].ID)
+		gi := &in.Greenlets[i]
+		maxID = max(maxID, gi.ID)
+		if gi.State == core.GParked {
+			parked++
+		}
+		if gi.Name == "" {
+			unnamed++
+		}
 	}
+	waits := make([]Wait, 0, parked)
+	out.Greenlets = make([]Greenlet, 0, n)
 	byID := make([]int32, maxID+1) // id → index+1
 	names := make([]string, n)
-	var buf []byte
+	buf := make([]byte, 0, unnamed*len("Greenlet-100000"))
 	ends := make([]int, n)
 	for i := range in.Greenlets {
 		gi := &in.Greenlets[i]
