@@ -28,7 +28,7 @@ func runBench(b *testing.B, body func(ctx context.Context)) {
 	err := gevent.Run(context.Background(), func(ctx context.Context) error {
 		body(ctx)
 		return nil
-	})
+	}, benchHubOptions...)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -33,16 +33,16 @@
 //
 //	mux.Handle("/debug/gevent/", debug.Handler())
 //
-// A hub made with gevent.WithStallMonitor (gevent's max_blocking_time)
-// reports each greenlet or callback that holds it too long; a dump shows
-// its recent stall events, and names the holder of a hub that does not
-// respond. In tests, AssertSwitches (gevent's assert_switches) fails when a
-// function holds the hub longer than a bound.
-//
 // The wait records behind a dump cost nothing measurable: a park stores the
 // kind, the object and the loop's cached clock into its greenlet's wait
 // block, and the describers run only while a dump is taken. When a hub
 // finds that nothing can ever wake its waits (gevent.ErrLoopExit), the error
 // it returns carries the same information as a wait graph: who waits on
 // what, who holds what, and the cycle or the object nobody can signal.
+//
+// A hub held by a greenlet that never switches is named in the dump (the
+// greenlet and the function it is in); the events of the hubs' stall
+// monitors (gevent.WithStallMonitor) are served by the handler's stalls
+// page and RecentStalls; AssertSwitches fails a test whose code holds its
+// hub too long.
 package debug

@@ -131,8 +131,7 @@ func TestHandler(t *testing.T) {
 // shown in full.
 func TestHandlerHeldHub(t *testing.T) {
 	servedHub(t, "free-hub", 1)
-	h := gevent.NewHub(gevent.WithHubName("spinning-hub"),
-		gevent.WithStallMonitor(20*time.Millisecond, gevent.MonitorReport(func(gevent.StallEvent) {})))
+	h := gevent.NewHub(gevent.WithHubName("spinning-hub"))
 	var stop, spinning atomic.Bool
 	gevent.Go(h.Context(), func(ctx context.Context) error {
 		spinning.Store(true)
@@ -153,7 +152,7 @@ func TestHandlerHeldHub(t *testing.T) {
 	srv := httptest.NewServer(debug.Handler())
 	defer srv.Close()
 	start := time.Now()
-	resp, err := http.Get(srv.URL + "/?format=json&timeout=500ms&hub=spinning-hub&hub=free-hub")
+	resp, err := http.Get(srv.URL + "/?format=json&timeout=100ms&hub=spinning-hub&hub=free-hub")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +162,7 @@ func TestHandlerHeldHub(t *testing.T) {
 		t.Fatal(err)
 	}
 	if took := time.Since(start); took > 5*time.Second {
-		t.Errorf("answer took %v with a 500ms timeout", took)
+		t.Errorf("answer took %v with a 100ms timeout", took)
 	}
 	if len(s.Hubs) != 2 {
 		t.Fatalf("%d hubs, want 2", len(s.Hubs))
@@ -174,20 +173,13 @@ func TestHandlerHeldHub(t *testing.T) {
 			if hub.Responded || len(hub.Greenlets) != 0 {
 				t.Errorf("spinning-hub: %+v, want not responding", hub)
 			}
-			// The monitor (threshold 20ms) found the holder well
-			// within the 500ms the request waited.
-			if !strings.HasPrefix(hub.Holder, "spinner #") || len(hub.Stalls) == 0 || hub.Stalls[0].Ended {
-				t.Errorf("spinning-hub: holder %q, stalls %+v; want spinner named", hub.Holder, hub.Stalls)
+			if !strings.HasPrefix(hub.Holder, "spinner #") {
+				t.Errorf("spinning-hub: holder %q, want spinner named", hub.Holder)
 			}
 		case "free-hub":
 			if !hub.Responded || len(hub.Greenlets) != 3 {
 				t.Errorf("free-hub: responded %v, %d greenlets; want 3", hub.Responded, len(hub.Greenlets))
 			}
 		}
-	}
-	_, text := get(t, srv, "stalls?hub=spinning-hub")
-	if !strings.Contains(text, "hub spinning-hub #") || !strings.Contains(text, "spinner #") ||
-		!strings.Contains(text, "has held the hub for at least") {
-		t.Errorf("stalls:\n%s", text)
 	}
 }

@@ -57,7 +57,6 @@ func (s *Snapshot) WriteText(w io.Writer) error {
 				b = append(b, " (a greenlet or callback holds it)"...)
 			}
 			b = append(b, '\n')
-			b = appendStallsText(b, h.Stalls)
 			bw.Write(b)
 			continue
 		}
@@ -83,37 +82,8 @@ func (s *Snapshot) WriteText(w io.Writer) error {
 			b = append(b, '\n')
 			bw.Write(b)
 		})
-		b = appendStallsText(b[:0], h.Stalls)
-		bw.Write(b)
 	}
 	return bw.Flush()
-}
-
-// appendStallsText appends the recent stalls of a hub, one a line.
-func appendStallsText(b []byte, stalls []Stall) []byte {
-	if len(stalls) == 0 {
-		return b
-	}
-	b = append(b, "  recent stalls (stall monitor):\n"...)
-	for _, s := range stalls {
-		b = append(b, "    "...)
-		b = s.At.UTC().AppendFormat(b, "15:04:05.000")
-		b = append(b, ' ')
-		b = append(b, s.Holder...)
-		if s.Func != "" {
-			b = append(b, " ["...)
-			b = append(b, s.Func...)
-			b = append(b, ']')
-		}
-		if s.Ended {
-			b = append(b, " held the hub for "...)
-		} else {
-			b = append(b, " has held the hub for at least "...)
-		}
-		b = appendDur(b, s.Held)
-		b = append(b, '\n')
-	}
-	return b
 }
 
 // appendGreenletText appends one greenlet's line (without indent).
@@ -259,35 +229,6 @@ func (s *Snapshot) WriteJSON(w io.Writer) error {
 		if h.Holder != "" {
 			b = append(b, `,"holder":`...)
 			b = appendJSONString(b, h.Holder)
-		}
-		if len(h.Stalls) > 0 {
-			b = append(b, `,"stalls":[`...)
-			for k, st := range h.Stalls {
-				if k > 0 {
-					b = append(b, ',')
-				}
-				b = append(b, `{"holder":`...)
-				b = appendJSONString(b, st.Holder)
-				b = append(b, `,"id":`...)
-				b = strconv.AppendInt(b, int64(st.ID), 10)
-				if st.Func != "" {
-					b = append(b, `,"func":`...)
-					b = appendJSONString(b, st.Func)
-				}
-				b = append(b, `,"held_ns":`...)
-				b = strconv.AppendInt(b, int64(st.Held), 10)
-				b = append(b, `,"ended":`...)
-				b = strconv.AppendBool(b, st.Ended)
-				b = append(b, `,"at":"`...)
-				b = st.At.AppendFormat(b, time.RFC3339Nano)
-				b = append(b, '"')
-				if st.Stack != "" {
-					b = append(b, `,"stack":`...)
-					b = appendJSONString(b, st.Stack)
-				}
-				b = append(b, '}')
-			}
-			b = append(b, ']')
 		}
 		b = append(b, `,"greenlets":[`...)
 		for j := range h.Greenlets {

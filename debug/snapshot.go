@@ -31,15 +31,13 @@ type Hub struct {
 	Pause time.Duration `json:"pause_ns"`
 	// Responded is false when the hub did not take the snapshot in time (a
 	// greenlet or callback holds it: it never reaches a switch point) or
-	// is not served yet (Phase "idle"). Then only ID, Name, Phase, Holder
-	// and Stalls are set.
+	// is not served yet (Phase "idle"). Then only ID, Name, Phase and
+	// Holder are set.
 	Responded bool `json:"responded"`
-	// Holder names what holds a hub that did not respond, when its stall
-	// monitor (gevent.WithStallMonitor) has found it ("" otherwise).
+	// Holder names what holds a hub that did not respond: the greenlet (or
+	// a callback) and the function it is in, and how long ago its stall
+	// monitor reported the hold if it has one ("" when nothing holds it).
 	Holder string `json:"holder,omitempty"`
-	// Stalls are the recent events of the hub's stall monitor, oldest
-	// first (none without a monitor).
-	Stalls []Stall `json:"stalls,omitempty"`
 	// Greenlets are the live greenlets, in spawn order; the tree is their
 	// Parent links.
 	Greenlets []Greenlet `json:"greenlets"`
@@ -85,26 +83,6 @@ type Wait struct {
 	// join's target, a lock's owner), when known; -1 stands for one that
 	// has ended or lives on another hub.
 	Wakers []int `json:"wakers,omitempty"`
-}
-
-// Stall is one event of a hub's stall monitor (gevent.StallEvent): a
-// greenlet or callback found holding the hub longer than the monitor's
-// threshold, or the end of that hold.
-type Stall struct {
-	// Holder is "name #id" of the greenlet that held the hub, "a hub
-	// callback", or "an unidentified greenlet".
-	Holder string `json:"holder"`
-	// ID is the greenlet's id (-1: a callback, or unidentified).
-	ID   int    `json:"id"`
-	Func string `json:"func,omitempty"`
-	// Held is how long the hub had been held at detection (at least this
-	// long), or the whole hold when Ended.
-	Held  time.Duration `json:"held_ns"`
-	Ended bool          `json:"ended"`
-	At    time.Time     `json:"at"`
-	// Stack is the holder's stack at detection (runtime.Stack's format;
-	// "" for an end, or when the monitor took no dump).
-	Stack string `json:"stack,omitempty"`
 }
 
 // Frame is one frame of a stack.
@@ -206,10 +184,9 @@ func capture(ctx context.Context, hubs []*core.Hub, opts []Option) *Snapshot {
 	for i, h := range hubs {
 		out := &s.Hubs[i]
 		out.ID, out.Name = h.ID(), h.Name()
-		out.Stalls = stallsOf(h)
 		if !ok[i] {
 			out.Phase = h.Phase()
-			out.Holder = holderOf(out.Stalls)
+			out.Holder = holderOf(h)
 			continue
 		}
 		out.Responded, out.Pause = true, pause[i]
@@ -223,42 +200,8 @@ func capture(ctx context.Context, hubs []*core.Hub, opts []Option) *Snapshot {
 // assist a garbage collection, which is what a pause must avoid).
 var rawPool = sync.Pool{New: func() any { return new(core.HubSnapshot) }}
 
-// stallsOf converts the recent events of h's stall monitor.
-func stallsOf(h *core.Hub) []Stall {
-	evs := h.RecentStalls()
-	if len(evs) == 0 {
-		return nil
-	}
-	out := make([]Stall, len(evs))
-	for i, e := range evs {
-		s := Stall{ID: -1, Func: e.Func, Held: e.Held, Ended: e.Ended, At: e.At, Stack: e.Stack}
-		switch {
-		case e.Name != "":
-			s.Holder, s.ID = e.Name+" #"+strconv.Itoa(e.ID), e.ID
-		case e.Callback:
-			s.Holder = "a hub callback"
-		default:
-			s.Holder = "an unidentified greenlet"
-		}
-		out[i] = s
-	}
-	return out
-}
-
-// holderOf names what holds a hub that did not respond: the holder of the
-// monitor's last event when that is a detection whose end has not come
-// ("" when the hub has no monitor, or it has not found the hold yet).
-func holderOf(stalls []Stall) string {
-	if n := len(stalls); n > 0 && !stalls[n-1].Ended {
-		s := stalls[n-1]
-		h := s.Holder
-		if s.Func != "" {
-			h += " [" + s.Func + "]"
-		}
-		return h + ", for at least " + s.Held.Round(time.Millisecond).String()
-	}
-	return ""
-}
+// holderOf names what holds a hub that did not respond (stalls.go).
+var holderOf = nameHolder
 
 // selectHubs keeps the hubs named (or numbered) in want.
 func selectHubs(hubs []*core.Hub, want []string) []*core.Hub {

@@ -6,8 +6,8 @@
 // nothing can ever wake the waits.
 //
 // It serves the handler on 127.0.0.1:0, as a program would on a private
-// port, and fetches from it with net/http. It runs in well under a second
-// and exits.
+// port, and fetches from it with net/http. It runs in about a second and
+// exits.
 package main
 
 import (
@@ -90,13 +90,13 @@ func run(out io.Writer) error {
 		answer := make(chan string, 1)
 		gevent.Go(ctx, func(ctx context.Context) error {
 			go func() {
-				s, err := get(base + "?hub=app&timeout=100ms")
+				s, err := get(base + "?hub=app&timeout=300ms")
 				if err != nil {
 					s = err.Error()
 				}
 				answer <- s
 			}()
-			time.Sleep(300 * time.Millisecond) // the bug: holds the hub
+			time.Sleep(600 * time.Millisecond) // the bug: holds the hub
 			return nil
 		}, gevent.WithName("stall"))
 		if err := gevent.Sleep(ctx, 0); err != nil { // let it run
@@ -106,17 +106,17 @@ func run(out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "$ curl '%s?hub=app&timeout=100ms'   # while a greenlet calls time.Sleep\n%s\n", base, stalled)
+		fmt.Fprintf(out, "$ curl '%s?hub=app&timeout=300ms'   # while a greenlet calls time.Sleep\n%s\n", base, stalled)
 
 		// The stall monitor's reports, after the hold ended.
 		if err := gevent.Sleep(ctx, 20*time.Millisecond); err != nil {
 			return err
 		}
-		stalls, err := fetch(ctx, base+"stalls?hub=app")
+		stalls, err := fetch(ctx, base+"stalls")
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "$ curl '%sstalls?hub=app'\n%s\n", base, stalls)
+		fmt.Fprintf(out, "$ curl '%sstalls'\n%s\n", base, stalls)
 		configLoaded.Set()
 		jobs.Put(ctx, "done")
 		return nil

@@ -4,6 +4,7 @@ package core
 
 import (
 	"iter"
+	"unsafe"
 )
 
 // coro is a reusable runtime coroutine that runs greenlets one after
@@ -14,6 +15,9 @@ type coro struct {
 	stop  func()
 	yield func(struct{}) bool
 	g     *G // the greenlet it runs; nil when idle
+	// labels identifies the context whose pprof labels the goroutine
+	// has (labels.go); nil: the labels it was created with.
+	labels unsafe.Pointer
 }
 
 func (c *coro) resume() { c.next() }
@@ -21,7 +25,16 @@ func (c *coro) resume() { c.next() }
 func (c *coro) loop(yield func(struct{}) bool) {
 	c.yield = yield
 	for {
-		c.g.run()
+		g := c.g
+		c.adoptLabels(g)
+		h := g.hub
+		if h.tracing {
+			h.traceBegin(g)
+		}
+		g.run()
+		if h.traces != nil {
+			h.traceEnd(g)
+		}
 		c.g = nil
 		if !yield(struct{}{}) {
 			return

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"runtime/trace"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -125,6 +126,10 @@ type Hub struct {
 	// last probe the loop acknowledged (monitor.go).
 	mon     *prober
 	monSeen uint64
+	// tracing samples trace.IsEnabled once per loop iteration; traces
+	// holds the greenlets' trace states (nil when none: trace.go).
+	tracing bool
+	traces  map[*G]*gTrace
 
 	endSeq atomic.Uint64 // numbers greenlet ends
 
@@ -437,6 +442,7 @@ func (h *Hub) Serve(ctx context.Context, main *G) {
 	}
 	h.refreshNow()
 	for {
+		h.tracing = trace.IsEnabled()
 		h.drain()
 		if main != nil && main.Dead() {
 			h.beginStop()

@@ -241,6 +241,12 @@ func (h *Hub) WatchStalls(max time.Duration) (stop func() []StallEvent) {
 		m.mu.Unlock()
 		m.wakeup() // it may need a shorter tick
 	}
+	// Post a probe now: a hold by the caller from here on is then measured
+	// from its start even if the monitor goroutine gets no CPU meanwhile
+	// (stop measures the caller's hold itself).
+	m.mu.Lock()
+	m.postLocked()
+	m.mu.Unlock()
 	return func() []StallEvent {
 		m.mu.Lock()
 		// A reported hold the hub has passed since ends now, and a hold in
@@ -301,13 +307,7 @@ func (m *prober) loop() {
 		// The tick may have changed (a watcher came or went).
 		nextTick := lastPost + int64(m.tickLocked())
 		if now >= nextTick {
-			// The time is read after the store: a switch point passed
-			// after that time has seen the probe, so a hold measured from
-			// it is never overstated (however late this goroutine runs).
-			j := m.probe.Load() + 1
-			m.probe.Store(j)
-			now = m.now()
-			m.posted[j%postedRing] = now
+			now = m.postLocked()
 			lastPost = now
 			nextTick = now + int64(m.tickLocked())
 		}
@@ -334,6 +334,18 @@ func (m *prober) loop() {
 		default:
 		}
 	}
+}
+
+// postLocked posts the next probe and returns when (monitor clock). The
+// time is read after the store: a switch point passed after that time has
+// seen the probe, so a hold measured from it is never overstated (however
+// late the poster runs). m.mu held.
+func (m *prober) postLocked() int64 {
+	j := m.probe.Load() + 1
+	m.probe.Store(j)
+	now := m.now()
+	m.posted[j%postedRing] = now
+	return now
 }
 
 // tickLocked is the shortest tick of the watchers.
@@ -629,4 +641,19 @@ func frameArgs(s []byte) []uintptr {
 		out = append(out, uintptr(v))
 	}
 	return out
+}
+
+// HeldBy names whoever holds the hub now, from one goroutine dump (it stops
+// the world briefly): the greenlet with its coroutine's stack, or a callback
+// (callback true) with the hub goroutine's stack. It is meant for a hub that
+// does not respond (the debug handler asks it then); for a hub that is not
+// held, or not served, the result says nothing (nil, false, or the stack
+// of wherever its goroutine is; nothing while it sleeps in its poller).
+// With more than DefaultStackLimit goroutines it returns nothing. Any
+// goroutine.
+func (h *Hub) HeldBy() (g *G, callback bool, stack string) {
+	if h.sleeping.Load() {
+		return nil, false, "" // asleep in its poller: nothing holds it
+	}
+	return h.holder(DefaultStackLimit)
 }

@@ -31,7 +31,7 @@ func Yield(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	cur.hub.ready(task{g: cur})
-	cur.co.yield(struct{}{})
+	cur.park(parkYield)
 	return true, nil
 }
 
@@ -57,7 +57,7 @@ func (h *Hub) Sleep(ctx context.Context, g *G, d time.Duration) error {
 	wb.t.kind = timerWake
 	h.addTimer(&wb.t, d)
 	stop := w.register(ctx) // Block, inlined by hand (see Block)
-	g.co.yield(struct{}{})
+	g.park(parkSleep)
 	w.unregister(stop)
 	err := w.finish()
 	if err != nil {

@@ -305,7 +305,7 @@ func (w *Waiter) Block(ctx context.Context) error {
 		return w.blockGoroutine(ctx)
 	}
 	stop := w.register(ctx)
-	w.g.co.yield(struct{}{})
+	w.g.park(parkWait)
 	w.endRecord()
 	w.unregister(stop)
 	return w.finish()
