@@ -77,6 +77,12 @@ func TestProfileLabels(t *testing.T) {
 				t.Errorf("grandchild labels %q, after pprof.Do in the child %q", inner, restored)
 			}
 		})
+		// Another set of labels, on the coroutines the first set used.
+		pprof.Do(ctx, pprof.Labels("req", "2"), func(lctx context.Context) {
+			if got := labelsOf(lctx); got != `{"req":"2"}` {
+				t.Errorf("greenlet spawned in a second pprof.Do runs with labels %q", got)
+			}
+		})
 		// The coroutines that ran labelled greenlets are reused now.
 		for range 3 {
 			if got := labelsOf(ctx); got != "" {

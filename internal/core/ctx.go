@@ -172,15 +172,16 @@ func causeSlow(ctx context.Context) error {
 }
 
 // valuesParent returns the context a library context delegates Value to. A
-// foreign parent is wrapped in context.WithoutCancel so that context.Cause
-// on our context never finds an ancestor's cancelCtx (it would report that
-// ancestor's cause instead of ours).
+// foreign parent is wrapped in a foreignValues (context.WithoutCancel's
+// behaviour) so that context.Cause on our context never finds an
+// ancestor's cancelCtx (it would report that ancestor's cause instead of
+// ours).
 func valuesParent(ctx context.Context) context.Context {
 	switch ctx.(type) {
 	case *G, *TimerCtx, *HubCtx:
 		return ctx
 	}
-	return context.WithoutCancel(ctx)
+	return &foreignValues{ctx}
 }
 
 // detached is a context whose greenlet and hub are hidden: blocking calls

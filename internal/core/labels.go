@@ -14,13 +14,17 @@ package core
 
 import (
 	"context"
+	"reflect"
 	"runtime/pprof"
+	"time"
 	"unsafe"
 )
 
 // labelSource returns the context whose labels a greenlet whose values
-// parent is ctx runs with.
-func labelSource(ctx context.Context) context.Context {
+// parent is ctx runs with, and a key that identifies it: greenlets spawned
+// from one foreign context share the key although each has its own
+// foreignValues.
+func labelSource(ctx context.Context) (context.Context, unsafe.Pointer) {
 	for {
 		switch c := ctx.(type) {
 		case *G:
@@ -28,9 +32,11 @@ func labelSource(ctx context.Context) context.Context {
 		case *TimerCtx:
 			ctx = c.values
 		case *HubCtx:
-			return c.Context
+			return c.Context, ctxWord(c.Context)
+		case *foreignValues:
+			return c, ctxWord(c.parent)
 		default:
-			return ctx
+			return ctx, ctxWord(ctx)
 		}
 	}
 }
@@ -44,14 +50,43 @@ func ctxWord(ctx context.Context) unsafe.Pointer {
 // adoptLabels gives the coroutine's goroutine the labels of g's spawn
 // context, unless it has them already. Coroutine goroutine, before g runs.
 func (c *coro) adoptLabels(g *G) {
-	src := labelSource(g.values)
-	w := ctxWord(src)
-	if w == c.labels && w != nil {
+	src, key := labelSource(g.values)
+	if key == c.labels && key != nil {
 		return
 	}
-	c.labels = w
+	c.labels = key
 	if src == nil {
 		src = context.Background()
 	}
 	pprof.SetGoroutineLabels(src)
+}
+
+// foreignValues is a foreign context seen by a library context for its
+// values only, as context.WithoutCancel sees it (never done, no deadline,
+// no cause), in a type of the core's so that labelSource can see through
+// it.
+type foreignValues struct{ parent context.Context }
+
+func (*foreignValues) Deadline() (time.Time, bool) { return time.Time{}, false }
+
+func (*foreignValues) Done() <-chan struct{} { return nil }
+
+func (*foreignValues) Err() error { return nil }
+
+func (f *foreignValues) Value(key any) any {
+	if key == cancelCtxKey && key != nil {
+		return nil // an ancestor's cancellation is not ours
+	}
+	return f.parent.Value(key)
+}
+
+func (f *foreignValues) String() string { return "gevent.values(" + contextName(f.parent) + ")" }
+
+// contextName names a context the way the context package's String methods
+// do.
+func contextName(c context.Context) string {
+	if s, ok := c.(interface{ String() string }); ok {
+		return s.String()
+	}
+	return reflect.TypeOf(c).String()
 }

@@ -31,7 +31,11 @@ func Yield(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	cur.hub.ready(task{g: cur})
-	cur.park(parkYield)
+	if cur.hub.tracing {
+		cur.parkTraced(parkYield)
+	} else {
+		cur.co.yield(struct{}{})
+	}
 	return true, nil
 }
 
@@ -57,7 +61,11 @@ func (h *Hub) Sleep(ctx context.Context, g *G, d time.Duration) error {
 	wb.t.kind = timerWake
 	h.addTimer(&wb.t, d)
 	stop := w.register(ctx) // Block, inlined by hand (see Block)
-	g.park(parkSleep)
+	if h.tracing {
+		g.parkTraced(parkSleep)
+	} else {
+		g.co.yield(struct{}{})
+	}
 	w.unregister(stop)
 	err := w.finish()
 	if err != nil {

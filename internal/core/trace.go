@@ -37,13 +37,13 @@ const (
 	parkWait                  // Waiter.Block: the caller is the primitive
 )
 
-// park hands the coroutine back to the hub until the greenlet is resumed.
-// Greenlet only.
-func (g *G) park(kind parkKind) {
+// parkTraced is a park (the coroutine handed back to the hub until the
+// greenlet is resumed) while the tracer runs: the call sites test
+// Hub.tracing and yield directly otherwise, so that an untraced park costs
+// one load and a branch, not a call. Greenlet only.
+func (g *G) parkTraced(kind parkKind) {
 	h := g.hub
-	if h.tracing {
-		h.traceParked(g, kind)
-	}
+	h.traceParked(g, kind)
 	g.co.yield(struct{}{})
 	if h.tracing {
 		h.traceResumed(g)

@@ -305,7 +305,11 @@ func (w *Waiter) Block(ctx context.Context) error {
 		return w.blockGoroutine(ctx)
 	}
 	stop := w.register(ctx)
-	w.g.park(parkWait)
+	if g := w.g; g.hub.tracing {
+		g.parkTraced(parkWait)
+	} else {
+		g.co.yield(struct{}{})
+	}
 	w.endRecord()
 	w.unregister(stop)
 	return w.finish()
