@@ -182,17 +182,19 @@ func TestCaptureJSONRoundTrip(t *testing.T) {
 func TestCaptureWaitingTime(t *testing.T) {
 	geventtest.Run(t, func(ctx context.Context) error {
 		var ev event.Event
-		g := gevent.Go(ctx, ev.Wait, gevent.WithName("waiter"))
+		gevent.Go(ctx, ev.Wait, gevent.WithName("waiter"))
 		defer ev.Set()
 		start := time.Now()
 		gevent.Sleep(ctx, 30*time.Millisecond)
 		s := debug.CaptureHub(ctx)
 		elapsed := time.Since(start)
+		// The clock is the loop's cached one: it may have been read a
+		// little before the park (a loaded machine can stretch that), hence
+		// the slack above; below, the sleep bounds it.
 		w := byName(&s.Hubs[0])["waiter"].Wait
-		if w == nil || w.Waiting < 25*time.Millisecond || w.Waiting > elapsed+5*time.Millisecond {
+		if w == nil || w.Waiting < 25*time.Millisecond || w.Waiting > elapsed+time.Second {
 			t.Errorf("waiting %+v, want between 25ms and %v", w, elapsed)
 		}
-		_ = g
 		return nil
 	})
 }
