@@ -41,6 +41,12 @@ func (f *fakeT) Logf(format string, args ...any) {
 	f.mu.Unlock()
 }
 
+func (f *fakeT) reported() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.errors) > 0
+}
+
 // spin holds the hub for d without a switch point.
 //
 //go:noinline
@@ -56,7 +62,12 @@ func TestRunFailsOnStall(t *testing.T) {
 	ft := &fakeT{TB: t}
 	geventtest.Run(ft, func(ctx context.Context) error {
 		g := gevent.Go(ctx, func(context.Context) error {
-			spin(geventtest.StallThreshold + 300*time.Millisecond)
+			// Past the threshold, and on until reported (a loaded machine
+			// may run the monitor late).
+			spin(geventtest.StallThreshold + 100*time.Millisecond)
+			for start := time.Now(); !ft.reported() && time.Since(start) < 10*time.Second; {
+				spin(time.Millisecond)
+			}
 			return nil
 		}, gevent.WithName("spinner"))
 		return g.Join(ctx)
