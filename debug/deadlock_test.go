@@ -11,6 +11,7 @@ import (
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
 	"github.com/gevent-go/gevent/lock"
+	"github.com/gevent-go/gevent/pool"
 	"github.com/gevent-go/gevent/queue"
 )
 
@@ -149,4 +150,36 @@ func TestNoDeadlock(t *testing.T) {
 	if err != nil {
 		t.Errorf("err = %v, want nil", err)
 	}
+}
+
+// A semaphore leak: a greenlet took the only unit and ended without
+// releasing it.
+func TestDeadlockSemaphoreLeak(t *testing.T) {
+	err := runDeadlock(t, func(ctx context.Context) error {
+		sem := lock.NewSemaphore(1)
+		leaker := gevent.Go(ctx, sem.Acquire, gevent.WithName("leaker"))
+		if err := leaker.Join(ctx); err != nil {
+			return err
+		}
+		return sem.Acquire(ctx)
+	})
+	wantGraph(t, err, `nobody can signal semaphore lock\.Semaphore\(0 free, 1 waiting\):\n    main #\d+ parked on semaphore`)
+}
+
+// Group.Join with a member waiting for the joiner.
+func TestDeadlockGroupJoin(t *testing.T) {
+	err := runDeadlock(t, func(ctx context.Context) error {
+		var g pool.Group
+		joiner := gevent.Current(ctx)
+		if _, err := g.Spawn(ctx, func(ctx context.Context) error {
+			_, err := gevent.Wait(ctx, []gevent.Task{joiner})
+			return err
+		}, gevent.WithName("member")); err != nil {
+			return err
+		}
+		return g.Join(ctx)
+	})
+	wantGraph(t, err,
+		`cycle: main #\d+ -> member #\d+ -> main #\d+`,
+		`main #\d+ parked on group\.join pool\.Group\(1 members\)`)
 }

@@ -10,8 +10,11 @@
 // greenlet that never switches holds it, or it is not served yet) is
 // reported as not responding instead of delaying the others.
 //
-//	snap := debug.Capture()     // every hub of the process
+//	snap := debug.Capture(ctx)  // every hub of the process
 //	snap.WriteText(os.Stderr)   // one greenlet a line, indented by parent
+//
+// (or debug.WriteText(ctx, os.Stderr), which writes as it captures and
+// allocates almost nothing).
 //
 // The tree is by parent: a greenlet spawned from another's context is its
 // child; one whose parent has ended is a root. Each parked greenlet shows

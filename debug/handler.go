@@ -62,14 +62,13 @@ func serve(w http.ResponseWriter, r *http.Request) {
 			return name == "" || strings.Contains(g.Name, name)
 		}))
 	}
-	s := capture(r.Context(), core.Hubs(), opts)
 	switch q.Get("format") {
 	case "", "text":
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		s.WriteText(w)
+		writeNow(r.Context(), core.Hubs(), opts, (*Snapshot).WriteText, w)
 	case "json":
 		w.Header().Set("Content-Type", "application/json")
-		s.WriteJSON(w)
+		writeNow(r.Context(), core.Hubs(), opts, (*Snapshot).WriteJSON, w)
 	default:
 		http.Error(w, "gevent/debug: unknown format "+q.Get("format")+" (text or json)", http.StatusBadRequest)
 	}

@@ -138,7 +138,7 @@ func TestHandlerHeldHub(t *testing.T) {
 		for !stop.Load() {
 		}
 		return nil
-	})
+	}, gevent.WithName("spinner"))
 	done := make(chan error, 1)
 	go func() { done <- h.Serve(context.Background()) }()
 	defer func() {
@@ -172,6 +172,9 @@ func TestHandlerHeldHub(t *testing.T) {
 		case "spinning-hub":
 			if hub.Responded || len(hub.Greenlets) != 0 {
 				t.Errorf("spinning-hub: %+v, want not responding", hub)
+			}
+			if !strings.HasPrefix(hub.Holder, "spinner #") {
+				t.Errorf("spinning-hub: holder %q, want spinner named", hub.Holder)
 			}
 		case "free-hub":
 			if !hub.Responded || len(hub.Greenlets) != 3 {

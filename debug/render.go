@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -14,6 +15,12 @@ import (
 
 const renderBuffer = 256 << 10
 
+// writerPool keeps the render buffers between dumps.
+var writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, renderBuffer) }}
+
+// treePool keeps walkTree's index arrays between dumps.
+var treePool = sync.Pool{New: func() any { return new([]int32) }}
+
 // WriteText writes the snapshot for people: a header line per hub, then its
 // greenlets as a tree, one a line, children indented under their parent in
 // spawn order:
@@ -22,7 +29,12 @@ const renderBuffer = 256 << 10
 //	  main #0 parked on join greenlet worker #1 for 2.001s [main.main.func1]
 //	    worker #1 parked on event event.Event(clear, 1 waiting) for 2.001s [main.worker] spawned at main.go:31
 func (s *Snapshot) WriteText(w io.Writer) error {
-	bw := bufio.NewWriterSize(w, renderBuffer)
+	bw := writerPool.Get().(*bufio.Writer)
+	bw.Reset(w)
+	defer func() {
+		bw.Reset(nil)
+		writerPool.Put(bw)
+	}()
 	b := make([]byte, 0, 512)
 	b = append(b, "gevent dump at "...)
 	b = s.Taken.UTC().AppendFormat(b, time.RFC3339Nano)
@@ -41,6 +53,11 @@ func (s *Snapshot) WriteText(w io.Writer) error {
 		b = append(b, " #"...)
 		b = strconv.AppendUint(b, h.ID, 10)
 		b = append(b, ": "...)
+		if !h.Responded && h.Phase == "idle" {
+			b = append(b, "idle, not served yet\n"...)
+			bw.Write(b)
+			continue
+		}
 		if !h.Responded {
 			b = append(b, h.Phase...)
 			b = append(b, ", did not respond in time"...)
@@ -147,13 +164,17 @@ func walkTree(gs []Greenlet, visit func(g *Greenlet, depth int)) {
 	for i := range gs {
 		maxID = max(maxID, gs[i].ID)
 	}
-	pos := make([]int32, maxID+1) // id → index+1
+	arr := treePool.Get().(*[]int32)
+	defer treePool.Put(arr)
+	*arr = sized(*arr, maxID+1+3*len(gs))
+	pos := (*arr)[:maxID+1] // id → index+1
 	for i := range gs {
 		pos[gs[i].ID] = int32(i + 1)
 	}
-	first := make([]int32, len(gs)) // index+1 of the first child
-	last := make([]int32, len(gs))
-	next := make([]int32, len(gs)) // index+1 of the next sibling
+	rest := (*arr)[maxID+1:]
+	first := rest[:len(gs)] // index+1 of the first child
+	last := rest[len(gs) : 2*len(gs)]
+	next := rest[2*len(gs):] // index+1 of the next sibling
 	var roots []int32
 	for i := range gs {
 		p := gs[i].Parent
@@ -195,7 +216,12 @@ func walkTree(gs []Greenlet, visit func(g *Greenlet, depth int)) {
 // WriteJSON writes the snapshot as JSON: the Snapshot type with the names of
 // its json tags (encoding/json decodes it back into a Snapshot).
 func (s *Snapshot) WriteJSON(w io.Writer) error {
-	bw := bufio.NewWriterSize(w, renderBuffer)
+	bw := writerPool.Get().(*bufio.Writer)
+	bw.Reset(w)
+	defer func() {
+		bw.Reset(nil)
+		writerPool.Put(bw)
+	}()
 	b := make([]byte, 0, 1024)
 	b = append(b, `{"taken":"`...)
 	b = s.Taken.AppendFormat(b, time.RFC3339Nano)

@@ -2,11 +2,13 @@ package debug
 
 import (
 	"context"
+	"io"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/gevent-go/gevent/internal/core"
 )
@@ -16,6 +18,16 @@ import (
 type Snapshot struct {
 	Taken time.Time `json:"taken"`
 	Hubs  []Hub     `json:"hubs"` // creation order
+
+	scratch []*scratch // borrowed by a transient snapshot, until released
+}
+
+// release returns the memory a transient snapshot borrowed.
+func (s *Snapshot) release() {
+	for _, sc := range s.scratch {
+		sc.release()
+	}
+	s.scratch = nil
 }
 
 // Hub is one hub in a Snapshot.
@@ -29,12 +41,14 @@ type Hub struct {
 	Timers   int `json:"timers"`
 	// Pause is how long taking the snapshot held the hub.
 	Pause time.Duration `json:"pause_ns"`
-	// Responded is false when the hub did not take the snapshot in time: a
-	// greenlet or callback holds it (it never reaches a switch point), or
-	// it is not served yet. Then only ID, Name and Holder are set.
+	// Responded is false when the hub did not take the snapshot in time (a
+	// greenlet or callback holds it: it never reaches a switch point) or
+	// is not served yet (Phase "idle"). Then only ID, Name, Phase and
+	// Holder are set.
 	Responded bool `json:"responded"`
-	// Holder names what holds a hub that did not respond, when a stall
-	// monitor knows it ("" otherwise).
+	// Holder names what holds a hub that did not respond: the greenlet (or
+	// a callback) and the function it is in, and how long ago its stall
+	// monitor reported the hold if it has one ("" when nothing holds it).
 	Holder string `json:"holder,omitempty"`
 	// Greenlets are the live greenlets, in spawn order; the tree is their
 	// Parent links.
@@ -94,10 +108,13 @@ type Frame struct {
 type Option func(*config)
 
 type config struct {
-	timeout time.Duration
-	hubs    []string
-	stacks  bool
-	filter  func(*Greenlet) bool
+	// transient: the snapshot is rendered and dropped at once (WriteText,
+	// WriteJSON), so it may borrow pooled memory.
+	transient bool
+	timeout   time.Duration
+	hubs      []string
+	stacks    bool
+	filter    func(*Greenlet) bool
 }
 
 // Timeout bounds how long Capture waits for each hub to take its snapshot
@@ -119,11 +136,13 @@ func SpawnStacks() Option { return func(c *config) { c.stacks = true } }
 func Filter(keep func(*Greenlet) bool) Option { return func(c *config) { c.filter = keep } }
 
 // Capture snapshots every hub of the process that has not closed (the Hubs
-// option: only some), waiting at most Timeout for each (all at once). It may
-// be called from any goroutine or greenlet; a greenlet's own hub is captured
-// directly.
-func Capture(opts ...Option) *Snapshot {
-	return capture(context.Background(), core.Hubs(), opts)
+// option: only some), waiting at most Timeout for each (all at once), or
+// until ctx ends. ctx is the caller's: from a greenlet, its own hub is
+// captured directly (the caller shows as running) and the others while the
+// greenlet parks; from a plain goroutine, each hub is asked from a
+// goroutine of its own.
+func Capture(ctx context.Context, opts ...Option) *Snapshot {
+	return capture(ctx, core.Hubs(), opts)
 }
 
 // CaptureHub snapshots the hub that ctx belongs to: the calling greenlet's
@@ -135,6 +154,27 @@ func CaptureHub(ctx context.Context, opts ...Option) *Snapshot {
 		return &Snapshot{Taken: time.Now()}
 	}
 	return capture(ctx, []*core.Hub{h}, opts)
+}
+
+// WriteText captures as Capture does and writes the text form to w
+// (Snapshot.WriteText) at once: the snapshot is never handed out, so it
+// borrows pooled memory, and a dump of many greenlets allocates almost
+// nothing. A Filter's keep must not retain the *Greenlet it is given.
+func WriteText(ctx context.Context, w io.Writer, opts ...Option) error {
+	return writeNow(ctx, core.Hubs(), opts, (*Snapshot).WriteText, w)
+}
+
+// WriteJSON is WriteText for the JSON form (Snapshot.WriteJSON).
+func WriteJSON(ctx context.Context, w io.Writer, opts ...Option) error {
+	return writeNow(ctx, core.Hubs(), opts, (*Snapshot).WriteJSON, w)
+}
+
+// writeNow captures a transient snapshot, writes it with write and
+// releases it.
+func writeNow(ctx context.Context, hubs []*core.Hub, opts []Option, write func(*Snapshot, io.Writer) error, w io.Writer) error {
+	s := capture(ctx, hubs, append(opts, func(c *config) { c.transient = true }))
+	defer s.release()
+	return write(s, w)
 }
 
 func capture(ctx context.Context, hubs []*core.Hub, opts []Option) *Snapshot {
@@ -188,7 +228,12 @@ func capture(ctx context.Context, hubs []*core.Hub, opts []Option) *Snapshot {
 			continue
 		}
 		out.Responded, out.Pause = true, pause[i]
-		r.convert(out, raw[i], c.filter)
+		var sc *scratch
+		if c.transient {
+			sc = scratchPool.Get().(*scratch)
+			s.scratch = append(s.scratch, sc)
+		}
+		r.convert(out, raw[i], c.filter, sc)
 	}
 	return s
 }
@@ -227,23 +272,88 @@ func newResolver(stacks bool) *resolver {
 	return &resolver{stacks: stacks, funcs: map[uintptr]string{}, frames: map[uintptr][]Frame{}}
 }
 
-func (r *resolver) convert(out *Hub, in *core.HubSnapshot, keep func(*Greenlet) bool) {
+// scratch is the memory one hub's conversion uses. A Snapshot returned to
+// the caller gets fresh memory (sc nil); a dump rendered at once (WriteText,
+// WriteJSON, the handler) borrows it from scratchPool, so that a dump of
+// many greenlets allocates almost nothing and triggers no garbage
+// collection, which at 100,000 parked greenlets (a stack each to scan) is
+// what a dump's worst case is made of.
+type scratch struct {
+	greenlets []Greenlet
+	waits     []Wait
+	names     []string
+	objText   []string
+	objWakers [][]int
+	wakers    []int
+	ends      []int
+	objEnds   []int
+	byID      []int32
+	buf, buf2 []byte
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// release drops the references the scratch holds and returns it.
+func (sc *scratch) release() {
+	clear(sc.greenlets[:cap(sc.greenlets)])
+	clear(sc.waits[:cap(sc.waits)])
+	clear(sc.names[:cap(sc.names)])
+	clear(sc.objText[:cap(sc.objText)])
+	clear(sc.objWakers[:cap(sc.objWakers)])
+	scratchPool.Put(sc)
+}
+
+// sized returns s with length n and zero elements: from sc's memory when
+// it has room, else fresh.
+func sized[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
+// bytesString returns b's bytes as a string without copying them: b is a
+// scratch buffer that nothing writes until the scratch is released (a
+// returned Snapshot's scratch never is), after the strings' last use.
+func bytesString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+func (r *resolver) convert(out *Hub, in *core.HubSnapshot, keep func(*Greenlet) bool, sc *scratch) {
 	out.Phase, out.Clock, out.RunQueue, out.Timers = in.Phase, in.Clock, in.RunQueue, in.Timers
 	n := len(in.Greenlets)
 	// One array each for the waits, the default names and the wakers: a
 	// dump of many greenlets allocates a handful of times, not per
 	// greenlet (the garbage collector scans every parked greenlet's stack
 	// in each cycle, so cycles are what a large dump must avoid).
-	waits := make([]Wait, 0, n)
-	out.Greenlets = make([]Greenlet, 0, n)
-	maxID := int32(-1)
+	maxID, parked, unnamed := int32(-1), 0, 0
 	for i := range in.Greenlets {
-		maxID = max(maxID, in.Greenlets[i].ID)
+		gi := &in.Greenlets[i]
+		maxID = max(maxID, gi.ID)
+		if gi.State == core.GParked {
+			parked++
+		}
+		if gi.Name == "" {
+			unnamed++
+		}
 	}
-	byID := make([]int32, maxID+1) // id → index+1
-	names := make([]string, n)
-	var buf []byte
-	ends := make([]int, n)
+	if sc == nil {
+		sc = &scratch{} // fresh memory, never reused
+	}
+	waits := sized(sc.waits, parked)[:0]
+	out.Greenlets = sized(sc.greenlets, n)[:0]
+	byID := sized(sc.byID, int(maxID)+1) // id → index+1
+	names := sized(sc.names, n)
+	buf := sc.buf[:0]
+	if need := unnamed * len("Greenlet-100000"); cap(buf) < need {
+		buf = make([]byte, 0, need)
+	}
+	ends := sized(sc.ends, n)
 	for i := range in.Greenlets {
 		gi := &in.Greenlets[i]
 		byID[gi.ID] = int32(i + 1)
@@ -253,7 +363,7 @@ func (r *resolver) convert(out *Hub, in *core.HubSnapshot, keep func(*Greenlet) 
 		}
 		ends[i] = len(buf)
 	}
-	all := string(buf) // one allocation for every default name
+	all := bytesString(buf) // one string for every default name
 	for i := range in.Greenlets {
 		if names[i] = in.Greenlets[i].Name; names[i] == "" {
 			start := 0
@@ -267,9 +377,9 @@ func (r *resolver) convert(out *Hub, in *core.HubSnapshot, keep func(*Greenlet) 
 	for _, o := range in.Objects {
 		nw += len(o.Wakers)
 	}
-	wakers := make([]int, 0, nw)
-	objWakers := make([][]int, len(in.Objects))
-	objText := make([]string, len(in.Objects))
+	wakers := sized(sc.wakers, nw)[:0]
+	objWakers := sized(sc.objWakers, len(in.Objects))
+	objText := sized(sc.objText, len(in.Objects))
 	for k, o := range in.Objects {
 		start := len(wakers)
 		for _, w := range o.Wakers {
@@ -284,18 +394,18 @@ func (r *resolver) convert(out *Hub, in *core.HubSnapshot, keep func(*Greenlet) 
 		}
 	}
 	// Join targets are named from the snapshot, in one more shared array.
-	buf = buf[:0]
-	objEnds := make([]int, len(in.Objects))
+	buf2 := sc.buf2[:0]
+	objEnds := sized(sc.objEnds, len(in.Objects))
 	for k, o := range in.Objects {
 		if t := o.Target; o.Kind == core.WaitJoin && t >= 0 && t <= maxID && byID[t] != 0 {
-			buf = append(buf, "greenlet "...)
-			buf = append(buf, names[byID[t]-1]...)
-			buf = append(buf, " #"...)
-			buf = strconv.AppendInt(buf, int64(t), 10)
+			buf2 = append(buf2, "greenlet "...)
+			buf2 = append(buf2, names[byID[t]-1]...)
+			buf2 = append(buf2, " #"...)
+			buf2 = strconv.AppendInt(buf2, int64(t), 10)
 		}
-		objEnds[k] = len(buf)
+		objEnds[k] = len(buf2)
 	}
-	all = string(buf)
+	all = bytesString(buf2)
 	for k := range in.Objects {
 		start := 0
 		if k > 0 {
@@ -305,6 +415,9 @@ func (r *resolver) convert(out *Hub, in *core.HubSnapshot, keep func(*Greenlet) 
 			objText[k] = all[start:objEnds[k]]
 		}
 	}
+	// Keep what grew for the next dump that borrows sc.
+	sc.waits, sc.greenlets, sc.byID, sc.names, sc.buf, sc.ends = waits, out.Greenlets, byID, names, buf, ends
+	sc.wakers, sc.objWakers, sc.objText, sc.buf2, sc.objEnds = wakers, objWakers, objText, buf2, objEnds
 	for i := range in.Greenlets {
 		gi := &in.Greenlets[i]
 		// Filled in place: a Greenlet passed by address to keep from a

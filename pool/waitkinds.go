@@ -16,8 +16,24 @@ var (
 	waitPoolMap        = core.RegisterWaitKind("pool.map", describeGroup)
 	waitPoolIMap       = core.RegisterWaitKind("pool.imap", describeGroup)
 	waitPoolIMapCredit = core.RegisterWaitKind("pool.imap.credit", describeGroup)
-	waitGroupJoin      = core.RegisterWaitKind("group.join", describeGroup)
+	waitGroupJoin      = core.RegisterWaitKind("group.join", describeGroupJoin)
 )
+
+// describeGroupJoin is describeGroup with the members as the wakers: only
+// their ends empty the group (or a Discard, which, with every greenlet
+// parked, nobody is left to make).
+func describeGroupJoin(obj unsafe.Pointer) core.WaitDetail {
+	d := describeGroup(obj)
+	g := (*Group)(obj)
+	g.mu.Lock()
+	for m := g.head; m != nil; m = m.next {
+		if c := core.TaskG(m.t); c != nil {
+			d.Wakers = append(d.Wakers, c)
+		}
+	}
+	g.mu.Unlock()
+	return d
+}
 
 // describeGroup reports "pool.Group(3 members)" or
 // "pool.Pool(size 4, 0 free, 4 members, 2 waiting)".

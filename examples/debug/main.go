@@ -2,12 +2,12 @@
 // the greenlet dump served by debug.Handler (every greenlet, indented
 // under its parent, with what it waits on and for how long), what the
 // handler answers while a greenlet holds the hub (a time.Sleep that never
-// lets the hub run), and the wait graph that ErrLoopExit carries when
+// lets the hub run: the stall monitor names it), and the wait graph that ErrLoopExit carries when
 // nothing can ever wake the waits.
 //
 // It serves the handler on 127.0.0.1:0, as a program would on a private
-// port, and fetches from it with net/http. It runs in well under a second
-// and exits.
+// port, and fetches from it with net/http. It runs in about a second and
+// exits.
 package main
 
 import (
@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/gevent-go/gevent"
@@ -47,6 +48,7 @@ func run(out io.Writer) error {
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String() + "/debug/gevent/"
+	reported := make(chan struct{}, 1) // the stall monitor reported a hold
 
 	err = gevent.Run(context.Background(), func(ctx context.Context) error {
 		// Stuck greenlets: a consumer of a queue nobody feeds, and a
@@ -86,17 +88,25 @@ func run(out io.Writer) error {
 
 		// A stall: a greenlet that blocks the hub's goroutine (time.Sleep
 		// instead of gevent.Sleep). The handler still answers, within
-		// its timeout, that the hub does not respond.
+		// its timeout, that the hub does not respond, and names the
+		// holder. (So that the run shows the same thing every time, the
+		// request is made once the stall monitor has reported the hold,
+		// and the greenlet sleeps until it is answered.)
 		answer := make(chan string, 1)
+		var answered atomic.Bool
 		gevent.Go(ctx, func(ctx context.Context) error {
 			go func() {
+				<-reported
 				s, err := get(base + "?hub=app&timeout=100ms")
 				if err != nil {
 					s = err.Error()
 				}
 				answer <- s
+				answered.Store(true)
 			}()
-			time.Sleep(300 * time.Millisecond) // the bug: holds the hub
+			for !answered.Load() {
+				time.Sleep(10 * time.Millisecond) // the bug: holds the hub
+			}
 			return nil
 		}, gevent.WithName("stall"))
 		if err := gevent.Sleep(ctx, 0); err != nil { // let it run
@@ -107,10 +117,31 @@ func run(out io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(out, "$ curl '%s?hub=app&timeout=100ms'   # while a greenlet calls time.Sleep\n%s\n", base, stalled)
+
+		// The stall monitor's reports, after the hold ended.
+		if err := gevent.Sleep(ctx, 20*time.Millisecond); err != nil {
+			return err
+		}
+		stalls, err := fetch(ctx, base+"stalls")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "$ curl '%sstalls'\n%s\n", base, stalls)
 		configLoaded.Set()
 		jobs.Put(ctx, "done")
 		return nil
-	}, gevent.WithHubName("app"))
+	}, gevent.WithHubName("app"),
+		// The stall monitor (gevent's max_blocking_time) reports what
+		// holds the hub; its events are kept for the handler. Its default
+		// report, a log line, is replaced here by a signal.
+		gevent.WithStallMonitor(50*time.Millisecond, gevent.MonitorReport(func(e gevent.StallEvent) {
+			if !e.Ended {
+				select {
+				case reported <- struct{}{}:
+				default:
+				}
+			}
+		})))
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,9 @@ func TestDebugExample(t *testing.T) {
 		`\n    holder #\d+ parked on event event\.Event\(clear, 1 waiting\)`,
 		`\n    worker #\d+ parked on lock lock\.Reentrant\(owner holder #\d+, 0 free, 1 waiting\)`,
 		`\n  main #0 parked on blocking \w+\.fetch\.func1 for `,
-		`\nhub app #\d+: running, did not respond in time`,
+		`\nhub app #\d+: running, did not respond in time \(held by stall #4 in \S+, reported by the stall monitor after \d`,
+		`\n\S+ hub app #\d+: stall #4 \[\w+\.run\.func1\.4\] has held the hub without a switch for \d`,
+		`\n\S+ hub app #\d+: stall #4 \[\w+\.run\.func1\.4\] held the hub for \d[\d.]*m?s\n`,
 		`\n  cycle: main #0 -> child #1 -> main #0\n`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out.String()) {

@@ -11,7 +11,7 @@
 //
 //	p.mu.Lock()
 //	if p.canCompleteNow() { ...; p.mu.Unlock(); return nil }
-//	w, err := core.Prepare(ctx) // ctx's cause if already cancelled
+//	w, err := core.PrepareOn(ctx, kind, unsafe.Pointer(p)) // ctx's cause if already cancelled
 //	if err != nil { p.mu.Unlock(); return err }
 //	p.waiters.PushBack(w)       // a core.WaitList guarded by p.mu
 //	p.mu.Unlock()
@@ -33,7 +33,12 @@
 // w.Greenlet(), before): its owner may already run on another hub, end, and
 // hand its waiter to another greenlet.
 //
-// Prepare returns the running greenlet's own Waiter when ctx belongs to a
+// PrepareOn records what a greenlet waits on, for dumps and the ErrLoopExit
+// wait graph (waitrecord.go): a kind the primitive's package registered with
+// RegisterWaitKind, in a package-level variable's initialiser, with a
+// describer of its objects, and the object (Prepare records neither).
+//
+// PrepareOn returns the running greenlet's own Waiter when ctx belongs to a
 // running hub (core.Current(ctx) != nil), and a pooled goroutine Waiter
 // otherwise. Misuse it finds (a greenlet's context from a plain goroutine, a
 // blocking call inside a hub callback) comes back as an already cancelled

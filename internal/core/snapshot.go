@@ -100,9 +100,10 @@ func (h *Hub) Closed() bool {
 
 // OnHub runs f on h's goroutine between two tasks and reports whether it
 // did: at once when ctx is a greenlet of h, else posted and waited for, at
-// most timeout (a hub held by a spinning greenlet, or not served yet, does
-// not respond: false, and f never runs). A greenlet of another hub parks
-// meanwhile (its hub runs on); a plain goroutine blocks. f must not block.
+// most timeout (a hub held by a spinning greenlet does not respond: false,
+// and f never runs). A hub not served yet, or closed, gets false at once. A
+// greenlet of another hub parks meanwhile (its hub runs on); a plain
+// goroutine blocks. f must not block.
 func (h *Hub) OnHub(ctx context.Context, timeout time.Duration, f func()) bool {
 	if g := Current(ctx); g != nil && g.hub == h {
 		f()
@@ -112,10 +113,10 @@ func (h *Hub) OnHub(ctx context.Context, timeout time.Duration, f func()) bool {
 	var state atomic.Int32
 	done := make(chan struct{})
 	h.mu.Lock()
-	closed := h.phase == phaseClosed
+	ph := h.phase
 	h.mu.Unlock()
-	if closed {
-		return false
+	if ph == phaseIdle || ph == phaseClosed {
+		return false // no loop to run f (and none to wait for)
 	}
 	h.Post(func() {
 		if state.CompareAndSwap(0, 1) {
@@ -184,6 +185,8 @@ type GInfo struct {
 	SpawnPCs []uintptr
 	// Wait is the wait record of a parked greenlet.
 	Wait WaitInfo
+
+	obj unsafe.Pointer // the object, until Snapshot has described it
 }
 
 // WaitInfo is a parked greenlet's wait in a snapshot.
@@ -263,8 +266,19 @@ func (h *Hub) Snapshot(s *HubSnapshot) {
 	}
 	gs = gs[i:]
 	s.Greenlets = s.Greenlets[:len(gs)]
+	if s.objs == nil {
+		s.objs = make(map[unsafe.Pointer]int32)
+	}
+	objs := s.objs
+	clear(objs)
+	s.Objects = s.Objects[:0]
+	s.wakers = s.wakers[:0]
+	nowUnits := uint32(now >> sinceShift)
+	sleepers, described := 0, 0
+	// One pass over the greenlets, oldest first (ids not assigned yet
+	// follow spawn order), touching each once: at 100,000 greenlets they do
+	// not fit in the cache, and a second pass would miss on each again.
 	for i, g := range gs {
-		// Oldest first: ids not assigned yet follow spawn order.
 		gi := &s.Greenlets[i]
 		gi.ID = h.idLocked(g)
 		gi.Parent = -1
@@ -275,70 +289,93 @@ func (h *Hub) Snapshot(s *HubSnapshot) {
 		if x := g.extra; x != nil {
 			gi.Name, gi.SpawnPCs = x.name, x.stack
 		}
+		gi.Func = nil
+		if b, ok := g.body.(bodyFunc); ok {
+			gi.Func = b.BodyFunc()
+		}
+		gi.Wait, gi.obj = WaitInfo{Obj: -1}, nil
 		switch {
 		case g == h.current:
 			gi.State = GRunning
+			continue
 		case g.co == nil:
 			gi.State = GScheduled
-		case g.parked():
-			gi.State = GParked
-		default:
+			continue
+		case !g.parked():
 			gi.State = GRunnable
+			continue
+		}
+		gi.State = GParked
+		w := &g.wb.w
+		gi.Wait.Kind = w.kind
+		gi.Wait.For = time.Duration(int64(nowUnits-w.since) << sinceShift)
+		switch {
+		case w.kind == WaitSleep:
+			sleepers++
+		case w.kind == WaitJoin:
+			// Joins are described here, under h.mu: the target's id.
+			t := (*G)(*w.objSlot())
+			k, seen := objs[unsafe.Pointer(t)]
+			if !seen {
+				k = int32(len(s.Objects))
+				objs[unsafe.Pointer(t)] = k
+				o := ObjInfo{Kind: WaitJoin, Addr: uintptr(unsafe.Pointer(t)), Target: -1}
+				if t != nil && t.hub == h && t.live {
+					o.Target = h.idLocked(t)
+				}
+				s.wakers = append(s.wakers, o.Target)
+				o.Wakers = s.wakers[len(s.wakers)-1 : len(s.wakers) : len(s.wakers)]
+				s.Objects = append(s.Objects, o)
+			}
+			gi.Wait.Obj = k
+		case w.kind > WaitJoin:
+			if gi.obj = *w.objSlot(); gi.obj != nil {
+				described++
+			}
 		}
 	}
 	h.mu.Unlock()
 	h.tmu.Lock()
 	s.Timers = len(h.timers)
-	h.tmu.Unlock()
-
-	// Wait records and the objects, described once each; the describers
-	// take the objects' locks (and may take h.mu), so h.mu is not held.
-	if s.objs == nil {
-		s.objs = make(map[unsafe.Pointer]int32)
+	if sleepers > 0 {
+		for i := range s.Greenlets {
+			if gi := &s.Greenlets[i]; gi.State == GParked && gi.Wait.Kind == WaitSleep {
+				if t := &gs[i].wb.t; t.idx > 0 {
+					gi.Wait.Deadline = time.Duration(max(0, t.when-now))
+				}
+			}
+		}
 	}
-	objs := s.objs
-	clear(objs)
-	s.Objects = s.Objects[:0]
-	s.wakers = s.wakers[:0]
-	for i, g := range gs {
+	h.tmu.Unlock()
+	if described == 0 {
+		return
+	}
+	// The other objects, described once each; the describers take the
+	// objects' locks (and may take h.mu), so h.mu is not held.
+	for i := range s.Greenlets {
 		gi := &s.Greenlets[i]
-		gi.Func = nil
-		if b, ok := g.body.(bodyFunc); ok {
-			gi.Func = b.BodyFunc()
-		}
-		gi.Wait = WaitInfo{Obj: -1}
-		r, ok := g.waitRecord(now)
-		if !ok {
+		if gi.obj == nil {
 			continue
 		}
-		gi.Wait.Kind, gi.Wait.For, gi.Wait.Deadline = r.Kind, time.Duration(r.For), time.Duration(r.Deadline)
-		if r.Obj == nil {
-			continue
-		}
-		k, seen := objs[r.Obj]
+		k, seen := objs[gi.obj]
 		if !seen {
 			k = int32(len(s.Objects))
-			objs[r.Obj] = k
-			o := ObjInfo{Kind: r.Kind, Addr: uintptr(r.Obj), Target: -1}
+			objs[gi.obj] = k
+			o := ObjInfo{Kind: gi.Wait.Kind, Addr: uintptr(gi.obj), Target: -1}
+			d := gi.Wait.Kind.Describe(gi.obj)
+			o.Object = d.Object
 			// The wakers of every object share one array (a slice of
 			// it stays valid when a later append moves it).
 			start := len(s.wakers)
-			if r.Kind == WaitJoin {
-				o.Target = h.idOfLive((*G)(r.Obj))
-				s.wakers = append(s.wakers, o.Target)
-			} else {
-				d := r.Kind.Describe(r.Obj)
-				o.Object = d.Object
-				for _, w := range d.Wakers {
-					s.wakers = append(s.wakers, h.idOfLive(w))
-				}
+			for _, w := range d.Wakers {
+				s.wakers = append(s.wakers, h.idOfLive(w))
 			}
 			if len(s.wakers) > start {
 				o.Wakers = s.wakers[start:len(s.wakers):len(s.wakers)]
 			}
 			s.Objects = append(s.Objects, o)
 		}
-		gi.Wait.Obj = k
+		gi.Wait.Obj, gi.obj = k, nil
 	}
 }
 

@@ -10,8 +10,9 @@ import (
 
 // Wait records: every parked greenlet says what it waits on (a kind, the
 // object, since when), so that a dump can show it and the loop-exit report
-// can build the wait graph. The record costs three plain stores on the park
-// path and one on its end, in words the wait already owns:
+// can build the wait graph. The record costs two plain stores on the park
+// path (three with an object, and one more at its end), in words the wait
+// block already had (its size, 192 bytes, is pinned by TestSizes):
 //
 //   - kind (1 byte) lives in the padding after Waiter.scoped;
 //   - since (4 bytes) is the hub's cached loop clock (Hub.now, which the loop
@@ -35,10 +36,10 @@ type WaitKind uint8
 
 // The core's wait kinds.
 const (
-	WaitUnknown  WaitKind = iota // a Prepare that did not say (a foreign primitive)
+	WaitUnknown  WaitKind = iota // a Prepare that did not say (a foreign primitive); no object
 	WaitSleep                    // Sleep: no object; the deadline is the greenlet's own timer
-	WaitIdle                     // Idle
-	WaitJoin                     // Join/Get of a greenlet: the object is the target *G
+	WaitIdle                     // Idle: no object
+	WaitJoin                     // Join/Get of a greenlet: the object is the target *G (this kind and the later ones may have objects)
 	WaitBlocking                 // an Offload (Blocking, the socket package's off-hub calls)
 	numCoreKinds
 )
@@ -125,10 +126,20 @@ func DescribeByFunc(obj unsafe.Pointer) WaitDetail {
 }
 
 // record fills in the wait record of a greenlet waiter. Owner only.
+//
+// kind and since share the waiter's first cache line with its state, which
+// the park writes anyway. The object's word lies in the second line, which
+// a sleep never touches otherwise (a cold line for a greenlet that has not
+// run for long): it is written only for an object, and cleared at the end
+// only for the kinds that can have one, which keeps the word nil between
+// waits. (The loop clock is an atomic only because goroutines arming
+// timers read it; its load is a plain load on amd64.)
 func (w *Waiter) record(kind WaitKind, obj unsafe.Pointer) {
 	w.kind = kind
 	w.since = uint32(w.g.hub.now.Load() >> sinceShift)
-	*w.objSlot() = obj
+	if obj != nil {
+		*w.objSlot() = obj
+	}
 }
 
 // sinceShift converts the loop clock's nanoseconds into Waiter.since units.
@@ -139,39 +150,12 @@ const sinceShift = 20
 // either case, which is all it needs to know).
 func (w *Waiter) objSlot() *unsafe.Pointer { return (*unsafe.Pointer)(unsafe.Pointer(&w.ch)) }
 
-// endRecord drops the object of a greenlet's finished wait.
-func (w *Waiter) endRecord() { *w.objSlot() = nil }
-
-// WaitRecord is a copy of a parked greenlet's wait record.
-type WaitRecord struct {
-	Kind WaitKind
-	Obj  unsafe.Pointer
-	// For is how long the greenlet has waited, per the hub's loop clock
-	// (nanoseconds, about a millisecond's resolution).
-	For int64
-	// Deadline is the time left until a Sleep's timer fires (nanoseconds;
-	// 0 for other kinds).
-	Deadline int64
-}
-
-// waitRecord returns g's record; ok is false when g is not parked in a
-// wait. Loop-only (the hub goroutine, or a greenlet of the hub).
-func (g *G) waitRecord(now int64) (r WaitRecord, ok bool) {
-	if !g.parked() {
-		return r, false
+// endRecord drops the object of a greenlet's finished wait (the kinds
+// below WaitJoin never have one).
+func (w *Waiter) endRecord() {
+	if w.kind >= WaitJoin {
+		*w.objSlot() = nil
 	}
-	w := &g.wb.w
-	r.Kind = w.kind
-	r.Obj = *w.objSlot()
-	r.For = int64(uint32(now>>sinceShift)-w.since) << sinceShift
-	if r.Kind == WaitSleep {
-		g.hub.tmu.Lock()
-		if g.wb.t.idx > 0 {
-			r.Deadline = max(0, g.wb.t.when-now)
-		}
-		g.hub.tmu.Unlock()
-	}
-	return r, true
 }
 
 // Label is "name #id", how reports name a greenlet. Unlike Name it stores

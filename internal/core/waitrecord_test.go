@@ -37,24 +37,30 @@ func TestWaitRecord(t *testing.T) {
 		if err := h.Sleep(g, g, 30*time.Millisecond); err != nil {
 			return err
 		}
-		now := h.loopNow()
-		r, ok := waiter.waitRecord(now)
-		if !ok || r.Kind != testKind || r.Obj != unsafe.Pointer(&obj) {
-			t.Errorf("record %+v (ok %v), want kind test.object on &obj", r, ok)
+		var s HubSnapshot
+		h.OnHub(g, time.Second, func() { h.Snapshot(&s) })
+		info := map[int]*GInfo{}
+		for i := range s.Greenlets {
+			info[int(s.Greenlets[i].ID)] = &s.Greenlets[i]
 		}
-		if d := r.Kind.Describe(r.Obj); d.Object != "the object" || r.Kind.String() != "test.object" {
-			t.Errorf("described as %q, kind %q", d.Object, r.Kind)
+		r := info[waiter.ID()]
+		if r == nil || r.State != GParked || r.Wait.Kind != testKind || r.Wait.Obj < 0 ||
+			s.Objects[r.Wait.Obj].Addr != uintptr(unsafe.Pointer(&obj)) {
+			t.Fatalf("waiter: %+v, want parked on &obj with kind test.object", r)
 		}
-		if r.For < int64(25*time.Millisecond) || r.For > int64(time.Second) {
-			t.Errorf("waited %v, want about 30ms", time.Duration(r.For))
+		if o := s.Objects[r.Wait.Obj]; o.Object != "the object" || r.Wait.Kind.String() != "test.object" {
+			t.Errorf("described as %q, kind %q", o.Object, r.Wait.Kind)
 		}
-		s, ok := sleeper.waitRecord(now)
-		sleptOK = ok && s.Kind == WaitSleep && s.Obj == nil && s.Deadline > int64(59*time.Minute)
+		if r.Wait.For < 25*time.Millisecond || r.Wait.For > time.Second {
+			t.Errorf("waited %v, want about 30ms", r.Wait.For)
+		}
+		sl := info[sleeper.ID()]
+		sleptOK = sl != nil && sl.Wait.Kind == WaitSleep && sl.Wait.Obj == -1 && sl.Wait.Deadline > 59*time.Minute
 		if !sleptOK {
-			t.Errorf("sleep record %+v (ok %v)", s, ok)
+			t.Errorf("sleep record %+v", sl)
 		}
-		if _, ok := g.waitRecord(now); ok {
-			t.Error("the running greenlet has a wait record")
+		if m := info[g.ID()]; m == nil || m.State != GRunning {
+			t.Errorf("the running greenlet: %+v, want running", m)
 		}
 		l.WakeOne()
 		sleeper.Kill(ErrGreenletExit)
