@@ -15,10 +15,10 @@ func TestHandleSizes(t *testing.T) {
 		name      string
 		got, want uintptr
 	}{
-		{"Greenlet[struct{}]", unsafe.Sizeof(Greenlet[struct{}]{}), 224},
-		{"Greenlet[int]", unsafe.Sizeof(Greenlet[int]{}), 232},
-		{"goBody (Go)", unsafe.Sizeof(goBody{}), 232},
-		{"rawGreenlet (SpawnRaw)", unsafe.Sizeof(rawGreenlet{}), 224},
+		{"Greenlet[struct{}]", unsafe.Sizeof(Greenlet[struct{}]{}), 208},
+		{"Greenlet[int]", unsafe.Sizeof(Greenlet[int]{}), 216},
+		{"goBody (Go)", unsafe.Sizeof(goBody{}), 216},
+		{"rawGreenlet (SpawnRaw)", unsafe.Sizeof(rawGreenlet{}), 208},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s is %d bytes, want %d", c.name, c.got, c.want)

@@ -76,7 +76,9 @@ type G struct {
 	canceler
 
 	notifyPending bool // a link-notification task is queued; guarded by mu
-	live          bool // in the hub's live set; guarded by hub.mu
+	// liveIdx is the greenlet's slot in its hub's live set plus one (0:
+	// not live); guarded by hub.mu.
+	liveIdx int32
 
 	// err is the result error and endSeq the hub-wide order of its end;
 	// both written before state becomes Dead.
@@ -84,9 +86,6 @@ type G struct {
 	endSeq uint64
 
 	links linkList
-
-	// Live-set links, guarded by hub.mu.
-	livePrev, liveNext *G
 
 	// values is the context Value delegates to.
 	values context.Context
