@@ -51,12 +51,25 @@ func (h *Hub) Idle(ctx context.Context, g *G) error {
 func (h *Hub) Sleep(ctx context.Context, g *G, d time.Duration) error {
 	wb := g.waits()
 	w := &wb.w
-	w.begin()
 	wb.t.kind = timerWake
-	h.addTimer(&wb.t, d)
-	stop := w.register(ctx) // Block, inlined by hand (see Block)
-	g.co.yield(struct{}{})
-	w.unregister(stop)
+	if ctx == context.Context(g) && len(wb.scopes) == 0 {
+		// The common case, a sleep on the greenlet's own context with no
+		// timeout scope: what register does for it, with the wait begun
+		// already flagged waitOwn (one locked store instead of two; no one
+		// else touches the state of a wait not yet flagged or registered).
+		w.beginOwn()
+		h.addTimer(&wb.t, d)
+		if g.cancelled.Load() {
+			w.Cancel(g.causeOf())
+		}
+		g.co.yield(struct{}{})
+	} else {
+		w.begin()
+		h.addTimer(&wb.t, d)
+		stop := w.register(ctx) // Block, inlined by hand (see Block)
+		g.co.yield(struct{}{})
+		w.unregister(stop)
+	}
 	err := w.finish()
 	if err != nil {
 		h.delTimer(&wb.t)
