@@ -114,6 +114,8 @@ type Hub struct {
 	quiet  []quietWaiter
 	free   []*coro
 	freeWB []*waitBlock // wait blocks of ended greenlets, for reuse
+	// touched keeps the loads of touchDue (timer.go) alive.
+	touched uintptr
 	idlers WaitList
 	main   *G
 
