@@ -116,8 +116,8 @@ type Hub struct {
 	freeWB []*waitBlock // wait blocks of ended greenlets, for reuse
 	// touched keeps the loads of touchDue (timer.go) alive.
 	touched uintptr
-	idlers WaitList
-	main   *G
+	idlers  WaitList
+	main    *G
 
 	endSeq atomic.Uint64 // numbers greenlet ends
 
