@@ -114,10 +114,11 @@ type Hub struct {
 	quiet  []quietWaiter
 	free   []*coro
 	freeWB []*waitBlock // wait blocks of ended greenlets, for reuse
+	idlers WaitList
+	main   *G
+
 	// touched keeps the loads of touchDue (timer.go) alive.
 	touched uintptr
-	idlers  WaitList
-	main    *G
 
 	endSeq atomic.Uint64 // numbers greenlet ends
 
