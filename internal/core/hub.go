@@ -117,7 +117,7 @@ type Hub struct {
 	idlers WaitList
 	main   *G
 
-	// touched keeps the loads of touchDue (timer.go) alive.
+	// touched keeps the loads of touch (timer.go) alive. Loop-only.
 	touched uintptr
 
 	endSeq atomic.Uint64 // numbers greenlet ends

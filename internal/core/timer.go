@@ -284,32 +284,52 @@ func (h *Hub) collectDue() {
 		}
 	}
 	h.tmu.Unlock()
-	h.touchDue()
 }
 
-// touchDue loads, for every sleep collected as due, the first cache line of
-// its greenlet and its coroutine record before any of them is woken. A
-// sleeper has usually left the cache by the time it is due (thousands of
-// others ran since), and waking them one by one would pay each miss in turn,
-// behind the locked instructions of every wake-up; touched together, the
-// misses overlap. The loads are independent of one another, and their sum
-// goes to a loop-only field so that the compiler keeps them.
-func (h *Hub) touchDue() {
-	var sum uintptr
-	for _, t := range h.due {
-		if t.kind == timerWake {
-			if c := t.g.co; c != nil {
-				sum += uintptr(unsafe.Pointer(c.g))
-			}
-		}
+// touchAhead is how many due timers ahead of the one firing fireDue
+// touches (see touch).
+const touchAhead = 16
+
+// touch loads, for a sleep that is still due, the cache lines that waking
+// it and, usually, ending it will touch: its greenlet's (the first for the
+// wake-up, the other two for the end's result and end number), its
+// coroutine record and the closure that resumes the coroutine. A sleeper
+// has usually left the cache by the time it is due (thousands of others ran
+// since), and waking them one by one would pay each miss in turn, behind
+// the locked instructions of every wake-up; touched a few wake-ups ahead,
+// the misses overlap. The loads are independent of one another, and their
+// sum goes to a loop-only field so that the compiler keeps them. They read
+// only what no other goroutine writes while the greenlet runs (a sleep's
+// timer is loop-only, and err and endSeq are written by its own end).
+func (h *Hub) touch(t *timer) {
+	if t.kind != timerWake || !t.due {
+		return
 	}
-	h.touched = sum
+	g := t.g
+	if g == nil {
+		return
+	}
+	sum := uintptr(g.endSeq)
+	if g.err != nil {
+		sum++
+	}
+	if c := g.co; c != nil {
+		sum += uintptr(unsafe.Pointer(c.g))
+		sum += **(**uintptr)(unsafe.Pointer(&c.next)) // the closure's code pointer
+	}
+	h.touched += sum
 }
 
 // fireDue fires the timers collected as due that are still due: one that a
 // greenlet run earlier in this pass disarmed or re-armed is skipped.
 func (h *Hub) fireDue(due []*timer) {
+	for _, t := range due[:min(touchAhead, len(due))] {
+		h.touch(t)
+	}
 	for i, t := range due {
+		if j := i + touchAhead; j < len(due) {
+			h.touch(due[j])
+		}
 		due[i] = nil
 		if t.kind == timerWake {
 			if !t.due { // lock-free: see timer.due
