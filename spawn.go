@@ -192,7 +192,10 @@ func callers() []uintptr {
 }
 
 func hubOf(ctx context.Context, what string) *core.Hub {
-	return core.MustHub(ctx, "gevent: "+what)
+	if h := core.HubOf(ctx); h != nil {
+		return h // no message to build: this runs at every spawn
+	}
+	return core.MustHub(ctx, "gevent: "+what) // panics
 }
 
 // runner is the Greenlet as the hub sees it: a core.Runner. The conversion
