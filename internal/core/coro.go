@@ -4,6 +4,7 @@ package core
 
 import (
 	"iter"
+	"unsafe"
 )
 
 // coro is a reusable runtime coroutine that runs greenlets one after
@@ -34,6 +35,11 @@ func (h *Hub) getCoro() *coro {
 		c := h.free[n-1]
 		h.free[n-1] = nil
 		h.free = h.free[:n-1]
+		if n > 1 {
+			// Touch the record and resume closure of the coroutine the
+			// next start will take (see Hub.touch).
+			h.touched += **(**uintptr)(unsafe.Pointer(&h.free[n-2].next))
+		}
 		return c
 	}
 	c := &coro{}

@@ -128,6 +128,12 @@ func (g *G) waits() *waitBlock {
 			wb = h.freeWB[n-1]
 			h.freeWB[n-1] = nil
 			h.freeWB = h.freeWB[:n-1]
+			if n > 1 {
+				// Touch the block the next first wait will take: the
+				// free list is a stack, and its lower blocks left the
+				// cache long ago (see Hub.touch).
+				h.touched += uintptr(h.freeWB[n-2].t.when)
+			}
 		} else {
 			wb = &waitBlock{}
 		}
