@@ -36,9 +36,9 @@ func (h *Hub) getCoro() *coro {
 		h.free[n-1] = nil
 		h.free = h.free[:n-1]
 		if n > 1 {
-			// Touch the record and resume closure of the coroutine the
-			// next start will take (see Hub.touch).
-			h.touched += **(**uintptr)(unsafe.Pointer(&h.free[n-2].next))
+			// Prefetch the record of the coroutine the next start will
+			// take (see prefetchDue).
+			prefetch(uintptr(unsafe.Pointer(h.free[n-2])))
 		}
 		return c
 	}

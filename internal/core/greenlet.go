@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"sync/atomic"
+	"unsafe"
 )
 
 // State is the life-cycle state of a greenlet.
@@ -129,10 +130,10 @@ func (g *G) waits() *waitBlock {
 			h.freeWB[n-1] = nil
 			h.freeWB = h.freeWB[:n-1]
 			if n > 1 {
-				// Touch the block the next first wait will take: the
+				// Prefetch the block the next first wait will take: the
 				// free list is a stack, and its lower blocks left the
-				// cache long ago (see Hub.touch).
-				h.touched += uintptr(h.freeWB[n-2].t.when)
+				// cache long ago (see prefetchDue).
+				prefetch(uintptr(unsafe.Pointer(h.freeWB[n-2])))
 			}
 		} else {
 			wb = &waitBlock{}

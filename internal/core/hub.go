@@ -117,9 +117,6 @@ type Hub struct {
 	idlers WaitList
 	main   *G
 
-	// touched keeps the loads of touch (timer.go) alive. Loop-only.
-	touched uintptr
-
 	endSeq atomic.Uint64 // numbers greenlet ends
 
 	// holds counts outside work that will post back (Blocking calls).

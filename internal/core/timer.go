@@ -286,50 +286,64 @@ func (h *Hub) collectDue() {
 	h.tmu.Unlock()
 }
 
-// touchAhead is how many due timers ahead of the one firing fireDue
-// touches (see touch).
-const touchAhead = 16
+// How far ahead of the timer it fires fireDue prefetches what waking a
+// sleeper and, usually, ending it will touch: a sleeper has usually left the
+// cache by the time it is due (thousands of others ran since), and waking
+// them one by one would pay each miss in turn. Each stage reads what the
+// previous one brought in: the greenlet's three lines, then its coroutine
+// record (found in the greenlet), then the closure that resumes the
+// coroutine (found in the record). The first stage brings in the timer
+// itself, which collectDue touched, but long ago when many are due.
+const (
+	aheadTimer   = 24
+	aheadG       = 12
+	aheadCoro    = 6
+	aheadClosure = 3
+)
 
-// touch loads, for a sleep that is still due, the cache lines that waking
-// it and, usually, ending it will touch: its greenlet's (the first for the
-// wake-up, the other two for the end's result and end number), its
-// coroutine record and the closure that resumes the coroutine. A sleeper
-// has usually left the cache by the time it is due (thousands of others ran
-// since), and waking them one by one would pay each miss in turn, behind
-// the locked instructions of every wake-up; touched a few wake-ups ahead,
-// the misses overlap. The loads are independent of one another, and their
-// sum goes to a loop-only field so that the compiler keeps them. They read
-// only what no other goroutine writes while the greenlet runs (a sleep's
-// timer is loop-only, and err and endSeq are written by its own end).
-func (h *Hub) touch(t *timer) {
+// prefetchDue issues the prefetches for the due timers at the distances
+// above from index i (negative i: the ones before the first fires).
+func (h *Hub) prefetchDue(due []*timer, i int) {
+	if j := i + aheadTimer; j >= 0 && j < len(due) {
+		prefetch(uintptr(unsafe.Pointer(due[j])))
+	}
+	if j := i + aheadG; j >= 0 && j < len(due) {
+		if g := sleeper(due[j]); g != nil {
+			p := uintptr(unsafe.Pointer(g))
+			prefetch(p)
+			prefetch(p + 64)
+			prefetch(p + 128)
+		}
+	}
+	if j := i + aheadCoro; j >= 0 && j < len(due) {
+		if g := sleeper(due[j]); g != nil && g.co != nil {
+			prefetch(uintptr(unsafe.Pointer(g.co)))
+		}
+	}
+	if j := i + aheadClosure; j >= 0 && j < len(due) {
+		if g := sleeper(due[j]); g != nil && g.co != nil {
+			prefetch(*(*uintptr)(unsafe.Pointer(&g.co.next)))
+		}
+	}
+}
+
+// sleeper returns the greenlet a due timer will wake, if it is a sleep's
+// that is still due (such a timer is loop-only: see timer.due).
+func sleeper(t *timer) *G {
 	if t.kind != timerWake || !t.due {
-		return
+		return nil
 	}
-	g := t.g
-	if g == nil {
-		return
-	}
-	sum := uintptr(g.endSeq)
-	if g.err != nil {
-		sum++
-	}
-	if c := g.co; c != nil {
-		sum += uintptr(unsafe.Pointer(c.g))
-		sum += **(**uintptr)(unsafe.Pointer(&c.next)) // the closure's code pointer
-	}
-	h.touched += sum
+	return t.g
 }
 
 // fireDue fires the timers collected as due that are still due: one that a
 // greenlet run earlier in this pass disarmed or re-armed is skipped.
 func (h *Hub) fireDue(due []*timer) {
-	for _, t := range due[:min(touchAhead, len(due))] {
-		h.touch(t)
+	for i := -aheadTimer; i < 0; i++ {
+		h.prefetchDue(due, i)
 	}
 	for i, t := range due {
-		if j := i + touchAhead; j < len(due) {
-			h.touch(due[j])
-		}
+		h.prefetchDue(due, i)
 		due[i] = nil
 		if t.kind == timerWake {
 			if !t.due { // lock-free: see timer.due
