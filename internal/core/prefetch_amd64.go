@@ -4,5 +4,4 @@ package core
 // without waiting for it (a load would hold the instructions after it until
 // the line arrives). It never faults, so addr may be stale; 0 does nothing
 // useful. See Hub.touch.
-//
 func prefetch(addr uintptr)
