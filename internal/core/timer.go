@@ -295,10 +295,10 @@ func (h *Hub) collectDue() {
 // coroutine (found in the record). The first stage brings in the timer
 // itself, which collectDue touched, but long ago when many are due.
 const (
-	aheadTimer   = 24
-	aheadG       = 12
-	aheadCoro    = 6
-	aheadClosure = 3
+	aheadTimer   = 8
+	aheadG       = 4
+	aheadCoro    = 2
+	aheadClosure = 1
 )
 
 // prefetchDue issues the prefetches for the due timers at the distances
