@@ -170,8 +170,11 @@ func (g *G) releaseWaits() {
 	// and cancelFrom reads own only when it cancels; skipping the store
 	// saves a locked instruction and a write barrier per greenlet.
 	wb.w.g, wb.t.g = nil, nil
-	clear(wb.scopes)
-	wb.scopes = wb.scopes[:0]
+	if wb.w.inScope {
+		clear(wb.scopes)
+		wb.scopes = wb.scopes[:0]
+		wb.w.inScope = false
+	}
 	g.hub.freeWB = append(g.hub.freeWB, wb)
 }
 
