@@ -170,11 +170,8 @@ func (g *G) releaseWaits() {
 	// and cancelFrom reads own only when it cancels; skipping the store
 	// saves a locked instruction and a write barrier per greenlet.
 	wb.w.g, wb.t.g = nil, nil
-	if wb.w.inScope {
-		clear(wb.scopes)
-		wb.scopes = wb.scopes[:0]
-		wb.w.inScope = false
-	}
+	clear(wb.scopes)
+	wb.scopes = wb.scopes[:0]
 	g.hub.freeWB = append(g.hub.freeWB, wb)
 }
 

@@ -43,7 +43,6 @@ func (g *G) enterScope(tc *TimerCtx) {
 	}
 	wb.pruneScopes()
 	wb.scopes = append(wb.scopes, scopeRef{tc, gen})
-	wb.w.inScope = true
 }
 
 // leaveScope ends tc's scope, if it has one. Any goroutine.
@@ -64,7 +63,6 @@ func (wb *waitBlock) pruneScopes() {
 	}
 	clear(wb.scopes[n:])
 	wb.scopes = wb.scopes[:n]
-	wb.w.inScope = n > 0
 }
 
 // registerScopes makes w, a wait of the greenlet owning wb, listen to every

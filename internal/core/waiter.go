@@ -75,11 +75,6 @@ type Waiter struct {
 	// scoped says the current Block also registered with its greenlet's
 	// timeout scopes (owner only).
 	scoped bool
-	// inScope says the greenlet's wait block lists timeout scopes
-	// (waitBlock.scopes is not empty; owner only): kept here, in the wait
-	// block's first cache line, so that a wait and the greenlet's end do
-	// not read the list's header in its third.
-	inScope bool
 
 	// cause is written by the canceller after it wins the CAS and read by the
 	// waiter after it resumes; the hand-off (hub queue lock or ch) orders them.
@@ -342,8 +337,8 @@ func (w *Waiter) Release() {
 // or at a foreign context, which is watched with context.AfterFunc.
 func (w *Waiter) register(ctx context.Context) (stop func() bool) {
 	stop = w.registerCtx(ctx)
-	if w.inScope {
-		w.registerScopes(w.g.wb)
+	if g := w.g; g != nil && g.wb != nil && len(g.wb.scopes) > 0 {
+		w.registerScopes(g.wb)
 	}
 	return stop
 }
