@@ -15,10 +15,10 @@ func TestHandleSizes(t *testing.T) {
 		name      string
 		got, want uintptr
 	}{
-		{"Greenlet[struct{}]", unsafe.Sizeof(Greenlet[struct{}]{}), 224},
-		{"Greenlet[int]", unsafe.Sizeof(Greenlet[int]{}), 232},
-		{"goBody (Go)", unsafe.Sizeof(goBody{}), 232},
-		{"rawGreenlet (SpawnRaw)", unsafe.Sizeof(rawGreenlet{}), 224},
+		{"Greenlet[struct{}]", unsafe.Sizeof(Greenlet[struct{}]{}), 192},
+		{"Greenlet[int]", unsafe.Sizeof(Greenlet[int]{}), 200},
+		{"goBody (Go)", unsafe.Sizeof(goBody{}), 200},
+		{"rawGreenlet (SpawnRaw)", unsafe.Sizeof(rawGreenlet{}), 192},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s is %d bytes, want %d", c.name, c.got, c.want)

@@ -194,7 +194,7 @@ func callers() []uintptr {
 // hubOf returns the hub a greenlet spawned with ctx runs on: ctx's, or one
 // of the group's when ctx spreads (Spread, HubGroup.Context).
 func hubOf(ctx context.Context, what string) *core.Hub {
-	return core.SpawnHub(ctx, "gevent: "+what)
+	return core.SpawnHub(ctx, what)
 }
 
 // runner is the Greenlet as the hub sees it: a core.Runner. The conversion

@@ -36,8 +36,9 @@ type canceler struct {
 	// done is created lazily by Done and closed on cancellation.
 	done chan struct{}
 	// listeners are parked waiters and AfterFunc callbacks to run on
-	// cancellation, in registration order.
-	head, tail *listener
+	// cancellation, in registration order: a doubly linked list whose
+	// head's prev is its tail (one word in every G instead of two).
+	head *listener
 	// std is a cancelled standard context carrying a cause that is not
 	// itself Canceled or DeadlineExceeded, so that context.Cause finds the
 	// exact cause (see cancelCtxKey). Set before cancelled.
@@ -116,14 +117,16 @@ func (c *canceler) add(l *listener) {
 		return
 	}
 	l.c.Store(c)
-	l.prev = c.tail
 	l.next = nil
-	if c.tail != nil {
-		c.tail.next = l
+	if h := c.head; h != nil {
+		t := h.prev
+		t.next = l
+		l.prev = t
+		h.prev = l
 	} else {
+		l.prev = l
 		c.head = l
 	}
-	c.tail = l
 	c.mu.Unlock()
 }
 
@@ -143,15 +146,18 @@ func (l *listener) remove() bool {
 }
 
 func (c *canceler) unlinkLocked(l *listener) {
-	if l.prev != nil {
-		l.prev.next = l.next
-	} else {
+	if h := c.head; l == h {
 		c.head = l.next
-	}
-	if l.next != nil {
-		l.next.prev = l.prev
+		if l.next != nil {
+			l.next.prev = l.prev // the tail
+		}
 	} else {
-		c.tail = l.prev
+		l.prev.next = l.next
+		if l.next != nil {
+			l.next.prev = l.prev
+		} else {
+			h.prev = l.prev // l was the tail
+		}
 	}
 	l.prev, l.next = nil, nil
 	l.c.Store(nil)

@@ -47,6 +47,11 @@ func (h *Hub) getCoro() *coro {
 		c := h.free[n-1]
 		h.free[n-1] = nil
 		h.free = h.free[:n-1]
+		if n > 1 {
+			// Prefetch the record of the coroutine the next start will
+			// take (see prefetchDue).
+			prefetch(uintptr(unsafe.Pointer(h.free[n-2])))
+		}
 		return c
 	}
 	c := &coro{}

@@ -77,7 +77,9 @@ type G struct {
 	canceler
 
 	notifyPending bool // a link-notification task is queued; guarded by mu
-	live          bool // in the hub's live set; guarded by hub.mu
+	// liveIdx is the greenlet's slot in its hub's live set plus one (0:
+	// not live); guarded by hub.mu.
+	liveIdx int32
 
 	// err is the result error and endSeq the hub-wide order of its end;
 	// both written before state becomes Dead.
@@ -85,9 +87,6 @@ type G struct {
 	endSeq uint64
 
 	links linkList
-
-	// Live-set links, guarded by hub.mu.
-	livePrev, liveNext *G
 
 	// values is the context Value delegates to.
 	values context.Context
@@ -131,6 +130,12 @@ func (g *G) waits() *waitBlock {
 			wb = h.freeWB[n-1]
 			h.freeWB[n-1] = nil
 			h.freeWB = h.freeWB[:n-1]
+			if n > 1 {
+				// Prefetch the block the next first wait will take: the
+				// free list is a stack, and its lower blocks left the
+				// cache long ago (see prefetchDue).
+				prefetch(uintptr(unsafe.Pointer(h.freeWB[n-2])))
+			}
 		} else {
 			wb = &waitBlock{}
 		}
@@ -161,7 +166,10 @@ func (g *G) releaseWaits() {
 		return
 	}
 	g.wb = nil
-	g.own.Store(nil)
+	// own keeps pointing at the waiter (which the next greenlet may reuse):
+	// no canceller reads it any more, since the context is cancelled by now
+	// and cancelFrom reads own only when it cancels; skipping the store
+	// saves a locked instruction and a write barrier per greenlet.
 	wb.w.g, wb.t.g = nil, nil
 	clear(wb.scopes)
 	wb.scopes = wb.scopes[:0]
@@ -411,7 +419,9 @@ type Link struct {
 	prev, next *Link
 }
 
-type linkList struct{ head, tail *Link }
+// linkList is a doubly linked list whose head's prev is its tail (one word
+// in every G instead of two; next ends in nil).
+type linkList struct{ head *Link }
 
 // AddLink registers l to run once after the greenlet is dead, on its hub, in
 // registration order. Linking a dead greenlet still fires.
@@ -421,14 +431,16 @@ func (g *G) AddLink(l *Link) {
 	}
 	g.mu.Lock()
 	l.g = g
-	l.prev = g.links.tail
 	l.next = nil
-	if g.links.tail != nil {
-		g.links.tail.next = l
+	if h := g.links.head; h != nil {
+		t := h.prev
+		t.next = l
+		l.prev = t
+		h.prev = l
 	} else {
+		l.prev = l
 		g.links.head = l
 	}
-	g.links.tail = l
 	notify := g.State() == StateDead && !g.notifyPending
 	if notify {
 		g.notifyPending = true
@@ -451,15 +463,18 @@ func (g *G) RemoveLink(l *Link) bool {
 }
 
 func (g *G) unlinkLocked(l *Link) {
-	if l.prev != nil {
-		l.prev.next = l.next
-	} else {
+	if h := g.links.head; l == h {
 		g.links.head = l.next
-	}
-	if l.next != nil {
-		l.next.prev = l.prev
+		if l.next != nil {
+			l.next.prev = l.prev // the tail
+		}
 	} else {
-		g.links.tail = l.prev
+		l.prev.next = l.next
+		if l.next != nil {
+			l.next.prev = l.prev
+		} else {
+			h.prev = l.prev // l was the tail
+		}
 	}
 	l.prev, l.next, l.g = nil, nil, nil
 	if l.W != nil || l.FnFrom != nil {

@@ -154,9 +154,10 @@ func SpreadOf(ctx context.Context) *Group {
 }
 
 // SpawnHub returns the hub a greenlet spawned with ctx runs on: a hub of
-// the group when ctx spreads, ctx's hub otherwise; it panics as MustHub
-// when ctx carries none.
-func SpawnHub(ctx context.Context, who string) *Hub {
+// the group when ctx spreads, ctx's hub otherwise; when ctx carries none it
+// panics as MustHub, naming the caller as "gevent: "+what (a message built
+// only then).
+func SpawnHub(ctx context.Context, what string) *Hub {
 	if g, ok := ctx.(*G); ok { // fast path: a greenlet's own context
 		return g.hub
 	}
@@ -164,12 +165,16 @@ func SpawnHub(ctx context.Context, who string) *Hub {
 	case *SpreadCtx:
 		return c.group.Pick()
 	case *TimerCtx, *HubCtx, *onHubCtx, detached, unspread:
-		return MustHub(ctx, who) // the library's own contexts never spread
+		// The library's own contexts never spread.
+	default:
+		if gr := SpreadOf(ctx); gr != nil {
+			return gr.Pick()
+		}
 	}
-	if gr := SpreadOf(ctx); gr != nil {
-		return gr.Pick()
+	if h := HubOf(ctx); h != nil {
+		return h // no message to build: this runs at every spawn
 	}
-	return MustHub(ctx, who)
+	return MustHub(ctx, "gevent: "+what) // panics
 }
 
 // OnHub returns a context like ctx (its values, cancellation and
@@ -244,7 +249,7 @@ func idleSibling(self, o *Hub) bool {
 	if !o.mu.TryLock() {
 		return false
 	}
-	idle := o.phase == phaseRunning && o.sleeping.Load() && o.nlive == 0 && len(o.runq) == 0 &&
+	idle := o.phase == phaseRunning && o.sleeping.Load() && o.live.n == 0 && len(o.runq) == 0 &&
 		o.holds.Load() == 0 && !o.poller.Busy()
 	o.mu.Unlock()
 	if !idle {

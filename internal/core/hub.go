@@ -86,8 +86,7 @@ type Hub struct {
 	runq     []task
 	sleeping atomic.Bool // written under mu, read lock-free by addTimer
 	phase    phase
-	live     *G // live-set list head
-	nlive    int
+	live     liveSet
 	// loopGoid is the id of the goroutine running Serve, and cbActive is
 	// set while that goroutine runs a callback (registry.go).
 	loopGoid uint64
@@ -300,32 +299,14 @@ func (h *Hub) scheduleLater(g *G, d int64) {
 	h.addTimer(t, time.Duration(d))
 }
 
-func (h *Hub) addLiveLocked(g *G) {
-	g.live = true
-	g.livePrev = nil
-	g.liveNext = h.live
-	if h.live != nil {
-		h.live.livePrev = g
-	}
-	h.live = g
-	h.nlive++
-}
+func (h *Hub) addLiveLocked(g *G) { h.live.add(g) }
 
 // retire removes a dead greenlet from the live set, frees its id and queues
 // its link notification.
 func (h *Hub) retire(g *G, notify bool) {
 	h.mu.Lock()
-	if g.live {
-		if g.livePrev != nil {
-			g.livePrev.liveNext = g.liveNext
-		} else {
-			h.live = g.liveNext
-		}
-		if g.liveNext != nil {
-			g.liveNext.livePrev = g.livePrev
-		}
-		g.livePrev, g.liveNext, g.live = nil, nil, false
-		h.nlive--
+	if g.liveIdx != 0 {
+		h.live.remove(g)
 	}
 	if g.id >= 0 {
 		h.ids.release(g.id)
@@ -351,7 +332,7 @@ func (h *Hub) retire(g *G, notify bool) {
 func (h *Hub) Live() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.nlive
+	return h.live.n
 }
 
 // loopNow returns the cached loop time (see now), or reads the clock.
@@ -416,14 +397,15 @@ func (h *Hub) beginStop() {
 		return
 	}
 	h.phase = phaseStopping
-	var gs []*G
-	for g := h.live; g != nil; g = g.liveNext {
+	gs := make([]*G, 0, h.live.n)
+	h.live.each(func(g *G) bool {
 		gs = append(gs, g)
-	}
+		return true
+	})
 	h.mu.Unlock()
 	// Kill in spawn order, as killall does.
-	for i := len(gs) - 1; i >= 0; i-- {
-		gs[i].Kill(ErrGreenletExit)
+	for _, g := range gs {
+		g.Kill(ErrGreenletExit)
 	}
 }
 

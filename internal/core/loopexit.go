@@ -12,7 +12,7 @@ func (h *Hub) runqEmpty() bool {
 func (h *Hub) quiescent() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.nlive == 0 && len(h.runq) == 0 && h.bi >= len(h.batch) && h.holds.Load() == 0
+	return h.live.n == 0 && len(h.runq) == 0 && h.bi >= len(h.batch) && h.holds.Load() == 0
 }
 
 // deadlockedLocked reports whether nothing can wake the hub: no queued work,
@@ -47,11 +47,12 @@ func (h *Hub) loopExit() bool {
 	err := &LoopExitError{Graph: h.buildWaitGraph()}
 	h.mu.Lock()
 	var ws []*Waiter
-	for g := h.live; g != nil; g = g.liveNext {
+	h.live.each(func(g *G) bool {
 		if g.parked() {
 			ws = append(ws, &g.wb.w)
 		}
-	}
+		return true
+	})
 	h.mu.Unlock()
 	ended := false
 	for _, w := range ws {

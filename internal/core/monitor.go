@@ -582,12 +582,13 @@ func (h *Hub) holder(limit int) (g *G, callback bool, stack string) {
 		}
 		return true
 	})
-	for x := h.live; x != nil; x = x.liveNext {
+	h.live.each(func(x *G) bool {
 		if uintptr(unsafe.Pointer(x)) == addr {
 			g = x
-			break
+			return false
 		}
-	}
+		return true
+	})
 	return g, false, string(block)
 }
 

@@ -14,13 +14,13 @@ func TestSizes(t *testing.T) {
 		name      string
 		got, want uintptr
 	}{
-		{"G", unsafe.Sizeof(G{}), 216},
+		{"G", unsafe.Sizeof(G{}), 184},
 		{"waitBlock", unsafe.Sizeof(waitBlock{}), 192},
 		{"coro", unsafe.Sizeof(coro{}), 40}, // + labels (labels.go): 48-byte class, beside a goroutine of 2 KB at least
 		{"G.canceler.cancelled offset (first cache line)", unsafe.Offsetof(G{}.cancelled), 56},
 		{"G.canceler.own offset (first cache line)", unsafe.Offsetof(G{}.own), 48},
 		{"G.body offset (first cache line)", unsafe.Offsetof(G{}.body), 24},
-		{"G.liveNext offset (third cache line)", unsafe.Offsetof(G{}.liveNext), 176},
+		{"G.liveIdx offset (second cache line)", unsafe.Offsetof(G{}.liveIdx), 116},
 		{"waitBlock.w.state offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.state), 40},
 		{"waitBlock.w.scoped offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.scoped), 60},
 		{"waitBlock.w.since offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.since), 56},

@@ -249,22 +249,19 @@ func (h *Hub) Snapshot(s *HubSnapshot) {
 	h.mu.Lock()
 	s.Phase = phaseNames[h.phase]
 	s.RunQueue = len(h.runq) + len(h.batch) - h.bi
-	// The live list is newest first: fill the slice from its end.
-	n := h.nlive
+	// The live set is in spawn order, oldest first.
+	n := h.live.n
 	if cap(s.Greenlets) < n {
 		s.Greenlets = make([]GInfo, n)
 	}
-	s.Greenlets = s.Greenlets[:n]
 	if cap(s.gs) < n {
 		s.gs = make([]*G, n)
 	}
-	gs := s.gs[:n]
-	i := n
-	for g := h.live; g != nil && i > 0; g = g.liveNext {
-		i--
-		gs[i] = g
-	}
-	gs = gs[i:]
+	gs := s.gs[:0]
+	h.live.each(func(g *G) bool {
+		gs = append(gs, g)
+		return true
+	})
 	s.Greenlets = s.Greenlets[:len(gs)]
 	if s.objs == nil {
 		s.objs = make(map[unsafe.Pointer]int32)
@@ -282,7 +279,7 @@ func (h *Hub) Snapshot(s *HubSnapshot) {
 		gi := &s.Greenlets[i]
 		gi.ID = h.idLocked(g)
 		gi.Parent = -1
-		if p := g.Parent; p != nil && p.hub == h && p.live {
+		if p := g.Parent; p != nil && p.hub == h && p.liveIdx != 0 {
 			gi.Parent = h.idLocked(p)
 		}
 		gi.Name, gi.SpawnPCs = "", nil
@@ -320,7 +317,7 @@ func (h *Hub) Snapshot(s *HubSnapshot) {
 				k = int32(len(s.Objects))
 				objs[unsafe.Pointer(t)] = k
 				o := ObjInfo{Kind: WaitJoin, Addr: uintptr(unsafe.Pointer(t)), Target: -1}
-				if t != nil && t.hub == h && t.live {
+				if t != nil && t.hub == h && t.liveIdx != 0 {
 					o.Target = h.idLocked(t)
 				}
 				s.wakers = append(s.wakers, o.Target)
@@ -386,7 +383,7 @@ func (h *Hub) idOfLive(g *G) int32 {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if !g.live {
+	if g.liveIdx == 0 {
 		return -1
 	}
 	return h.idLocked(g)

@@ -56,17 +56,35 @@ func (h *Hub) Idle(ctx context.Context, g *G) error {
 func (h *Hub) Sleep(ctx context.Context, g *G, d time.Duration) error {
 	wb := g.waits()
 	w := &wb.w
-	w.begin()
-	w.record(WaitSleep, nil)
 	wb.t.kind = timerWake
-	h.addTimer(&wb.t, d)
-	stop := w.register(ctx) // Block, inlined by hand (see Block)
-	if h.tracing {
-		g.parkTraced(parkSleep)
+	if ctx == context.Context(g) && len(wb.scopes) == 0 {
+		// The common case, a sleep on the greenlet's own context with no
+		// timeout scope: what register does for it, with the wait begun
+		// already flagged waitOwn (one locked store instead of two; no one
+		// else touches the state of a wait not yet flagged or registered).
+		w.beginOwn()
+		w.record(WaitSleep, nil)
+		h.addTimer(&wb.t, d)
+		if g.cancelled.Load() {
+			w.Cancel(g.causeOf())
+		}
+		if h.tracing {
+			g.parkTraced(parkSleep)
+		} else {
+			g.co.yield(struct{}{})
+		}
 	} else {
-		g.co.yield(struct{}{})
+		w.begin()
+		w.record(WaitSleep, nil)
+		h.addTimer(&wb.t, d)
+		stop := w.register(ctx) // Block, inlined by hand (see Block)
+		if h.tracing {
+			g.parkTraced(parkSleep)
+		} else {
+			g.co.yield(struct{}{})
+		}
+		w.unregister(stop)
 	}
-	w.unregister(stop)
 	err := w.finish()
 	if err != nil {
 		h.delTimer(&wb.t)

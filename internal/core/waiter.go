@@ -166,6 +166,14 @@ func (w *Waiter) begin() {
 	w.state.Store(gen<<waitGenShift | uint64(waitWaiting))
 }
 
+// beginOwn is begin for a wait that listens through its greenlet's own slot
+// (registerCtx's first case), flagged in the same store. Owner only, and
+// only before the wait is registered anywhere.
+func (w *Waiter) beginOwn() {
+	gen := w.state.Load()>>waitGenShift + 1
+	w.state.Store(gen<<waitGenShift | waitOwn | uint64(waitWaiting))
+}
+
 // transition moves the current wait from waiting to st; gen 0 means any
 // generation. It reports whether it did.
 func (w *Waiter) transition(gen uint64, st waitState) bool {
