@@ -53,7 +53,8 @@ type Options struct {
 	// StepCost is the virtual time charged for each task the hub runs, plus
 	// a seeded jitter in [0, StepJitter): computation then takes time, so
 	// timers interleave with it differently per seed. Zero: computation is
-	// instantaneous (time moves only when every greenlet waits).
+	// instantaneous (time moves only when every greenlet waits). Negative:
+	// Run panics (the clock would go backwards).
 	StepCost, StepJitter time.Duration
 	// Epoch is the virtual wall time at the start (gevent.Now); default
 	// 2000-01-01 00:00 UTC, as testing/synctest.
@@ -170,6 +171,10 @@ func Run(ctx context.Context, opts Options, main func(ctx context.Context) error
 	}
 	if opts.Schedule > Shuffle {
 		panic("gevent/sim: Run: unknown " + opts.Schedule.String())
+	}
+	// A negative step cost would move the virtual clock backwards.
+	if opts.StepCost < 0 || opts.StepJitter < 0 {
+		panic(fmt.Sprintf("gevent/sim: Run: negative StepCost (%v) or StepJitter (%v)", opts.StepCost, opts.StepJitter))
 	}
 	o := core.SimOptions{
 		Seed:         opts.Seed,
