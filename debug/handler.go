@@ -14,8 +14,9 @@ import (
 //
 //	GET <prefix>                  text tree of every hub
 //	    ?format=json              JSON (the Snapshot type)
-//	    ?hub=<name|id>            one hub (repeatable)
-//	    ?state=parked             only greenlets in that state
+//	    ?hub=<name|id>            one hub (repeatable; 404 if none matches)
+//	    ?state=parked             only greenlets in that state (scheduled,
+//	                              runnable, running, parked)
 //	    ?wait=queue.get           only greenlets in that kind of wait
 //	    ?name=worker              only greenlets whose name contains it
 //	    ?stacks=1                 whole spawn stacks (hubs WithSpawnStacks)
@@ -44,13 +45,25 @@ func serve(w http.ResponseWriter, r *http.Request) {
 		}
 		opts = append(opts, Timeout(d))
 	}
-	if hubs := q["hub"]; len(hubs) > 0 {
-		opts = append(opts, Hubs(hubs...))
+	hubs := core.Hubs()
+	if want := q["hub"]; len(want) > 0 {
+		// Selected here (not with Hubs) so that a name that matches no hub
+		// is answered as such, not with an empty dump.
+		if hubs = selectHubs(hubs, want); len(hubs) == 0 {
+			http.Error(w, "gevent/debug: no hub named "+strings.Join(want, ", "), http.StatusNotFound)
+			return
+		}
 	}
 	if q.Get("stacks") != "" && q.Get("stacks") != "0" {
 		opts = append(opts, SpawnStacks())
 	}
 	state, kind, name := q.Get("state"), q.Get("wait"), q.Get("name")
+	switch state {
+	case "", "scheduled", "runnable", "running", "parked":
+	default:
+		http.Error(w, "gevent/debug: unknown state "+state+" (scheduled, runnable, running or parked)", http.StatusBadRequest)
+		return
+	}
 	if state != "" || kind != "" || name != "" {
 		opts = append(opts, Filter(func(g *Greenlet) bool {
 			if state != "" && g.State != state {
@@ -65,10 +78,10 @@ func serve(w http.ResponseWriter, r *http.Request) {
 	switch q.Get("format") {
 	case "", "text":
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		writeNow(r.Context(), core.Hubs(), opts, (*Snapshot).WriteText, w)
+		writeNow(r.Context(), hubs, opts, (*Snapshot).WriteText, w)
 	case "json":
 		w.Header().Set("Content-Type", "application/json")
-		writeNow(r.Context(), core.Hubs(), opts, (*Snapshot).WriteJSON, w)
+		writeNow(r.Context(), hubs, opts, (*Snapshot).WriteJSON, w)
 	default:
 		http.Error(w, "gevent/debug: unknown format "+q.Get("format")+" (text or json)", http.StatusBadRequest)
 	}
