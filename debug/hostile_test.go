@@ -104,7 +104,7 @@ func TestHostileHandlerQueries(t *testing.T) {
 		{"?timeout=banana", 400, "bad timeout"},
 		{"?format=xml", 400, "unknown format"},
 		{"?state=zombie", 400, "unknown state"},
-		{"?hub=no-such-hub", 404, "no-such-hub"},
+		{"?hub=no-such-hub", 200, "0 hubs"},
 		{"?hub=hostile-hub", 200, "hostile-hub"},
 		{"?hub=hostile-hub&state=parked&format=json", 200, "hostile-hub"},
 	} {
