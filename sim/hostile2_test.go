@@ -1,0 +1,114 @@
+package sim_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/sim"
+)
+
+func TestHostileNetMisuse(t *testing.T) {
+	n1, n2 := sim.NewNet(sim.NetOptions{}), sim.NewNet(sim.NetOptions{})
+	a, b, x := n1.Host("a"), n1.Host("b"), n2.Host("x")
+	simPanics(t, "Partition(foreign host)", func() { n1.Partition(a, x) }, "")
+	simPanics(t, "SetLink(foreign host)", func() { n1.SetLink(x, b, sim.NetOptions{}) }, "")
+	simPanics(t, "Hold(nil)", func() { n1.Hold(nil, b) }, "nil *Host")
+	simPanics(t, "Host.Go(nil fn)", func() { a.Go(context.Background(), "x", nil) }, "")
+	simPanics(t, "Host.Context(nil)", func() { a.Context(nil) }, "")
+}
+
+func TestHostileSockets(t *testing.T) {
+	_, err := runSim(t, sim.Options{}, func(ctx context.Context) error {
+		n := sim.NewNet(sim.NetOptions{Window: 8})
+		a, b := n.Host("a"), n.Host("b")
+		for _, addr := range []string{"b:99999", "b:-1", "nohost:80", "b", ""} {
+			if c, err := a.Dial(ctx, "tcp", addr); err == nil {
+				c.Close()
+				return fmt.Errorf("Dial(%q) succeeded", addr)
+			}
+		}
+		if _, err := a.Dial(ctx, "unix", "b:80"); err == nil {
+			return errors.New("Dial(unix) succeeded")
+		}
+		l, err := b.Listen(ctx, "tcp", ":80")
+		if err != nil {
+			return err
+		}
+		if l2, err := b.Listen(ctx, "tcp", ":80"); err == nil {
+			l2.Close()
+			return errors.New("Listen twice on one port succeeded")
+		}
+		l.Close()
+		if _, err := l.Accept(); !errors.Is(err, net.ErrClosed) {
+			return fmt.Errorf("Accept after Close = %v", err)
+		}
+		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			return fmt.Errorf("Close twice = %v", err)
+		}
+		pa, err := a.ListenPacket(ctx, "udp", ":0")
+		if err != nil {
+			return err
+		}
+		pb, err := b.ListenPacket(ctx, "udp", ":53")
+		if err != nil {
+			return err
+		}
+		if _, err := pa.WriteTo([]byte("x"), nil); err == nil {
+			return errors.New("WriteTo(nil addr) succeeded")
+		}
+		// A datagram larger than the receive buffer is dropped, not split.
+		if _, err := pa.WriteTo(make([]byte, 64), pb.LocalAddr()); err != nil {
+			return fmt.Errorf("WriteTo(64 B) = %v", err)
+		}
+		if _, err := pa.WriteTo([]byte("ok"), pb.LocalAddr()); err != nil {
+			return err
+		}
+		buf := make([]byte, 64)
+		k, _, err := pb.ReadFrom(buf)
+		if err != nil || string(buf[:k]) != "ok" {
+			return fmt.Errorf("ReadFrom = %q, %v", buf[:k], err)
+		}
+		pb.SetReadDeadline(gevent.Now(ctx).Add(-time.Second))
+		if _, _, err := pb.ReadFrom(buf); err == nil {
+			return errors.New("ReadFrom past its deadline succeeded")
+		}
+		pa.Close()
+		pb.Close()
+		if _, _, err := pb.ReadFrom(buf); !errors.Is(err, net.ErrClosed) {
+			return fmt.Errorf("ReadFrom after Close = %v", err)
+		}
+		if _, err := pa.WriteTo([]byte("x"), pb.LocalAddr()); !errors.Is(err, net.ErrClosed) {
+			return fmt.Errorf("WriteTo after Close = %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err)
+	}
+}
+
+// A deadline set from a plain goroutine reaches a Read parked on a hub
+// (a real one: in a simulation an outside goroutine is not an input).
+func TestHostileDeadlineFromOutside(t *testing.T) {
+	runNet(t, sim.NetOptions{}, func(ctx context.Context, n *sim.Net, a, b *sim.Host) error {
+		c, s := pair(ctx, t, a, b)
+		defer c.Close()
+		defer s.Close()
+		r := gevent.Spawn(ctx, func(ctx context.Context) (int, error) { return s.Read(make([]byte, 4)) })
+		if err := gevent.Yield(ctx); err != nil {
+			return err
+		}
+		release := gevent.Hold(ctx)
+		go func() { defer release(); s.SetReadDeadline(time.Unix(1, 0)) }()
+		if _, err := r.Get(ctx); !errors.Is(err, os.ErrDeadlineExceeded) {
+			return fmt.Errorf("parked Read after a past deadline = %v", err)
+		}
+		return nil
+	})
+}
