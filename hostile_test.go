@@ -48,7 +48,7 @@ func TestHostileGroupMisuse(t *testing.T) {
 // panics; and a spawn onto the closed group ends, it does not hang.
 func TestHostileGroupStopServeTwice(t *testing.T) {
 	defer guard(t, 20*time.Second)()
-	g := gevent.NewHubGroup(3)
+	g := gevent.NewHubGroup(3, gevent.WithErrorHandler(func(gevent.Task, error) {}))
 	g.Stop()
 	if err := g.Serve(context.Background()); err != nil {
 		t.Fatalf("Serve after Stop = %v, want nil", err)
@@ -56,9 +56,8 @@ func TestHostileGroupStopServeTwice(t *testing.T) {
 	g.Stop() // twice: harmless
 	mustPanic(t, "Serve twice", func() { _ = g.Serve(context.Background()) }, "twice")
 	gl := gevent.Go(g.Context(), func(context.Context) error { return nil })
-	_, err := gl.Get(context.Background())
-	if err == nil {
-		t.Errorf("a greenlet spawned on a closed group reported success without running")
+	if _, err := gl.Get(context.Background()); !errors.Is(err, gevent.ErrHubClosed) {
+		t.Errorf("a greenlet spawned on a closed group: %v, want ErrHubClosed", err)
 	}
 }
 
@@ -180,5 +179,110 @@ func TestHostileStallMonitorOff(t *testing.T) {
 		if reported {
 			t.Errorf("threshold %v reported a stall", th)
 		}
+	}
+}
+
+// A monitor with a tick far longer than the run does not keep Run waiting
+// for its goroutine (the leak check of TestMain would see one left).
+func TestHostileStallMonitorHugeTick(t *testing.T) {
+	defer guard(t, 20*time.Second)()
+	start := time.Now()
+	err := gevent.Run(context.Background(), func(ctx context.Context) error { return gevent.Yield(ctx) },
+		gevent.WithStallMonitor(time.Duration(1<<62), gevent.MonitorTick(time.Duration(1<<62)), gevent.MonitorStackLimit(-1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("Run with a huge monitor tick took %v", d)
+	}
+}
+
+// A hub of a group cannot be served on its own (it would not stop with the
+// group, and the group's Serve would find it served).
+func TestHostileGroupMemberServedAlone(t *testing.T) {
+	g := gevent.NewHubGroup(2)
+	mustPanic(t, "Hub(1).Serve", func() { _ = g.Hub(1).Serve(context.Background()) }, "HubGroup")
+	g.Stop()
+	if err := g.Serve(context.Background()); err != nil {
+		t.Errorf("Serve = %v", err)
+	}
+}
+
+// Many goroutines spawn onto a group at once, before and while it serves:
+// every greenlet runs once, none is lost.
+func TestHostileGroupConcurrentSpawn(t *testing.T) {
+	defer guard(t, 20*time.Second)()
+	g := gevent.NewHubGroup(3)
+	const workers, each = 8, 50
+	var mu sync.Mutex
+	ran := 0
+	var spawned sync.WaitGroup
+	var gls [workers][]*gevent.Greenlet[struct{}]
+	for w := range workers {
+		spawned.Add(1)
+		go func() {
+			defer spawned.Done()
+			for range each {
+				gls[w] = append(gls[w], gevent.Go(g.Context(), func(context.Context) error {
+					mu.Lock()
+					ran++
+					mu.Unlock()
+					return nil
+				}))
+			}
+		}()
+	}
+	served := make(chan error, 1)
+	go func() { served <- g.Serve(context.Background()) }()
+	spawned.Wait()
+	for w := range workers {
+		for _, gl := range gls[w] {
+			if err := gl.Join(context.Background()); err != nil {
+				t.Fatalf("Join: %v", err)
+			}
+		}
+	}
+	g.Stop()
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	if ran != workers*each {
+		t.Errorf("%d greenlets ran, want %d", ran, workers*each)
+	}
+}
+
+// Cancelling RunGroup's ctx while greenlets run on every hub kills them all
+// and runs their deferred calls before RunGroup returns.
+func TestHostileRunGroupCancelMidway(t *testing.T) {
+	defer guard(t, 20*time.Second)()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	boom := errors.New("boom")
+	var mu sync.Mutex
+	deferred := 0
+	const n = 12
+	err := gevent.RunGroup(ctx, 3, func(ctx context.Context) error {
+		started := make(chan struct{}, n)
+		for range n {
+			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error {
+				defer func() { mu.Lock(); deferred++; mu.Unlock() }()
+				started <- struct{}{}
+				return gevent.Sleep(ctx, time.Hour)
+			})
+		}
+		release := gevent.Hold(ctx)
+		go func() {
+			defer release()
+			for range n {
+				<-started
+			}
+			cancel(boom)
+		}()
+		return gevent.Sleep(ctx, time.Hour)
+	})
+	if !errors.Is(err, boom) {
+		t.Errorf("RunGroup = %v, want %v", err, boom)
+	}
+	if deferred != n {
+		t.Errorf("%d deferred calls ran, want %d", deferred, n)
 	}
 }
