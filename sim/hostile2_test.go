@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 
@@ -111,4 +112,35 @@ func TestHostileDeadlineFromOutside(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// Writing to a peer that has closed fails with ECONNRESET once the peer's
+// end has answered the data with a reset (as TCP's): a writer does not write
+// into the void for ever, nor park until its deadline.
+func TestHostileWriteToClosedPeer(t *testing.T) {
+	runNet(t, sim.NetOptions{Window: 16, MSS: 4}, func(ctx context.Context, n *sim.Net, a, b *sim.Host) error {
+		c, s := pair(ctx, t, a, b)
+		defer c.Close()
+		s.Close()
+		c.SetWriteDeadline(gevent.Now(ctx).Add(5 * time.Second))
+		var err error
+		for i := 0; i < 100 && err == nil; i++ {
+			_, err = c.Write(make([]byte, 64))
+		}
+		if !errors.Is(err, syscall.ECONNRESET) {
+			return fmt.Errorf("writes to a closed peer: %v, want ECONNRESET", err)
+		}
+		return nil
+	})
+}
+
+// A run whose ctx is already cancelled ends at once with the cause.
+func TestHostileRunCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	boom := errors.New("boom")
+	cancel(boom)
+	_, err := sim.Run(ctx, sim.Options{}, func(ctx context.Context) error { return gevent.Sleep(ctx, time.Hour) })
+	if !errors.Is(err, boom) {
+		t.Errorf("Run with a cancelled ctx = %v, want %v", err, boom)
+	}
 }

@@ -160,7 +160,8 @@ var defaultEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // Run runs main as the main greenlet of a simulated hub on the calling
 // goroutine and returns main's error with the run's Result. Cancelling ctx
 // kills main with ctx's cause (an outside input: only for ending a run that
-// hangs in real time). Run must be called from a plain goroutine, like
+// hangs in real time); with ctx already ended, main does not run and Run
+// returns the cause. Run must be called from a plain goroutine, like
 // gevent.Run.
 func Run(ctx context.Context, opts Options, main func(ctx context.Context) error) (Result, error) {
 	if ctx == nil {
@@ -208,6 +209,13 @@ func Run(ctx context.Context, opts Options, main func(ctx context.Context) error
 		}
 	}
 	_ = gevent.Now // the root package registers core.RunSimulated
+	if ctx.Err() != nil {
+		// Killed before it started: main never runs. (Left to the run,
+		// the cancellation would reach the hub through a goroutine at a
+		// real-time point, and a run that never waits for it could end
+		// first, with main's own result.)
+		return Result{Seed: opts.Seed, Schedule: opts.Schedule}, context.Cause(ctx)
+	}
 	start := time.Now()
 	s, err := core.RunSimulated(ctx, o, main)
 	r := Result{
