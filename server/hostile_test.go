@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"sync"
 	"testing"
@@ -114,5 +115,30 @@ func TestHostileGroupCloseDuringHandOff(t *testing.T) {
 			}
 			return nil
 		})
+	})
+}
+
+// The datagram server and the HTTP adapter over a group: a bad address
+// fails at once; Close twice is harmless; WriteTo with no socket fails with
+// net.ErrClosed.
+func TestHostileGroupDatagramAndHTTP(t *testing.T) {
+	runGroup(t, 2, func(ctx context.Context) error {
+		ds := &server.DatagramServer{Addr: "127.0.0.1:99999", ErrorLog: quiet, Handler: func(context.Context, []byte, net.Addr) {}}
+		if err := ds.ListenAndServe(gevent.Spread(ctx)); err == nil || errors.Is(err, server.ErrServerClosed) {
+			t.Errorf("DatagramServer.ListenAndServe(bad) = %v", err)
+		}
+		if _, err := ds.WriteTo(ctx, []byte("x"), &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}); !errors.Is(err, net.ErrClosed) {
+			t.Errorf("WriteTo without a socket = %v, want net.ErrClosed", err)
+		}
+		if err := ds.Close(); err != nil {
+			t.Errorf("Close = %v", err)
+		}
+		if err := ds.Close(); err != nil {
+			t.Errorf("second Close = %v", err)
+		}
+		if err := server.ListenAndServeHTTP(gevent.Spread(ctx), "127.0.0.1:99999", http.NotFoundHandler()); err == nil {
+			t.Error("ListenAndServeHTTP(bad) = nil")
+		}
+		return nil
 	})
 }
