@@ -132,3 +132,30 @@ func readBody(resp *http.Response) string {
 		}
 	}
 }
+
+// AssertSwitches from a plain goroutine panics; nested, each bound is its
+// own: a hold longer than the outer bound but shorter than the inner one
+// fails only the outer.
+func TestHostileAssertSwitchesNested(t *testing.T) {
+	debugPanics(t, "AssertSwitches(plain goroutine)", func() {
+		_ = debug.AssertSwitches(context.Background(), time.Second, func(context.Context) error { return nil })
+	}, "greenlet")
+	geventtest.Run(t, func(ctx context.Context) error {
+		var inner error
+		outer := debug.AssertSwitches(ctx, 20*time.Millisecond, func(ctx context.Context) error {
+			inner = debug.AssertSwitches(ctx, time.Hour, func(context.Context) error {
+				spin(100 * time.Millisecond)
+				return nil
+			})
+			return inner
+		})
+		var he *debug.HoldError
+		if !errors.As(outer, &he) {
+			t.Errorf("outer AssertSwitches = %v, want a *HoldError", outer)
+		}
+		if inner != nil {
+			t.Errorf("inner AssertSwitches (1h bound) = %v, want nil", inner)
+		}
+		return nil
+	})
+}
