@@ -144,3 +144,43 @@ func TestHostileRunCancelled(t *testing.T) {
 		t.Errorf("Run with a cancelled ctx = %v, want %v", err, boom)
 	}
 }
+
+// Crash from a plain goroutine kills the host's greenlets (parked ones at
+// once) and resets its peers; Restart of a host with no software is a no-op
+// bring-up; Go while down only records.
+func TestHostileCrashFromOutside(t *testing.T) {
+	runNet(t, sim.NetOptions{}, func(ctx context.Context, n *sim.Net, a, b *sim.Host) error {
+		if gs := a.Restart(ctx); len(gs) != 0 || a.Down() {
+			return fmt.Errorf("Restart of a live host without software: %d greenlets, down %v", len(gs), a.Down())
+		}
+		c, s := pair(ctx, t, a, b)
+		defer c.Close()
+		defer s.Close()
+		gl := b.Go(ctx, "sleeper", func(ctx context.Context) error { return gevent.Sleep(ctx, time.Hour) })
+		if err := gevent.Yield(ctx); err != nil {
+			return err
+		}
+		release := gevent.Hold(ctx)
+		go func() { defer release(); b.Crash() }()
+		if err := gl.Join(ctx); err != nil {
+			return err
+		}
+		if !errors.Is(gl.Err(), gevent.ErrGreenletExit) {
+			return fmt.Errorf("crashed host's greenlet ended with %v, want ErrGreenletExit", gl.Err())
+		}
+		if _, err := c.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
+			return fmt.Errorf("peer of a crashed host: Read = %v, want ECONNRESET", err)
+		}
+		if g := b.Go(ctx, "later", func(context.Context) error { return nil }); g != nil {
+			return errors.New("Go on a down host started a greenlet")
+		}
+		gs := b.Restart(ctx)
+		if len(gs) != 2 {
+			return fmt.Errorf("Restart ran %d greenlets, want 2", len(gs))
+		}
+		for _, g := range gs {
+			g.Kill(ctx)
+		}
+		return nil
+	})
+}
