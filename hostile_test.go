@@ -27,11 +27,12 @@ func TestHostileNewHubGroupHuge(t *testing.T) {
 }
 
 func TestHostileGroupMisuse(t *testing.T) {
+	var nilCtx context.Context // (a variable: staticcheck refuses a literal nil)
 	mustPanic(t, "Spread(no hub)", func() { gevent.Spread(context.Background()) }, "Spread")
-	mustPanic(t, "HubIndex(nil)", func() { gevent.HubIndex(nil) }, "HubIndex")
-	mustPanic(t, "Now(nil)", func() { gevent.Now(nil) }, "Now")
-	mustPanic(t, "WithCancel(nil)", func() { gevent.WithCancel(nil) }, "WithCancel")
-	mustPanic(t, "WithCancelCause(nil)", func() { gevent.WithCancelCause(nil) }, "WithCancelCause")
+	mustPanic(t, "HubIndex(nil)", func() { gevent.HubIndex(nilCtx) }, "HubIndex")
+	mustPanic(t, "Now(nil)", func() { gevent.Now(nilCtx) }, "Now")
+	mustPanic(t, "WithCancel(nil)", func() { gevent.WithCancel(nilCtx) }, "WithCancel")
+	mustPanic(t, "WithCancelCause(nil)", func() { gevent.WithCancelCause(nilCtx) }, "WithCancelCause")
 	mustPanic(t, "RunGroup(nil main)", func() { _ = gevent.RunGroup(context.Background(), 2, nil) }, "RunGroup")
 	mustPanic(t, "MonitorTick(0)", func() { gevent.MonitorTick(0) }, "MonitorTick")
 	mustPanic(t, "MonitorTick(-1)", func() { gevent.MonitorTick(-1) }, "MonitorTick")

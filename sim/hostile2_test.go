@@ -15,13 +15,14 @@ import (
 )
 
 func TestHostileNetMisuse(t *testing.T) {
+	var nilCtx context.Context // (a variable: staticcheck refuses a literal nil)
 	n1, n2 := sim.NewNet(sim.NetOptions{}), sim.NewNet(sim.NetOptions{})
 	a, b, x := n1.Host("a"), n1.Host("b"), n2.Host("x")
 	simPanics(t, "Partition(foreign host)", func() { n1.Partition(a, x) }, "")
 	simPanics(t, "SetLink(foreign host)", func() { n1.SetLink(x, b, sim.NetOptions{}) }, "")
 	simPanics(t, "Hold(nil)", func() { n1.Hold(nil, b) }, "nil *Host")
 	simPanics(t, "Host.Go(nil fn)", func() { a.Go(context.Background(), "x", nil) }, "")
-	simPanics(t, "Host.Context(nil)", func() { a.Context(nil) }, "")
+	simPanics(t, "Host.Context(nil)", func() { a.Context(nilCtx) }, "")
 }
 
 func TestHostileSockets(t *testing.T) {
