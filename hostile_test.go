@@ -287,3 +287,52 @@ func TestHostileRunGroupCancelMidway(t *testing.T) {
 		t.Errorf("%d deferred calls ran, want %d", deferred, n)
 	}
 }
+
+// A WithCancel context made by a greenlet of one hub, cancelled by a
+// greenlet of another hub, ends its wait at once; HubIndex of the group's
+// Context is 0.
+func TestHostileCancelAcrossHubs(t *testing.T) {
+	defer guard(t, 20*time.Second)()
+	g := gevent.NewHubGroup(2, gevent.WithErrorHandler(func(gevent.Task, error) {}))
+	if i := gevent.HubIndex(g.Context()); i != 0 {
+		t.Errorf("HubIndex(group Context) = %d, want 0", i)
+	}
+	cancels := make(chan context.CancelCauseFunc, 1)
+	boom := errors.New("boom")
+	index := -1
+	waiter := gevent.Go(g.Hub(1).Context(), func(ctx context.Context) error {
+		index = gevent.HubIndex(ctx)
+		c, cancel := gevent.WithCancelCause(ctx)
+		cancels <- cancel
+		return gevent.Sleep(c, time.Hour)
+	})
+	canceller := gevent.Go(g.Hub(0).Context(), func(ctx context.Context) error {
+		release := gevent.Hold(ctx)
+		var cancel context.CancelCauseFunc
+		err := func() error {
+			defer release()
+			_, err := gevent.Blocking(ctx, func(context.Context) (struct{}, error) { cancel = <-cancels; return struct{}{}, nil })
+			return err
+		}()
+		if err != nil {
+			return err
+		}
+		cancel(boom)
+		return nil
+	})
+	served := make(chan error, 1)
+	go func() { served <- g.Serve(context.Background()) }()
+	if err := waiter.Join(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if index != 1 || !errors.Is(waiter.Err(), boom) {
+		t.Errorf("waiter on hub 1: index %d, %v; want 1, %v", index, waiter.Err(), boom)
+	}
+	if err := canceller.Join(context.Background()); err != nil {
+		t.Error(err)
+	}
+	g.Stop()
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+}
