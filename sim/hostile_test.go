@@ -229,3 +229,11 @@ func TestHostileSeedEnv(t *testing.T) {
 	t.Setenv("GEVENT_SIM_SEEDS", "-3")
 	simPanics(t, "GEVENT_SIM_SEEDS=-3", func() { sim.Test(t, nop) }, "GEVENT_SIM_SEEDS")
 }
+
+// Test's options refuse what would run no seed (a test that cannot fail).
+func TestHostileTestOptions(t *testing.T) {
+	simPanics(t, "SeedList()", func() { sim.SeedList() }, "no seeds")
+	simPanics(t, "Seeds(0)", func() { sim.Seeds(0) }, "Seeds")
+	simPanics(t, "Seeds(-1)", func() { sim.Seeds(-1) }, "Seeds")
+	simPanics(t, "Test(nil body)", func() { sim.Test(t, nil) }, "nil body")
+}
