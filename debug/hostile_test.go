@@ -42,6 +42,9 @@ func TestHostileCaptureMisuse(t *testing.T) {
 	debugPanics(t, "Capture(nil)", func() { debug.Capture(nilCtx) }, "nil ctx")
 	debugPanics(t, "CaptureHub(nil)", func() { debug.CaptureHub(nilCtx) }, "nil ctx")
 	debugPanics(t, "WriteText(nil)", func() { _ = debug.WriteText(nilCtx, failWriter{}) }, "nil ctx")
+	debugPanics(t, "WriteText(nil writer)", func() { _ = debug.WriteText(context.Background(), nil) }, "nil io.Writer")
+	debugPanics(t, "WriteJSON(nil writer)", func() { _ = debug.WriteJSON(context.Background(), nil) }, "nil io.Writer")
+	debugPanics(t, "Snapshot.WriteText(nil)", func() { _ = debug.CaptureHub(context.Background()).WriteText(nil) }, "nil io.Writer")
 	debugPanics(t, "Timeout(0)", func() { debug.Timeout(0) }, "Timeout")
 	debugPanics(t, "Timeout(-1)", func() { debug.Timeout(-time.Second) }, "Timeout")
 	geventtest.Run(t, func(ctx context.Context) error {

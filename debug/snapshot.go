@@ -171,12 +171,14 @@ func CaptureHub(ctx context.Context, opts ...Option) *Snapshot {
 // nothing. A Filter's keep must not retain the *Greenlet it is given.
 func WriteText(ctx context.Context, w io.Writer, opts ...Option) error {
 	mustCtx(ctx, "WriteText")
+	mustWriter(w, "WriteText")
 	return writeNow(ctx, core.Hubs(), opts, (*Snapshot).WriteText, w)
 }
 
 // WriteJSON is WriteText for the JSON form (Snapshot.WriteJSON).
 func WriteJSON(ctx context.Context, w io.Writer, opts ...Option) error {
 	mustCtx(ctx, "WriteJSON")
+	mustWriter(w, "WriteJSON")
 	return writeNow(ctx, core.Hubs(), opts, (*Snapshot).WriteJSON, w)
 }
 
@@ -185,6 +187,14 @@ func WriteJSON(ctx context.Context, w io.Writer, opts ...Option) error {
 func mustCtx(ctx context.Context, what string) {
 	if ctx == nil {
 		panic("gevent/debug: " + what + ": nil ctx")
+	}
+}
+
+// mustWriter refuses a nil writer before anything is captured (the hubs
+// would pause for a dump that cannot be written).
+func mustWriter(w io.Writer, what string) {
+	if w == nil {
+		panic("gevent/debug: " + what + ": nil io.Writer")
 	}
 }
 
