@@ -185,3 +185,61 @@ func TestHostileCrashFromOutside(t *testing.T) {
 		return nil
 	})
 }
+
+// A huge Write into a small window whose reader is killed mid-stream: the
+// kill consumes nothing, the write deadline ends the writer with the count of
+// bytes that went out, and a new reader gets exactly those bytes.
+func TestHostileReaderKilledMidWrite(t *testing.T) {
+	_, err := runSim(t, sim.Options{}, func(ctx context.Context) error {
+		n := sim.NewNet(sim.NetOptions{Window: 32, MSS: 8})
+		c, s := pair(ctx, t, n.Host("a"), n.Host("b"))
+		defer c.Close()
+		defer s.Close()
+		c.SetWriteDeadline(gevent.Now(ctx).Add(10 * time.Second))
+		var k int // (Get gives no value with an error)
+		w := gevent.Go(ctx, func(ctx context.Context) error {
+			var err error
+			k, err = c.Write(make([]byte, 1<<20))
+			return err
+		})
+		got := 0
+		r := gevent.Go(ctx, func(ctx context.Context) error {
+			buf := make([]byte, 5)
+			for {
+				k, err := s.Read(buf)
+				got += k
+				if err != nil {
+					return err
+				}
+			}
+		})
+		if err := gevent.Sleep(ctx, time.Second); err != nil {
+			return err
+		}
+		r.Kill(ctx)
+		werr := w.Join(ctx)
+		if werr == nil {
+			werr = w.Err()
+		}
+		if !errors.Is(werr, os.ErrDeadlineExceeded) {
+			return fmt.Errorf("Write = %d, %v; want the write deadline", k, werr)
+		}
+		buf := make([]byte, 64)
+		for got < k {
+			s.SetReadDeadline(gevent.Now(ctx).Add(time.Second))
+			m, err := s.Read(buf)
+			if err != nil {
+				return fmt.Errorf("after %d of %d bytes: %w", got, k, err)
+			}
+			got += m
+		}
+		s.SetReadDeadline(gevent.Now(ctx).Add(time.Second))
+		if m, err := s.Read(buf); m != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return fmt.Errorf("after all %d bytes: Read = %d, %v (more than was written)", k, m, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err)
+	}
+}
