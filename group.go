@@ -39,14 +39,23 @@ type HubGroup struct {
 // NewHubGroup creates a group of n hubs configured by opts (each hub gets
 // the same options: with WithErrorHandler, the handler may be called from
 // several hubs at once). n < 1 means runtime.GOMAXPROCS(0), one hub per
-// core. Nothing runs until Serve.
+// core; n above 4096 panics. Nothing runs until Serve.
 func NewHubGroup(n int, opts ...HubOption) *HubGroup {
-	return newHubGroup(context.Background(), n, opts)
+	return newHubGroup(context.Background(), n, opts, "NewHubGroup")
 }
 
-func newHubGroup(ctx context.Context, n int, opts []HubOption) *HubGroup {
+// maxHubGroup is the largest number of hubs a group may have. A hub beyond
+// one per core adds no parallelism, only loops and memory; the cap turns a
+// wrong n (a size, an ID) into a clear panic instead of an allocation that
+// exhausts memory.
+const maxHubGroup = 1 << 12
+
+func newHubGroup(ctx context.Context, n int, opts []HubOption, what string) *HubGroup {
 	if n < 1 {
 		n = runtime.GOMAXPROCS(0)
+	}
+	if n > maxHubGroup {
+		panic(fmt.Sprintf("gevent: %s: %d hubs, more than the limit of %d", what, n, maxHubGroup))
 	}
 	g := &HubGroup{hubs: make([]*Hub, n)}
 	hs := make([]*core.Hub, n)
@@ -141,7 +150,8 @@ func (g *HubGroup) Stop() {
 	}
 }
 
-// RunGroup is Run over a group of n hubs (n < 1: GOMAXPROCS, one per core):
+// RunGroup is Run over a group of n hubs (n < 1: GOMAXPROCS, one per core;
+// at most 4096):
 // main runs as the first greenlet of hub 0, on the calling goroutine, while
 // the other hubs run on goroutines of their own; when main has ended, every
 // hub kills its greenlets and waits for them (their deferred calls run), and
@@ -164,7 +174,7 @@ func RunGroup(ctx context.Context, n int, main func(ctx context.Context) error, 
 		panic("gevent: RunGroup: nil main")
 	}
 	refuseNested("RunGroup")
-	g := newHubGroup(ctx, n, opts)
+	g := newHubGroup(ctx, n, opts, "RunGroup")
 	m := Go(g.hubs[0].Context(), main, WithName("main"))
 	// Main's end stops the other hubs (hub 0 stops by itself).
 	m.OnReady(g.Stop)

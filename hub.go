@@ -102,13 +102,19 @@ func (h *Hub) Context() context.Context {
 // cancelled, then kills every greenlet still alive, waits for them to end
 // (their deferred calls run) and returns: nil after Stop, ctx's cause after
 // cancellation. A hub can be served once. Like Run, Serve panics when called
-// from a greenlet or a hub callback.
+// from a greenlet or a hub callback, and for a hub of a HubGroup (the group
+// serves its hubs together: HubGroup.Serve).
 func (h *Hub) Serve(ctx context.Context) error {
 	if h == nil {
 		panic("gevent: Hub.Serve: nil *Hub")
 	}
 	if ctx == nil {
 		panic("gevent: Hub.Serve: nil ctx")
+	}
+	if core.GroupOfHub(h.h) != nil {
+		// Served alone it would not stop with the group, and the group's
+		// Serve would then find it served (a panic on a goroutine of its own).
+		panic("gevent: Hub.Serve: the hub belongs to a HubGroup; serve the group (HubGroup.Serve)")
 	}
 	refuseNested("Hub.Serve")
 	h.h.Serve(ctx, nil)

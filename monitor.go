@@ -62,7 +62,9 @@ func MonitorTick(d time.Duration) MonitorOption {
 // MonitorReport replaces the default report (log/slog at Warn): f receives
 // every event on the monitor's goroutine, a detection first and then the
 // end of the same hold. f must not block for long: the next report waits
-// for it.
+// for it, and so does the hub's close (the return of Run or Serve), which
+// delivers the end of every reported hold first: an f that never returns
+// keeps Run from returning.
 func MonitorReport(f func(StallEvent)) MonitorOption {
 	if f == nil {
 		panic("gevent: MonitorReport: nil f")

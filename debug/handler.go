@@ -14,8 +14,9 @@ import (
 //
 //	GET <prefix>                  text tree of every hub
 //	    ?format=json              JSON (the Snapshot type)
-//	    ?hub=<name|id>            one hub (repeatable)
-//	    ?state=parked             only greenlets in that state
+//	    ?hub=<name|id>            one hub (repeatable; none matching: a dump of 0 hubs)
+//	    ?state=parked             only greenlets in that state (scheduled,
+//	                              runnable, running, parked)
 //	    ?wait=queue.get           only greenlets in that kind of wait
 //	    ?name=worker              only greenlets whose name contains it
 //	    ?stacks=1                 whole spawn stacks (hubs WithSpawnStacks)
@@ -51,6 +52,12 @@ func serve(w http.ResponseWriter, r *http.Request) {
 		opts = append(opts, SpawnStacks())
 	}
 	state, kind, name := q.Get("state"), q.Get("wait"), q.Get("name")
+	switch state {
+	case "", "scheduled", "runnable", "running", "parked":
+	default:
+		http.Error(w, "gevent/debug: unknown state "+state+" (scheduled, runnable, running or parked)", http.StatusBadRequest)
+		return
+	}
 	if state != "" || kind != "" || name != "" {
 		opts = append(opts, Filter(func(g *Greenlet) bool {
 			if state != "" && g.State != state {

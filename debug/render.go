@@ -29,6 +29,7 @@ var treePool = sync.Pool{New: func() any { return new([]int32) }}
 //	  main #0 parked on join greenlet worker #1 for 2.001s [main.main.func1]
 //	    worker #1 parked on event event.Event(clear, 1 waiting) for 2.001s [main.worker] spawned at main.go:31
 func (s *Snapshot) WriteText(w io.Writer) error {
+	mustWriter(w, "Snapshot.WriteText")
 	bw := writerPool.Get().(*bufio.Writer)
 	bw.Reset(w)
 	defer func() {
@@ -216,6 +217,7 @@ func walkTree(gs []Greenlet, visit func(g *Greenlet, depth int)) {
 // WriteJSON writes the snapshot as JSON: the Snapshot type with the names of
 // its json tags (encoding/json decodes it back into a Snapshot).
 func (s *Snapshot) WriteJSON(w io.Writer) error {
+	mustWriter(w, "Snapshot.WriteJSON")
 	bw := writerPool.Get().(*bufio.Writer)
 	bw.Reset(w)
 	defer func() {

@@ -2,6 +2,7 @@ package debug
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"runtime"
 	"strconv"
@@ -119,7 +120,13 @@ type config struct {
 
 // Timeout bounds how long Capture waits for each hub to take its snapshot
 // (default 1s); a hub that does not is reported with Responded false.
-func Timeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+// d must be positive: with none, no hub could respond.
+func Timeout(d time.Duration) Option {
+	if d <= 0 {
+		panic(fmt.Sprintf("gevent/debug: Timeout(%v): must be positive", d))
+	}
+	return func(c *config) { c.timeout = d }
+}
 
 // Hubs limits the snapshot to the hubs with these names or ids (decimal).
 func Hubs(namesOrIDs ...string) Option {
@@ -142,6 +149,7 @@ func Filter(keep func(*Greenlet) bool) Option { return func(c *config) { c.filte
 // greenlet parks; from a plain goroutine, each hub is asked from a
 // goroutine of its own.
 func Capture(ctx context.Context, opts ...Option) *Snapshot {
+	mustCtx(ctx, "Capture")
 	return capture(ctx, core.Hubs(), opts)
 }
 
@@ -149,6 +157,7 @@ func Capture(ctx context.Context, opts ...Option) *Snapshot {
 // hub (the capture then runs at once, and the caller is "running"), or the
 // hub of a hub context. ctx without a hub gives an empty Snapshot.
 func CaptureHub(ctx context.Context, opts ...Option) *Snapshot {
+	mustCtx(ctx, "CaptureHub")
 	h := core.HubOf(ctx)
 	if h == nil {
 		return &Snapshot{Taken: time.Now()}
@@ -161,12 +170,32 @@ func CaptureHub(ctx context.Context, opts ...Option) *Snapshot {
 // borrows pooled memory, and a dump of many greenlets allocates almost
 // nothing. A Filter's keep must not retain the *Greenlet it is given.
 func WriteText(ctx context.Context, w io.Writer, opts ...Option) error {
+	mustCtx(ctx, "WriteText")
+	mustWriter(w, "WriteText")
 	return writeNow(ctx, core.Hubs(), opts, (*Snapshot).WriteText, w)
 }
 
 // WriteJSON is WriteText for the JSON form (Snapshot.WriteJSON).
 func WriteJSON(ctx context.Context, w io.Writer, opts ...Option) error {
+	mustCtx(ctx, "WriteJSON")
+	mustWriter(w, "WriteJSON")
 	return writeNow(ctx, core.Hubs(), opts, (*Snapshot).WriteJSON, w)
+}
+
+// mustCtx refuses a nil ctx with a message naming the call (a capture
+// from a plain goroutine waits on ctx.Done).
+func mustCtx(ctx context.Context, what string) {
+	if ctx == nil {
+		panic("gevent/debug: " + what + ": nil ctx")
+	}
+}
+
+// mustWriter refuses a nil writer before anything is captured (the hubs
+// would pause for a dump that cannot be written).
+func mustWriter(w io.Writer, what string) {
+	if w == nil {
+		panic("gevent/debug: " + what + ": nil io.Writer")
+	}
 }
 
 // writeNow captures a transient snapshot, writes it with write and

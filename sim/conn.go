@@ -33,6 +33,7 @@ type Conn struct {
 	state     connState
 	closed    bool  // Close was called (or the host crashed)
 	finSent   bool  // a FIN went out: Close or CloseWrite
+	rstSent   bool  // a RST went out: a crash, or data reached this closed end
 	reset     error // why the connection was reset (nil: it was not)
 	rdl, wdl  int64 // deadlines (hub clock; noDeadline: none)
 	readers   core.WaitList
@@ -204,6 +205,14 @@ func (p *pipe) deliverLocked(s segment, from *core.Hub) {
 			// Nobody will read it: the bytes leave the window.
 			p.outstanding -= len(s.data)
 			wakeAll(&p.src.writers, from)
+			if c.closed && c.reset == nil && !c.rstSent {
+				// As TCP: data reaching a closed socket is answered
+				// with a reset, so that a writer to a peer that has
+				// gone learns it (ECONNRESET) instead of writing
+				// into the void for ever.
+				c.rstSent = true
+				c.out.sendLocked(segRst, nil)
+			}
 			return
 		}
 		if p.off == len(p.buf) {
@@ -274,6 +283,7 @@ func (c *Conn) resetLocked(err error, from *core.Hub) {
 // its peer is reset. n.mu is held.
 func (c *Conn) abortLocked(from *core.Hub) {
 	if !c.closed && c.reset == nil && c.state != connFailed {
+		c.rstSent = true
 		c.out.sendLocked(segRst, nil)
 	}
 	c.closeLocked(from)
@@ -460,7 +470,8 @@ func (c *Conn) Write(b []byte) (int, error) {
 
 // Close closes the connection: the peer reads io.EOF after what was
 // written, this end's parked and later calls fail with net.ErrClosed, and
-// bytes that arrive later are discarded. Any goroutine.
+// bytes that arrive later are discarded and answered with a reset (as TCP's):
+// the peer's later calls fail with syscall.ECONNRESET. Any goroutine.
 func (c *Conn) Close() error {
 	n := c.net
 	n.mu.Lock()

@@ -226,6 +226,9 @@ type link struct {
 
 // link returns the link of a and b, made on first use. n.mu is held.
 func (n *Net) link(a, b *Host) *link {
+	if a == nil || b == nil {
+		panic("gevent/sim: nil *Host")
+	}
 	if a.net != n || b.net != n {
 		panic("gevent/sim: a host of another Net")
 	}

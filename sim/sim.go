@@ -53,7 +53,8 @@ type Options struct {
 	// StepCost is the virtual time charged for each task the hub runs, plus
 	// a seeded jitter in [0, StepJitter): computation then takes time, so
 	// timers interleave with it differently per seed. Zero: computation is
-	// instantaneous (time moves only when every greenlet waits).
+	// instantaneous (time moves only when every greenlet waits). Negative:
+	// Run panics (the clock would go backwards).
 	StepCost, StepJitter time.Duration
 	// Epoch is the virtual wall time at the start (gevent.Now); default
 	// 2000-01-01 00:00 UTC, as testing/synctest.
@@ -159,7 +160,8 @@ var defaultEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // Run runs main as the main greenlet of a simulated hub on the calling
 // goroutine and returns main's error with the run's Result. Cancelling ctx
 // kills main with ctx's cause (an outside input: only for ending a run that
-// hangs in real time). Run must be called from a plain goroutine, like
+// hangs in real time); with ctx already ended, main does not run and Run
+// returns the cause. Run must be called from a plain goroutine, like
 // gevent.Run.
 func Run(ctx context.Context, opts Options, main func(ctx context.Context) error) (Result, error) {
 	if ctx == nil {
@@ -170,6 +172,10 @@ func Run(ctx context.Context, opts Options, main func(ctx context.Context) error
 	}
 	if opts.Schedule > Shuffle {
 		panic("gevent/sim: Run: unknown " + opts.Schedule.String())
+	}
+	// A negative step cost would move the virtual clock backwards.
+	if opts.StepCost < 0 || opts.StepJitter < 0 {
+		panic(fmt.Sprintf("gevent/sim: Run: negative StepCost (%v) or StepJitter (%v)", opts.StepCost, opts.StepJitter))
 	}
 	o := core.SimOptions{
 		Seed:         opts.Seed,
@@ -203,6 +209,13 @@ func Run(ctx context.Context, opts Options, main func(ctx context.Context) error
 		}
 	}
 	_ = gevent.Now // the root package registers core.RunSimulated
+	if ctx.Err() != nil {
+		// Killed before it started: main never runs. (Left to the run,
+		// the cancellation would reach the hub through a goroutine at a
+		// real-time point, and a run that never waits for it could end
+		// first, with main's own result.)
+		return Result{Seed: opts.Seed, Schedule: opts.Schedule}, context.Cause(ctx)
+	}
 	start := time.Now()
 	s, err := core.RunSimulated(ctx, o, main)
 	r := Result{

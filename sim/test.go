@@ -27,8 +27,12 @@ func Seeds(n int) TestOption {
 	return func(c *testConfig) { c.n = n }
 }
 
-// SeedList runs exactly the given seeds.
+// SeedList runs exactly the given seeds (at least one: a Test of no seed
+// would pass without running its body).
 func SeedList(seeds ...uint64) TestOption {
+	if len(seeds) == 0 {
+		panic("gevent/sim: SeedList: no seeds")
+	}
 	return func(c *testConfig) { c.seeds = append([]uint64(nil), seeds...) }
 }
 
