@@ -402,21 +402,7 @@ func (gl *Greenlet[T]) SpawnStack() []runtime.Frame {
 	if gl == nil {
 		nilGreenlet("SpawnStack")
 	}
-	stack := gl.g().Stack()
-	if stack == nil {
-		return nil
-	}
-	frames := runtime.CallersFrames(stack)
-	var out []runtime.Frame
-	for {
-		f, more := frames.Next()
-		if len(out) > 0 || !libraryFrame(f.Function) {
-			out = append(out, f)
-		}
-		if !more {
-			return out
-		}
-	}
+	return spawnFrames(gl.g().Stack())
 }
 
 // libraryFrame reports whether fn is a function of this package or of

@@ -198,7 +198,7 @@ func TestGoCostsWhatSpawnCosts(t *testing.T) {
 		sa, sb := measure(func() gevent.Task { return gevent.Spawn(ctx, noop) })
 		ga, gb := measure(func() gevent.Task { return gevent.Go(ctx, noopErr) })
 		// Go's body keeps its func beside the Greenlet: at most one word
-		// more, one size class up at worst (240 B against 224 B today).
+		// more, one size class up at worst (208 B against 192 B today).
 		if ga > sa || gb > sb+16 {
 			t.Errorf("Go: %d allocs, %d B per greenlet; Spawn: %d allocs, %d B", ga, gb, sa, sb)
 		}

@@ -13,8 +13,8 @@
 //	snap := debug.Capture(ctx)  // every hub of the process
 //	snap.WriteText(os.Stderr)   // one greenlet a line, indented by parent
 //
-// (or debug.WriteText(ctx, os.Stderr), which writes as it captures and
-// allocates almost nothing).
+// (or debug.WriteText(ctx, os.Stderr), which captures into pooled memory,
+// writes at once and allocates almost nothing).
 //
 // The tree is by parent: a greenlet spawned from another's context is its
 // child; one whose parent has ended is a root. Each parked greenlet shows

@@ -302,9 +302,9 @@ func (st *imap[In, Out]) stop(ctx context.Context, prod *gevent.Greenlet[struct{
 	st.done, st.pending = nil, nil
 	st.mu.Unlock()
 	gevent.Kill(context.Background(), prod) // no switch: kill only
-	// Every member is settled, the dead ones too: one that ended on its own
-	// a moment ago (its context is ctx's child, so ctx's end killed it) may
-	// not have left the pool yet.
+	// Every member is settled, the dead ones too: one that ended a moment
+	// ago (its context is ctx's child, so ctx's end killed it) may not have
+	// left the pool yet.
 	ts := st.g.hooked(st)
 	if len(ts) > 0 {
 		_ = gevent.KillAll(context.WithoutCancel(ctx), ts)

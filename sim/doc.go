@@ -6,9 +6,10 @@
 // # Running
 //
 // Run runs one seed and returns main's error with a Result whose Hash folds
-// every step (task kind, the greenlet's spawn sequence number, virtual time)
-// into 64 bits: two runs with the same hash took the same steps. Test runs a
-// test body for many seeds and reports the first failure as
+// every step (its kind, the greenlet's spawn sequence number, a
+// kind-specific value, virtual time) into 64 bits: two runs with the same
+// hash took the same steps. Test runs a test body for many seeds and
+// reports the first failure as
 //
 //	seed 17: lost update: counter = 25 (replay: GEVENT_SIM_SEED=17)
 //

@@ -68,8 +68,8 @@ type Options struct {
 	// BlockingCost is the virtual time each gevent.Blocking call takes (in
 	// a simulation its function runs inline on the calling greenlet).
 	BlockingCost time.Duration
-	// AllowRealIO admits real sockets and std-library deadlines: the run is
-	// then not reproducible.
+	// AllowRealIO admits real sockets, real signals (gevent.SignalHandler)
+	// and std-library deadlines: the run is then not reproducible.
 	AllowRealIO bool
 	// Trace receives every step, on the hub (for diffs between runs).
 	Trace func(Step)

@@ -15,7 +15,7 @@ func refuseRealIO(ctx context.Context, what string, v any) {
 	if ctx == nil || !core.RefusesRealIO(ctx) {
 		return
 	}
-	if s, ok := v.(interface{ Simulated() bool }); ok && s.Simulated() {
+	if cooperative(v) {
 		return
 	}
 	panic("gevent/socket: real I/O in a simulation (" + what + "): the kernel's timing is outside the seed; " +

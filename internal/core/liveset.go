@@ -7,8 +7,10 @@ package core
 // usually out of the cache by the time it ends (measured: about 8% of
 // sleep_timers, whose greenlets end in random order). The holes are
 // squeezed out when an append would grow the array and at least half of it
-// is holes, so the array stays within twice the live count, and each
-// survivor a compaction moves is paid for by the appends since the last one.
+// is holes, so the array grows only while at least half of it is live (it
+// may hold more holes between appends: ends alone never compact it), and
+// each survivor a compaction moves is paid for by the appends since the
+// last one.
 type liveSet struct {
 	slots []*G // spawn order; nil where a greenlet ended
 	n     int  // live greenlets (non-nil slots)

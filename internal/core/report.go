@@ -2,8 +2,6 @@ package core
 
 import (
 	"log/slog"
-	"reflect"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -41,18 +39,7 @@ func funcName(g *G) string {
 	if !ok {
 		return ""
 	}
-	v := reflect.ValueOf(b.BodyFunc())
-	if v.Kind() != reflect.Func || v.IsNil() {
-		return ""
-	}
-	f := runtime.FuncForPC(v.Pointer())
-	if f == nil {
-		return ""
-	}
-	// The package's import path up to its last element says little that
-	// the package name does not: "pkg.Func.func1".
-	name := f.Name()
-	return name[strings.LastIndex(name, "/")+1:]
+	return FuncName(b.BodyFunc())
 }
 
 // failureAttrs describes a failed greenlet (nil: a callback) and its error
