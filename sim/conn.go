@@ -7,6 +7,7 @@ import (
 	"os"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/gevent-go/gevent/internal/core"
 )
@@ -338,7 +339,7 @@ func (h *Host) dialLocked(ctx context.Context, hub *core.Hub, dst *Host, port in
 	h.conns[c] = struct{}{}
 	c.out.sendLocked(segSyn, nil)
 	for c.state == connDialing {
-		if err := n.park(hub, ctx, &c.dialers, noDeadline); err != nil {
+		if err := n.park(hub, ctx, &c.dialers, noDeadline, waitSimDial, unsafe.Pointer(c)); err != nil {
 			// Given up: the server's end, if it gets the request,
 			// is reset right after.
 			if c.state != connFailed {
@@ -409,7 +410,7 @@ func (c *Conn) Read(b []byte) (int, error) {
 			n.mu.Unlock()
 			return 0, c.opError("read", os.ErrDeadlineExceeded)
 		}
-		if err := n.park(c.hub, waitCtx(c.hub, c.goroutine), &c.readers, c.rdl); err != nil {
+		if err := n.park(c.hub, waitCtx(c.hub, c.goroutine), &c.readers, c.rdl, waitSimRead, unsafe.Pointer(c)); err != nil {
 			n.mu.Unlock()
 			return 0, c.opError("read", err)
 		}
@@ -461,7 +462,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 			}
 			continue
 		}
-		if err := n.park(c.hub, waitCtx(c.hub, c.goroutine), &c.writers, c.wdl); err != nil {
+		if err := n.park(c.hub, waitCtx(c.hub, c.goroutine), &c.writers, c.wdl, waitSimWrite, unsafe.Pointer(c)); err != nil {
 			n.mu.Unlock()
 			return written, c.opError("write", err)
 		}

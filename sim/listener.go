@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"time"
+	"unsafe"
 
 	"github.com/gevent-go/gevent/internal/core"
 )
@@ -52,7 +53,7 @@ func (l *Listener) Accept() (net.Conn, error) {
 			n.mu.Unlock()
 			return nil, l.opError(os.ErrDeadlineExceeded)
 		}
-		if err := n.park(l.hub, waitCtx(l.hub, l.goroutine), &l.acceptors, l.dl); err != nil {
+		if err := n.park(l.hub, waitCtx(l.hub, l.goroutine), &l.acceptors, l.dl, waitSimAccept, unsafe.Pointer(l)); err != nil {
 			n.mu.Unlock()
 			return nil, l.opError(err)
 		}

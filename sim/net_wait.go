@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"time"
+	"unsafe"
 
 	"github.com/gevent-go/gevent/internal/core"
 )
@@ -56,8 +57,8 @@ func waitCtx(hub *core.Hub, goroutine bool) context.Context {
 // park parks the caller on l until a wake-up, the deadline dl (a reading of
 // hub's clock, later than now) or ctx's end, whose cause it returns. n.mu
 // is held on entry and on return, and released while parked.
-func (n *Net) park(hub *core.Hub, ctx context.Context, l *core.WaitList, dl int64) error {
-	w, err := core.Prepare(ctx)
+func (n *Net) park(hub *core.Hub, ctx context.Context, l *core.WaitList, dl int64, kind core.WaitKind, obj unsafe.Pointer) error {
+	w, err := core.PrepareOn(ctx, kind, obj)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/gevent-go/gevent/internal/core"
 )
@@ -84,7 +85,7 @@ func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 			n.mu.Unlock()
 			return 0, nil, p.opError("read", nil, os.ErrDeadlineExceeded)
 		}
-		if err := n.park(p.hub, waitCtx(p.hub, p.goroutine), &p.readers, p.rdl); err != nil {
+		if err := n.park(p.hub, waitCtx(p.hub, p.goroutine), &p.readers, p.rdl, waitSimRecv, unsafe.Pointer(p)); err != nil {
 			n.mu.Unlock()
 			return 0, nil, p.opError("read", nil, err)
 		}

@@ -1,0 +1,48 @@
+package sim
+
+import (
+	"net"
+	"unsafe"
+
+	"github.com/gevent-go/gevent/internal/core"
+)
+
+// The kinds of wait the simulated sockets park greenlets in, so that a dump
+// (package debug) shows a simulated read as what it is. The describers read
+// only the addresses, which never change after a socket is made: a dump runs
+// on the hub and must not take the network's lock.
+var (
+	waitSimDial   = core.RegisterWaitKind("sim.dial", describeSimConn)
+	waitSimRead   = core.RegisterWaitKind("sim.read", describeSimConn)
+	waitSimWrite  = core.RegisterWaitKind("sim.write", describeSimConn)
+	waitSimAccept = core.RegisterWaitKind("sim.accept", describeSimListener)
+	waitSimRecv   = core.RegisterWaitKind("sim.readfrom", describeSimPacket)
+)
+
+func describeSimConn(obj unsafe.Pointer) core.WaitDetail {
+	c := (*Conn)(obj)
+	return core.WaitDetail{Object: "sim.Conn(" + addrString(c.laddr) + " -> " + addrString(c.raddr) + ")"}
+}
+
+func describeSimListener(obj unsafe.Pointer) core.WaitDetail {
+	return core.WaitDetail{Object: "sim.Listener(" + addrString((*Listener)(obj).addr) + ")"}
+}
+
+func describeSimPacket(obj unsafe.Pointer) core.WaitDetail {
+	return core.WaitDetail{Object: "sim.PacketConn(" + addrString((*PacketConn)(obj).laddr) + ")"}
+}
+
+// addrString is a.String() that tolerates a nil address of a typed pointer.
+func addrString(a net.Addr) string {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		if a == nil {
+			return "?"
+		}
+	case *net.UDPAddr:
+		if a == nil {
+			return "?"
+		}
+	}
+	return a.String()
+}
