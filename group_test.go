@@ -535,6 +535,27 @@ func TestRunGroupLoopExit(t *testing.T) {
 	}
 }
 
+// A sibling that becomes idle after main's hub last decided still leads to
+// ErrLoopExit: main's hub finds hub 1 busy (a sleeper's timer), sleeps, and
+// must be told to decide again when hub 1 goes idle; nothing else would
+// wake it.
+func TestRunGroupLoopExitAfterSiblingIdles(t *testing.T) {
+	var err error
+	runWithin(t, 20*time.Second, func() {
+		err = gevent.RunGroup(context.Background(), 2, func(ctx context.Context) error {
+			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error { return nil }) // hub 0
+			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error { // hub 1
+				return gevent.Sleep(ctx, 20*time.Millisecond)
+			})
+			var never event.Event
+			return never.Wait(ctx)
+		}, quiet())
+	})
+	if !errors.Is(err, gevent.ErrLoopExit) {
+		t.Errorf("main waiting on nothing while a sibling sleeps, then idles: RunGroup = %v, want ErrLoopExit", err)
+	}
+}
+
 // Which contexts derived from a spreading one spread: the context
 // package's do; a WithTimeout's does not, and Spread of it does.
 func TestSpreadDerivedContexts(t *testing.T) {
