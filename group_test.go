@@ -544,7 +544,7 @@ func TestRunGroupLoopExitAfterSiblingIdles(t *testing.T) {
 	runWithin(t, 20*time.Second, func() {
 		err = gevent.RunGroup(context.Background(), 2, func(ctx context.Context) error {
 			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error { return nil }) // hub 0
-			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error { // hub 1
+			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error {               // hub 1
 				return gevent.Sleep(ctx, 20*time.Millisecond)
 			})
 			var never event.Event
