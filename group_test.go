@@ -543,8 +543,9 @@ func TestRunGroupLoopExitAfterSiblingIdles(t *testing.T) {
 	var err error
 	runWithin(t, 20*time.Second, func() {
 		err = gevent.RunGroup(context.Background(), 2, func(ctx context.Context) error {
-			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error { return nil }) // hub 0
-			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error {               // hub 1
+			// Round-robin from hub 0: one greenlet on hub 0, a sleeper on hub 1.
+			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error { return nil })
+			gevent.Go(gevent.Spread(ctx), func(ctx context.Context) error {
 				return gevent.Sleep(ctx, 20*time.Millisecond)
 			})
 			var never event.Event
