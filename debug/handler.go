@@ -23,6 +23,7 @@ import (
 //	    ?timeout=500ms            how long to wait for each hub (default 1s)
 //	GET <prefix>stalls            the recent events of the hubs' stall monitors
 //	    ?format=json              JSON (a list of Stall)
+//	    ?hub=<name|id>            one hub's (repeatable)
 //
 // A hub that does not take the snapshot within the timeout (a greenlet that
 // never switches holds it) is still answered for, within the timeout, as

@@ -36,9 +36,11 @@ type Stall struct {
 // RecentStalls returns the last events (up to 64 a hub) of the stall
 // monitors of every hub of the process, hub by hub in creation order,
 // oldest first.
-func RecentStalls() []Stall {
+func RecentStalls() []Stall { return recentStalls(core.Hubs()) }
+
+func recentStalls(hubs []*core.Hub) []Stall {
 	var out []Stall
-	for _, h := range core.Hubs() {
+	for _, h := range hubs {
 		for _, e := range h.RecentStalls() {
 			out = append(out, Stall{
 				Hub: h.Name(), HubID: h.ID(), At: e.At, Held: e.Held, Ended: e.Ended,
@@ -71,8 +73,13 @@ func (s Stall) String() string {
 // serveStalls is the handler's stalls page: RecentStalls as text (one line
 // an event, the holder's stack indented under each report) or JSON.
 func serveStalls(w http.ResponseWriter, r *http.Request) {
-	stalls := RecentStalls()
-	switch f := r.URL.Query().Get("format"); f {
+	q := r.URL.Query()
+	hubs := core.Hubs()
+	if want := q["hub"]; len(want) > 0 {
+		hubs = selectHubs(hubs, want)
+	}
+	stalls := recentStalls(hubs)
+	switch f := q.Get("format"); f {
 	case "", "text":
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		var b strings.Builder

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -144,5 +145,19 @@ func TestHandlerStalls(t *testing.T) {
 	if len(mine) != 2 || mine[0].Ended || mine[0].Greenlet != "holder" || !strings.Contains(mine[0].Stack, "debug_test.sleepUntil(") ||
 		!mine[1].Ended || mine[1].Held < mine[0].Held {
 		t.Errorf("stall events of the hub: %+v", mine)
+	}
+	// ?hub= keeps that hub's events only (by name or id), as on the dump.
+	for _, q := range []string{"stalled-hub", strconv.FormatUint(mine[0].HubID, 10)} {
+		var only []debug.Stall
+		if err := json.Unmarshal([]byte(body(t, srv, "stalls?format=json&hub="+q)), &only); err != nil {
+			t.Fatal(err)
+		}
+		if len(only) != 2 || only[0].Hub != "stalled-hub" || only[1].Hub != "stalled-hub" {
+			t.Errorf("stalls?hub=%s: %+v", q, only)
+		}
+	}
+	var none []debug.Stall
+	if err := json.Unmarshal([]byte(body(t, srv, "stalls?format=json&hub=no-such-hub")), &none); err != nil || len(none) != 0 {
+		t.Errorf("stalls?hub=no-such-hub: %+v, %v", none, err)
 	}
 }
