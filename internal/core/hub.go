@@ -217,7 +217,7 @@ func (h *Hub) ready(t task) {
 		return
 	}
 	t.src = h.srcTag()
-	h.runq = append(h.runq, t)
+	h.runq = appendDoubling(h.runq, t)
 	p := h.wakeLocked()
 	h.mu.Unlock()
 	if p != nil {
@@ -267,7 +267,7 @@ func (h *Hub) scheduleFrom(g *G, from *Hub) {
 		h.mu.Unlock()
 		return
 	}
-	h.runq = append(h.runq, task{g: g, src: h.srcTag()})
+	h.runq = appendDoubling(h.runq, task{g: g, src: h.srcTag()})
 	p := h.wakeLocked()
 	stopping := h.phase == phaseStopping
 	h.mu.Unlock()
@@ -317,7 +317,7 @@ func (h *Hub) retire(g *G, notify bool) {
 			g.notifyLinks(nil)
 			return
 		}
-		h.runq = append(h.runq, task{g: g, kind: taskNotify, src: h.srcTag()})
+		h.runq = appendDoubling(h.runq, task{g: g, kind: taskNotify, src: h.srcTag()})
 		p := h.wakeLocked()
 		h.mu.Unlock()
 		if p != nil {
