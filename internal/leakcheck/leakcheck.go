@@ -31,16 +31,23 @@ func VerifyTestMain(m *testing.M) {
 // Goroutines that are ending (a closed hub's coroutines, a stopped timer's
 // callback) need a moment, so it polls with a growing back-off.
 func Find(timeout time.Duration) error {
+	if leaked := Settled(timeout); len(leaked) > 0 {
+		return fmt.Errorf("leakcheck: %d goroutine(s) still running after the tests:\n\n%s",
+			len(leaked), strings.Join(leaked, "\n\n"))
+	}
+	return nil
+}
+
+// Settled is Current once no goroutine is left, or once timeout has passed:
+// it polls with a growing back-off, giving goroutines that are ending (a
+// stall monitor between signalling its end and returning) that moment.
+func Settled(timeout time.Duration) []string {
 	deadline := time.Now().Add(timeout)
 	delay := time.Millisecond
 	for {
 		leaked := Current()
-		if len(leaked) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("leakcheck: %d goroutine(s) still running after the tests:\n\n%s",
-				len(leaked), strings.Join(leaked, "\n\n"))
+		if len(leaked) == 0 || time.Now().After(deadline) {
+			return leaked
 		}
 		time.Sleep(delay)
 		delay = min(2*delay, 100*time.Millisecond)
