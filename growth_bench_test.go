@@ -14,16 +14,12 @@ package gevent_test
 import (
 	"context"
 	"math/rand/v2"
-	"os"
-	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gevent-go/gevent"
-	"github.com/gevent-go/gevent/event"
 	"github.com/gevent-go/gevent/internal/benchbatch"
 )
 
@@ -133,81 +129,11 @@ func BenchmarkGrowthSleepTimersRawGo(b *testing.B) {
 // one), since freed goroutine stacks are reused within a process. A default
 // -bench run parks up to a million (about 3.4 GB).
 func BenchmarkGrowthMemoryParked(b *testing.B) {
-	eachGrowthSize(b, func(b *testing.B, size int) {
-		err := gevent.Run(context.Background(), func(ctx context.Context) error {
-			var ev event.Event
-			started := 0
-			body := func(ctx context.Context) (struct{}, error) {
-				started++
-				return struct{}{}, ev.Wait(ctx)
-			}
-			n := min(b.N, size)
-			runtime.GC()
-			before := growthRSS(b)
-			tasks := make([]gevent.Task, n)
-			for i := range tasks {
-				tasks[i] = gevent.Spawn(ctx, body)
-			}
-			for started < n { // until every greenlet has run and parked
-				if err := gevent.Yield(ctx); err != nil {
-					return err
-				}
-			}
-			runtime.GC()
-			b.ReportMetric(float64(growthRSS(b)-before)/float64(n), "bytes/greenlet")
-			ev.Set()
-			_, err := gevent.JoinAll(ctx, tasks, gevent.RaiseError())
-			return err
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	})
+	eachGrowthSize(b, func(b *testing.B, size int) { benchbatch.MemoryParked(b, min(b.N, size)) })
 }
 
 // The raw-Go shape of memory_parked at each N: goroutines parked receiving
 // from one channel.
 func BenchmarkGrowthMemoryParkedRawGo(b *testing.B) {
-	eachGrowthSize(b, func(b *testing.B, size int) {
-		n := min(b.N, size)
-		release := make(chan struct{})
-		var started, done sync.WaitGroup
-		started.Add(n)
-		done.Add(n)
-		runtime.GC()
-		before := growthRSS(b)
-		for range n {
-			go func() {
-				defer done.Done()
-				started.Done()
-				<-release
-			}()
-		}
-		started.Wait()
-		runtime.Gosched() // let the last goroutines reach the receive
-		runtime.GC()
-		b.ReportMetric(float64(growthRSS(b)-before)/float64(n), "bytes/greenlet")
-		close(release)
-		done.Wait()
-	})
-}
-
-// growthRSS returns VmRSS from /proc/self/status in bytes; without it the
-// memory benchmarks are skipped.
-func growthRSS(b *testing.B) int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		b.Skipf("memory_parked reads /proc/self/status: %v", err)
-	}
-	for line := range strings.Lines(string(data)) {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, err := strconv.ParseInt(f[1], 10, 64)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	b.Fatal("no VmRSS line in /proc/self/status")
-	return 0
+	eachGrowthSize(b, func(b *testing.B, size int) { benchbatch.MemoryParkedRawGo(b, min(b.N, size)) })
 }

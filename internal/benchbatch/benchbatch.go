@@ -2,7 +2,8 @@
 // (spawn_join, sleep_timers, pool_map): a bounded number of ops alive at
 // once, after the same untimed warm-up. It is shared by the library's
 // benchmarks and the Go peers' (bench/peers) so that all of them measure
-// alike.
+// alike; memory.go holds the memory_parked shapes, gevent-go's and raw
+// Go's, shared by that row and the report's growth section.
 package benchbatch
 
 import (
