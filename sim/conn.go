@@ -525,23 +525,13 @@ func (c *Conn) SetDeadline(t time.Time) error {
 // gevent.Now-style hub time, not time.Now). It applies to a parked Read
 // too. Any goroutine.
 func (c *Conn) SetReadDeadline(t time.Time) error {
-	n := c.net
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	c.rdl = deadlineOf(c.hub, t)
-	wakeAll(&c.readers, nil)
-	return nil
+	return c.net.setDeadline(c.hub, &c.rdl, &c.readers, t)
 }
 
 // SetWriteDeadline sets the write deadline (zero: none), as
 // SetReadDeadline. Any goroutine.
 func (c *Conn) SetWriteDeadline(t time.Time) error {
-	n := c.net
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	c.wdl = deadlineOf(c.hub, t)
-	wakeAll(&c.writers, nil)
-	return nil
+	return c.net.setDeadline(c.hub, &c.wdl, &c.writers, t)
 }
 
 // Simulated reports true: package socket's WrapConn returns the

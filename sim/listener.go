@@ -93,12 +93,7 @@ func (l *Listener) Addr() net.Addr { return l.addr }
 // SetDeadline sets the deadline for Accept (zero: none), read against the
 // hub clock; it applies to a parked Accept too. Any goroutine.
 func (l *Listener) SetDeadline(t time.Time) error {
-	n := l.net
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	l.dl = deadlineOf(l.hub, t)
-	wakeAll(&l.acceptors, nil)
-	return nil
+	return l.net.setDeadline(l.hub, &l.dl, &l.acceptors, t)
 }
 
 // Simulated reports true: package socket's WrapListener (and so

@@ -21,6 +21,20 @@ import (
 // noDeadline is an unset deadline: a reading of the hub clock never reached.
 const noDeadline = math.MaxInt64
 
+// setDeadline stores t as a deadline of the hub's clock in *dl and wakes
+// the callers parked under the old one (waiters nil: none park), which look
+// at it again: the one body of every SetDeadline of the package. Any
+// goroutine.
+func (n *Net) setDeadline(hub *core.Hub, dl *int64, waiters *core.WaitList, t time.Time) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	*dl = deadlineOf(hub, t)
+	if waiters != nil {
+		wakeAll(waiters, nil)
+	}
+	return nil
+}
+
 // deadlineOf converts a net.Conn deadline to a reading of hub's clock. On a
 // simulated hub, whose clock starts at its epoch (2000 by default), a
 // deadline more than a year ahead is one computed from time.Now(): it

@@ -249,21 +249,12 @@ func (p *PacketConn) SetDeadline(t time.Time) error {
 // SetReadDeadline sets the read deadline (zero: none), read against the
 // hub clock; it applies to a parked ReadFrom too. Any goroutine.
 func (p *PacketConn) SetReadDeadline(t time.Time) error {
-	n := p.net
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	p.rdl = deadlineOf(p.hub, t)
-	wakeAll(&p.readers, nil)
-	return nil
+	return p.net.setDeadline(p.hub, &p.rdl, &p.readers, t)
 }
 
 // SetWriteDeadline sets the write deadline (zero: none). Any goroutine.
 func (p *PacketConn) SetWriteDeadline(t time.Time) error {
-	n := p.net
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	p.wdl = deadlineOf(p.hub, t)
-	return nil
+	return p.net.setDeadline(p.hub, &p.wdl, nil, t)
 }
 
 // Simulated reports true: package socket's WrapPacketConn returns the
