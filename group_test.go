@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -586,4 +587,25 @@ func TestSpreadDerivedContexts(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A group that is never served is garbage once unreferenced, hubs and
+// greenlets included, as a lone hub is (the hubs and the group point at
+// each other: a cycle the collector takes whole).
+func TestUnservedGroupIsCollected(t *testing.T) {
+	const n = 20
+	var collected atomic.Int32
+	for range n {
+		g := gevent.NewHubGroup(2)
+		gevent.Go(g.Context(), func(context.Context) error { return nil })
+		runtime.AddCleanup(g.Hub(1), func(c *atomic.Int32) { c.Add(1) }, &collected)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for collected.Load() < n && time.Now().Before(deadline) {
+		runtime.GC()
+		runtime.Gosched()
+	}
+	if c := collected.Load(); c < n {
+		t.Errorf("%d of %d unserved groups' hubs were collected", c, n)
+	}
 }

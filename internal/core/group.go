@@ -2,10 +2,7 @@ package core
 
 import (
 	"context"
-	"runtime"
-	"sync"
 	"sync/atomic"
-	"weak"
 )
 
 // Group is a set of hubs served together (the root package's HubGroup): a
@@ -20,44 +17,26 @@ type Group struct {
 	leastLoaded bool
 }
 
-// groups maps each hub of a live group to its group, for GroupOfHub: a
-// greenlet's context finds its hub, and the hub its group. Both sides are
-// weak, so that a group never served (and its hubs) is collected once
-// unreferenced, as a lone hub is; the entries are removed by Group.Close or
-// when the group is collected.
-var groups sync.Map // weak.Pointer[Hub] → weak.Pointer[Group]
-
 // NewGroup makes a group of hubs (at least one). Each hub may belong to one
-// group only.
+// group only; it finds its group through its own group field (GroupOfHub).
 func NewGroup(hubs []*Hub) *Group {
 	if len(hubs) == 0 {
 		panic("gevent: internal error: empty hub group")
 	}
 	g := &Group{hubs: hubs}
-	wg := weak.Make(g)
-	keys := make([]weak.Pointer[Hub], len(hubs))
-	for i, h := range hubs {
-		keys[i] = weak.Make(h)
-		if _, dup := groups.LoadOrStore(keys[i], wg); dup {
+	for _, h := range hubs {
+		if !h.group.CompareAndSwap(nil, g) {
 			panic("gevent: internal error: hub already in a group")
 		}
 	}
-	runtime.AddCleanup(g, forget, keys)
 	return g
-}
-
-// forget removes the entries of a group's hubs.
-func forget(keys []weak.Pointer[Hub]) {
-	for _, k := range keys {
-		groups.Delete(k)
-	}
 }
 
 // Close forgets the group's hubs (GroupOfHub no longer finds the group from
 // them). Idempotent.
 func (g *Group) Close() {
 	for _, h := range g.hubs {
-		groups.CompareAndDelete(weak.Make(h), weak.Make(g))
+		h.group.CompareAndSwap(g, nil)
 	}
 }
 
@@ -101,11 +80,7 @@ func GroupOfHub(h *Hub) *Group {
 	if h == nil {
 		return nil
 	}
-	v, ok := groups.Load(weak.Make(h))
-	if !ok {
-		return nil
-	}
-	return v.(weak.Pointer[Group]).Value()
+	return h.group.Load()
 }
 
 // spreadKey is the context key of a spreading context's group.

@@ -130,6 +130,9 @@ type Hub struct {
 	// hasMain says main is set, for a sibling of a group (group.go) that
 	// reads it from its own goroutine.
 	hasMain atomic.Bool
+	// group is the group the hub belongs to (group.go), nil for none: set
+	// by NewGroup, cleared by Group.Close.
+	group atomic.Pointer[Group]
 	// mon is the stall monitor's shared state (nil: none) and monSeen the
 	// last probe the loop acknowledged (monitor.go).
 	mon     *prober
