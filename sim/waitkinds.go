@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"net"
 	"unsafe"
 
 	"github.com/gevent-go/gevent/internal/core"
@@ -21,28 +20,13 @@ var (
 
 func describeSimConn(obj unsafe.Pointer) core.WaitDetail {
 	c := (*Conn)(obj)
-	return core.WaitDetail{Object: "sim.Conn(" + addrString(c.laddr) + " -> " + addrString(c.raddr) + ")"}
+	return core.WaitDetail{Object: "sim.Conn(" + c.laddr.String() + " -> " + c.raddr.String() + ")"}
 }
 
 func describeSimListener(obj unsafe.Pointer) core.WaitDetail {
-	return core.WaitDetail{Object: "sim.Listener(" + addrString((*Listener)(obj).addr) + ")"}
+	return core.WaitDetail{Object: "sim.Listener(" + (*Listener)(obj).addr.String() + ")"}
 }
 
 func describeSimPacket(obj unsafe.Pointer) core.WaitDetail {
-	return core.WaitDetail{Object: "sim.PacketConn(" + addrString((*PacketConn)(obj).laddr) + ")"}
-}
-
-// addrString is a.String() that tolerates a nil address of a typed pointer.
-func addrString(a net.Addr) string {
-	switch a := a.(type) {
-	case *net.TCPAddr:
-		if a == nil {
-			return "?"
-		}
-	case *net.UDPAddr:
-		if a == nil {
-			return "?"
-		}
-	}
-	return a.String()
+	return core.WaitDetail{Object: "sim.PacketConn(" + (*PacketConn)(obj).laddr.String() + ")"}
 }
