@@ -18,12 +18,17 @@ type coro struct {
 	// labels identifies the context whose pprof labels the goroutine
 	// has (labels.go); nil: the labels it was created with.
 	labels unsafe.Pointer
+	// sp is an address in the top frame of the coroutine's stack (loop's),
+	// for prefetchStack; only a hint (the stack may have moved since).
+	sp uintptr
 }
 
 func (c *coro) resume() { c.next() }
 
 func (c *coro) loop(yield func(struct{}) bool) {
 	c.yield = yield
+	var top byte
+	c.sp = uintptr(unsafe.Pointer(&top))
 	for {
 		g := c.g
 		c.adoptLabels(g)
@@ -52,6 +57,7 @@ func (h *Hub) getCoro() *coro {
 			// take (see prefetchDue).
 			prefetch(uintptr(unsafe.Pointer(h.free[n-2])))
 		}
+		c.prefetchStack()
 		return c
 	}
 	c := &coro{}

@@ -600,6 +600,7 @@ func (h *Hub) drain() {
 		t := h.batch[h.bi]
 		h.batch[h.bi] = task{} // drop the references now; cheaper than clear per batch
 		h.bi++
+		prefetchRun(h.batch, h.bi+aheadRun-1)
 		if sim != nil {
 			sim.task(&t)
 		}

@@ -16,7 +16,7 @@ func TestSizes(t *testing.T) {
 	}{
 		{"G", unsafe.Sizeof(G{}), 184},
 		{"waitBlock", unsafe.Sizeof(waitBlock{}), 192},
-		{"coro", unsafe.Sizeof(coro{}), 40}, // + labels (labels.go): 48-byte class, beside a goroutine of 2 KB at least
+		{"coro", unsafe.Sizeof(coro{}), 48}, // + labels (labels.go) and sp (prefetchstack.go): the 48-byte class, beside a goroutine of 2 KB at least
 		{"G.canceler.cancelled offset (first cache line)", unsafe.Offsetof(G{}.cancelled), 56},
 		{"G.canceler.own offset (first cache line)", unsafe.Offsetof(G{}.own), 48},
 		{"G.body offset (first cache line)", unsafe.Offsetof(G{}.body), 24},

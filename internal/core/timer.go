@@ -319,10 +319,18 @@ func (h *Hub) prefetchDue(due []*timer, i int) {
 		if g := sleeper(due[j]); g != nil && g.co != nil {
 			prefetch(uintptr(unsafe.Pointer(g.co)))
 		}
+		if t := due[j]; t.kind == timerWake {
+			// The rest of the sleeper's wait block: its waiter, which
+			// the wake-up and the end touch, and its scopes.
+			p := uintptr(unsafe.Pointer(t))
+			prefetch(p + 64)
+			prefetch(p + 128)
+		}
 	}
 	if j := i + aheadClosure; j >= 0 && j < len(due) {
 		if g := sleeper(due[j]); g != nil && g.co != nil {
 			prefetch(*(*uintptr)(unsafe.Pointer(&g.co.next)))
+			g.co.prefetchStack()
 		}
 	}
 }
