@@ -141,10 +141,19 @@ func JoinAll[T Task](ctx context.Context, tasks []T, opts ...WaitOption) ([]T, e
 // joinEach joins the tasks one after another, which needs no callback per
 // task, and returns those that ended in the order they ended. It reads each
 // task's end number once, right after its Join (the handle is then in the
-// cache), and orders them by counting, not by sorting: the end numbers of
-// one batch are nearly dense.
+// cache). Usually the tasks are of one hub and end after the call, with
+// nothing else ending on that hub meanwhile: their end numbers are then the
+// hub's next len(tasks), and each task goes straight to its rank
+// (joinRanked). Otherwise it orders them by counting, not by sorting: the
+// end numbers of one batch are nearly dense.
 func joinEach[T Task](ctx context.Context, tasks []T) ([]T, error) {
 	var err error
+	if len(tasks) > 0 {
+		var ready []T
+		if ready, err = joinRanked(ctx, tasks); ready != nil {
+			return ready, nil
+		}
+	}
 	seqs := make([]uint64, len(tasks)) // end numbers; 0: not ended
 	for i, t := range tasks {
 		g := t.core()
@@ -156,6 +165,39 @@ func joinEach[T Task](ctx context.Context, tasks []T) ([]T, error) {
 		}
 	}
 	return inEndOrder(tasks, seqs), err
+}
+
+// joinRanked is joinEach's common case: it joins the tasks and puts each at
+// slot EndSeq-base-1 of the result, base being the ends the first task's
+// hub had numbered before the first Join. It gives up, returning nil, at
+// the first task that does not fit (a task of another hub or one that
+// ended before, a duplicate, or an end number past the range because
+// something else ended between) or whose Join fails (with that error):
+// joinEach then goes over the tasks again, those joined so far being dead,
+// so that their Joins return at once.
+func joinRanked[T Task](ctx context.Context, tasks []T) ([]T, error) {
+	n := uint64(len(tasks))
+	h := tasks[0].core().Hub()
+	base := h.Ends()
+	ready := make([]T, n)
+	taken := make([]uint64, (n+63)/64) // slots filled, to catch duplicates
+	for _, t := range tasks {
+		g := t.core()
+		if g.Hub() != h {
+			return nil, nil
+		}
+		if err := g.Join(ctx); err != nil {
+			return nil, err
+		}
+		k := g.EndSeq() - base - 1 // wraps past n if it ended before base
+		if k >= n || taken[k/64]&(1<<(k%64)) != 0 {
+			return nil, nil
+		}
+		taken[k/64] |= 1 << (k % 64)
+		ready[k] = t
+	}
+	// n tasks in n distinct slots: every slot is filled.
+	return ready, nil
 }
 
 // inEndOrder returns the tasks whose end number is not 0, ordered by it

@@ -121,8 +121,9 @@ func TestJoinAllReturnsInEndOrder(t *testing.T) {
 
 // JoinAll orders by end, whatever the spread of the end numbers: many
 // tasks ending in a shuffled order (the end numbers are dense: counted into
-// place), a few ending far apart (sparse: sorted), and a task listed twice
-// (both copies, adjacent, at its end).
+// place; or put at their ranks when nothing else ends meanwhile), a few
+// ending far apart (sparse: sorted), and a task listed twice (both copies,
+// adjacent, at its end).
 func TestJoinAllEndOrderMany(t *testing.T) {
 	geventtest.Run(t, func(ctx context.Context) error {
 		const n = 300
@@ -136,8 +137,14 @@ func TestJoinAllEndOrderMany(t *testing.T) {
 		slices.SortFunc(want, func(a, b gevent.Task) int {
 			return yields[slices.Index(tasks, a)] - yields[slices.Index(tasks, b)]
 		})
+		// Nothing else ends meanwhile: each goes straight to its rank.
+		ready, err := gevent.JoinAll(ctx, tasks)
+		if err != nil || !slices.Equal(ready, want) {
+			t.Errorf("JoinAll of %d shuffled ends: err %v, order differs from the end order", n, err)
+		}
+		// Again, all ended before the call, one listed twice.
 		dup := append(slices.Clone(tasks), tasks[0])
-		ready, err := gevent.JoinAll(ctx, dup)
+		ready, err = gevent.JoinAll(ctx, dup)
 		i := slices.Index(want, tasks[0])
 		wantDup := slices.Insert(slices.Clone(want), i, tasks[0])
 		if err != nil || !slices.Equal(ready, wantDup) {
