@@ -28,8 +28,10 @@ func (c *coro) resume() { c.next() }
 func (c *coro) loop(yield func(struct{}) bool) {
 	c.yield = yield
 	var top byte
-	c.sp = uintptr(unsafe.Pointer(&top))
 	for {
+		// Taken again for each greenlet: the runtime moves a stack that
+		// grows or shrinks.
+		c.sp = uintptr(unsafe.Pointer(&top))
 		g := c.g
 		c.adoptLabels(g)
 		h := g.hub
