@@ -605,7 +605,20 @@ func (h *Hub) drain() {
 		}
 		switch t.kind {
 		case taskRun:
-			h.switchTo(t.g)
+			// switchTo's common case, resuming a parked greenlet, is
+			// written out here: a frame fewer between the loop and the
+			// coroutine switch is a return fewer mispredicted when the
+			// greenlet switches back.
+			if g := t.g; g.co != nil && h.mon == nil {
+				h.current = g
+				g.co.next()
+				h.current = nil
+				if g.co.g == nil {
+					h.ended(g)
+				}
+			} else {
+				h.switchTo(g)
+			}
 		case taskNotify:
 			t.g.notifyLinks(h)
 		case taskFunc:
@@ -636,18 +649,25 @@ func (h *Hub) switchTo(g *G) {
 	h.current = g
 	g.co.resume()
 	h.current = nil
-	if c := g.co; c.g == nil {
-		g.co = nil
-		h.putCoro(c)
-		if err := g.err; err != nil && !IsExit(err) {
-			h.reportEnd(g)
-		}
-		if g == h.main && h.phase == phaseRunning {
-			// Main has returned: nothing queued after it may start.
-			h.beginStop()
-		}
+	if g.co.g == nil {
+		h.ended(g)
 	}
 	h.monCheck(g)
+}
+
+// ended recycles the coroutine of g, which has just returned from its
+// body, and reports its failure.
+func (h *Hub) ended(g *G) {
+	c := g.co
+	g.co = nil
+	h.putCoro(c)
+	if err := g.err; err != nil && !IsExit(err) {
+		h.reportEnd(g)
+	}
+	if g == h.main && h.phase == phaseRunning {
+		// Main has returned: nothing queued after it may start.
+		h.beginStop()
+	}
 }
 
 // runClosed runs f for a hub that has closed, on the calling goroutine
