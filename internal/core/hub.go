@@ -609,15 +609,15 @@ func (h *Hub) drain() {
 			// written out here: a frame fewer between the loop and the
 			// coroutine switch is a return fewer mispredicted when the
 			// greenlet switches back.
-			if g := t.g; g.co != nil && h.mon == nil {
+			if g := t.g; h.mon != nil {
+				h.switchTo(g)
+			} else if g.co != nil || h.start(g) {
 				h.current = g
 				g.co.next()
 				h.current = nil
 				if g.co.g == nil {
 					h.ended(g)
 				}
-			} else {
-				h.switchTo(g)
 			}
 		case taskNotify:
 			t.g.notifyLinks(h)
@@ -638,13 +638,8 @@ func (h *Hub) drain() {
 // switchTo starts or resumes g on its coroutine and returns when g parks or
 // ends.
 func (h *Hub) switchTo(g *G) {
-	if g.co == nil {
-		if !g.transition(StateScheduled, StateRunning) {
-			return // killed before it started
-		}
-		c := h.getCoro()
-		c.g = g
-		g.co = c
+	if g.co == nil && !h.start(g) {
+		return
 	}
 	h.current = g
 	g.co.resume()
@@ -653,6 +648,18 @@ func (h *Hub) switchTo(g *G) {
 		h.ended(g)
 	}
 	h.monCheck(g)
+}
+
+// start gives g, which has not run yet, a coroutine. It reports false when
+// g was killed before it started (there is nothing to run).
+func (h *Hub) start(g *G) bool {
+	if !g.transition(StateScheduled, StateRunning) {
+		return false
+	}
+	c := h.getCoro()
+	c.g = g
+	g.co = c
+	return true
 }
 
 // ended recycles the coroutine of g, which has just returned from its
