@@ -15,8 +15,8 @@ func TestSizes(t *testing.T) {
 		got, want uintptr
 	}{
 		{"G", unsafe.Sizeof(G{}), 184},
-		{"waitBlock", unsafe.Sizeof(waitBlock{}), 192},
-		{"coro", unsafe.Sizeof(coro{}), 40}, // + labels (labels.go): 48-byte class, beside a goroutine of 2 KB at least
+		{"waitBlock", unsafe.Sizeof(waitBlock{}), 176}, // the 176-byte class: scopes is a pointer (scope.go)
+		{"coro", unsafe.Sizeof(coro{}), 32},            // 32-byte class (no stop field: coro.end), beside a goroutine of 2 KB at least
 		{"G.canceler.cancelled offset (first cache line)", unsafe.Offsetof(G{}.cancelled), 56},
 		{"G.canceler.own offset (first cache line)", unsafe.Offsetof(G{}.own), 48},
 		{"G.body offset (first cache line)", unsafe.Offsetof(G{}.body), 24},

@@ -361,7 +361,7 @@ func (w *Waiter) Release() {
 // or at a foreign context, which is watched with context.AfterFunc.
 func (w *Waiter) register(ctx context.Context) (stop func() bool) {
 	stop = w.registerCtx(ctx)
-	if g := w.g; g != nil && g.wb != nil && len(g.wb.scopes) > 0 {
+	if g := w.g; g != nil && g.wb != nil && g.wb.hasScopes() {
 		w.registerScopes(g.wb)
 	}
 	return stop
