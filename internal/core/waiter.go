@@ -57,8 +57,8 @@ func (s waitState) String() string {
 // come from a pool.
 //
 // The fields a wake-up and the end of a wait touch come first: in a
-// greenlet's wait block they share one cache line with its timer (see
-// waitBlock).
+// greenlet's wait block they follow its timer within the block's first 48
+// bytes (see waitBlock).
 type Waiter struct {
 	// state is gen<<3 | waitOwn | waitState. gen counts the waits (written
 	// only by the owner, in begin); a listener records it, so that a
