@@ -715,7 +715,7 @@ func (h *Hub) leaveCallback() {
 func (h *Hub) close() {
 	h.stopMonitor()
 	for _, c := range h.free {
-		c.stop()
+		c.end()
 	}
 	h.free = nil
 	h.mu.Lock()

@@ -86,7 +86,7 @@ func (h *Hub) Sleep(ctx context.Context, g *G, d time.Duration) error {
 	wb := g.waits()
 	w := &wb.w
 	wb.t.kind = timerWake
-	if ctx == context.Context(g) && len(wb.scopes) == 0 {
+	if ctx == context.Context(g) && !wb.hasScopes() {
 		// The common case, a sleep on the greenlet's own context with no
 		// timeout scope: what register does for it, with the wait begun
 		// already flagged waitOwn (one locked store instead of two; no one
