@@ -3,12 +3,10 @@ package gevent_test
 import (
 	"context"
 	"errors"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -655,30 +653,6 @@ func TestSpawnRaw(t *testing.T) {
 	}
 }
 
-func TestSignalHandler(t *testing.T) {
-	geventtest.Run(t, func(ctx context.Context) error {
-		waiter := gevent.Spawn(ctx, sleeper)
-		var got atomic.Int32
-		stop := gevent.SignalHandler(ctx, syscall.SIGUSR1, func(hctx context.Context) {
-			got.Add(1)
-			gevent.Kill(hctx, waiter)
-		})
-		defer stop()
-		if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {
-			t.Fatal(err)
-		}
-		if err := waiter.Join(ctx); err != nil {
-			return err
-		}
-		if got.Load() != 1 {
-			t.Errorf("handler ran %d times, want 1", got.Load())
-		}
-		stop()
-		stop() // idempotent
-		return nil
-	})
-}
-
 // The leak check used by TestMain sees a goroutine left running.
 func TestLeakcheckCatchesLeak(t *testing.T) {
 	stopLeak := make(chan struct{})
@@ -703,19 +677,5 @@ func TestLeakcheckCatchesLeak(t *testing.T) {
 	close(stopLeak)
 	if err := leakcheck.Find(5 * time.Second); err != nil {
 		t.Errorf("leakcheck.Find after the goroutine ended = %v", err)
-	}
-}
-
-// A hub that is served must not leak goroutines either (its helper and
-// worker goroutines end with it).
-func TestLeakcheckCleanAfterHub(t *testing.T) {
-	geventtest.Run(t, func(ctx context.Context) error {
-		gevent.Blocking(ctx, func(context.Context) (int, error) { return 0, nil })
-		stop := gevent.SignalHandler(ctx, syscall.SIGUSR2, func(context.Context) {})
-		_ = stop // stopped by the hub when it closes
-		return nil
-	})
-	if err := leakcheck.Find(5 * time.Second); err != nil {
-		t.Error(err)
 	}
 }

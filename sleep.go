@@ -43,14 +43,7 @@ func Sleep(ctx context.Context, d time.Duration) error {
 // a greenlet killed while it yields sees the kill at its next switch point.
 // From a plain goroutine it is runtime.Gosched.
 func Yield(ctx context.Context) error {
-	if ctx == nil {
-		panic("gevent: Yield: nil ctx")
-	}
-	switched, err := core.Yield(ctx)
-	if !switched && err == nil {
-		runtime.Gosched()
-	}
-	return err
+	return core.YieldCall(ctx, "gevent: Yield: nil ctx")
 }
 
 // Idle parks the calling greenlet until an iteration of the hub's loop has

@@ -2,6 +2,7 @@ package event_test
 
 import (
 	"context"
+	"iter"
 	"testing"
 
 	"github.com/gevent-go/gevent"
@@ -64,4 +65,27 @@ func BenchmarkEventPingpongRawChan(b *testing.B) {
 		<-cb
 	}
 	<-done
+}
+
+// BenchmarkEventPingpongFloorPull is the floor of the round trip for
+// greenlets that are iter.Pull coroutines (design §8): a loop resuming two
+// bare coroutines in turn, each yielding once per resume, with no hub,
+// queue, event or cancellation. Four coroutine switches per op, as in a
+// round trip through the hub (A parks, B resumes, B parks, A resumes).
+func BenchmarkEventPingpongFloorPull(b *testing.B) {
+	mk := func() (func() (struct{}, bool), func()) {
+		return iter.Pull(func(yield func(struct{}) bool) {
+			for yield(struct{}{}) {
+			}
+		})
+	}
+	na, sa := mk()
+	nb, sb := mk()
+	defer sa()
+	defer sb()
+	b.ResetTimer()
+	for range b.N {
+		na()
+		nb()
+	}
 }

@@ -25,6 +25,7 @@ type sysConn struct {
 	rc     syscall.RawConn // nil: no descriptor, use offload
 	d      poll.Desc
 	stream bool // a zero-byte read is end of stream
+	tcp    bool // a short read drains the receive queue (poll.Desc.BeginRead)
 
 	// Hub goroutine only. The scratch fields carry one syscall's arguments
 	// and results through the pre-bound callbacks (no closure per call);
@@ -50,6 +51,7 @@ func (s *sysConn) init(c *Conn, nc net.Conn) {
 	}
 	s.rc = rc
 	s.stream = isStreamNet(c.net)
+	_, s.tcp = nc.(*net.TCPConn)
 	s.readFn = s.doRead
 	s.writeFn = s.doWrite
 }
@@ -128,10 +130,24 @@ func (c *Conn) read(g *core.G, b []byte) (int, error) {
 		b = b[:maxRW]
 	}
 	for {
+		// A TCP read that drained the queue waits for the next
+		// readable event before reading again (poll.Desc.WaitData).
+		watch := s.tcp && s.registered
+		if watch {
+			if s.d.Drained() {
+				if err := s.d.WaitData(g, timeOf(c.rdl.Load())); err != nil {
+					return 0, c.opError("read", err)
+				}
+			}
+			s.d.BeginRead()
+		}
 		s.buf, s.n, s.errno = b, 0, 0
 		err := s.rc.Read(s.readFn)
 		n, errno := s.n, s.errno
 		s.buf = nil
+		if watch && (errno != 0 && errno != syscall.EAGAIN || err != nil || n == 0 || n == len(b)) {
+			s.d.EndRead() // data may be left, or no edge will come again
+		}
 		if err != nil {
 			return 0, c.opError("read", err)
 		}
@@ -142,6 +158,9 @@ func (c *Conn) read(g *core.G, b []byte) (int, error) {
 			}
 			return n, nil
 		case syscall.EAGAIN:
+			if watch {
+				continue // Drained: WaitData parks
+			}
 			if err := s.park(c.h, g, poll.ModeRead, c.rdl.Load()); err != nil {
 				return 0, c.opError("read", err)
 			}

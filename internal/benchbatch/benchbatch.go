@@ -8,15 +8,13 @@ package benchbatch
 
 import (
 	"runtime"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // Run runs b.N ops as do(n) calls of at most size ops each, after an
 // untimed warm-up of b.N/10 ops (at most 10,000) and a garbage collection,
 // as gevent's scripts do. Beside ns/op it reports the process's CPU time per
-// op as cpu-ns/op, the steadier figure on a shared machine (with
+// op as cpu-ns/op (on Unix), the steadier figure on a shared machine (with
 // GOMAXPROCS=1 it also counts the GC's background work).
 func Run(b *testing.B, size int, do func(n int)) {
 	if warm := min(b.N/10, 10_000); warm > 0 {
@@ -30,13 +28,7 @@ func Run(b *testing.B, size int, do func(n int)) {
 		do(n)
 		done += n
 	}
-	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+	if end := cpuTime(); start > 0 && end > 0 {
+		b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -108,16 +108,20 @@ type gExtra struct {
 // parked reports whether the greenlet is parked in a wait (loop-only).
 func (g *G) parked() bool { return g.co != nil && g.wb != nil && g.wb.w.Waiting() }
 
-// waitBlock is the part of a greenlet used only when it waits. Its 192
-// bytes are three whole cache lines, and what a timer's wake-up touches (the
-// timer, then the waiter's state, greenlet and registration count) is the
-// first one. Pinned by TestSizes.
+// waitBlock is the part of a greenlet used only when it waits. Its 160
+// bytes are a size class (objects at 0 or 32 modulo a cache line), and what
+// a timer's wake-up touches (the timer, then the waiter's state, greenlet
+// and registration count) is its first 48 bytes. Pinned by TestSizes.
 type waitBlock struct {
 	// t is the greenlet's own timer: its delayed start, then its sleeps.
+	// It comes first: timer.owner finds the block, and w.g, from it.
 	t timer
 	w Waiter // reused for every wait
-	// scopes are the timeouts the greenlet entered (scope.go).
-	scopes []scopeRef
+	// scopes are the timeouts the greenlet entered (scope.go); nil until
+	// the first, and kept with the block when it is reused. A pointer, not
+	// the slice: 16 bytes less put the block in the 176-byte class
+	// (memory_parked: one per parked greenlet).
+	scopes *scopeSet
 }
 
 // waits returns g's wait block, taking one from the hub's free list or
@@ -139,8 +143,7 @@ func (g *G) waits() *waitBlock {
 		} else {
 			wb = &waitBlock{}
 		}
-		wb.w.g = g
-		wb.t.g = g
+		wb.w.g = g // also the timer's (timer.owner)
 		g.wb = wb
 		g.own.Store(&wb.w)
 	}
@@ -151,7 +154,7 @@ func (g *G) waits() *waitBlock {
 // may be called from any goroutine, so it does not touch the free list).
 func (g *G) newWaits() *waitBlock {
 	if g.wb == nil {
-		g.wb = &waitBlock{w: Waiter{g: g}, t: timer{g: g}}
+		g.wb = &waitBlock{w: Waiter{g: g}}
 		g.own.Store(&g.wb.w)
 	}
 	return g.wb
@@ -170,9 +173,10 @@ func (g *G) releaseWaits() {
 	// no canceller reads it any more, since the context is cancelled by now
 	// and cancelFrom reads own only when it cancels; skipping the store
 	// saves a locked instruction and a write barrier per greenlet.
-	wb.w.g, wb.t.g = nil, nil
-	clear(wb.scopes)
-	wb.scopes = wb.scopes[:0]
+	wb.w.g = nil
+	if wb.scopes != nil {
+		wb.scopes.reset()
+	}
 	g.hub.freeWB = append(g.hub.freeWB, wb)
 }
 

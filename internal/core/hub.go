@@ -101,6 +101,12 @@ type Hub struct {
 	closers    []func()
 	workers    *workerPool // Blocking's workers, made on first use (workers.go)
 
+	// freeSP holds the stack address of each coroutine in free, and endSP
+	// the one the coroutine that ended last left (prefetchstack.go).
+	// Loop-only.
+	freeSP []uintptr
+	endSP  uintptr
+
 	tmu    sync.Mutex // guards timers, tseq and every timer's idx/when
 	timers timerHeap
 	tseq   uint64
@@ -606,7 +612,18 @@ func (h *Hub) drain() {
 		}
 		switch t.kind {
 		case taskRun:
-			h.switchTo(t.g)
+			// switchTo, written out: a frame fewer between the loop
+			// and the coroutine switch is a return fewer mispredicted
+			// when the greenlet switches back.
+			if g := t.g; g.co != nil || h.start(g) {
+				h.current = g
+				g.co.next()
+				h.current = nil
+				if g.co.g == nil {
+					h.ended(g)
+				}
+				h.monCheck(g)
+			}
 		case taskNotify:
 			t.g.notifyLinks(h)
 		case taskFunc:
@@ -626,29 +643,43 @@ func (h *Hub) drain() {
 // switchTo starts or resumes g on its coroutine and returns when g parks or
 // ends.
 func (h *Hub) switchTo(g *G) {
-	if g.co == nil {
-		if !g.transition(StateScheduled, StateRunning) {
-			return // killed before it started
-		}
-		c := h.getCoro()
-		c.g = g
-		g.co = c
+	if g.co == nil && !h.start(g) {
+		return
 	}
 	h.current = g
 	g.co.resume()
 	h.current = nil
-	if c := g.co; c.g == nil {
-		g.co = nil
-		h.putCoro(c)
-		if err := g.err; err != nil && !IsExit(err) {
-			h.reportEnd(g)
-		}
-		if g == h.main && h.phase == phaseRunning {
-			// Main has returned: nothing queued after it may start.
-			h.beginStop()
-		}
+	if g.co.g == nil {
+		h.ended(g)
 	}
 	h.monCheck(g)
+}
+
+// start gives g, which has not run yet, a coroutine. It reports false when
+// g was killed before it started (there is nothing to run).
+func (h *Hub) start(g *G) bool {
+	if !g.transition(StateScheduled, StateRunning) {
+		return false
+	}
+	c := h.getCoro()
+	c.g = g
+	g.co = c
+	return true
+}
+
+// ended recycles the coroutine of g, which has just returned from its
+// body, and reports its failure.
+func (h *Hub) ended(g *G) {
+	c := g.co
+	g.co = nil
+	h.putCoro(c)
+	if err := g.err; err != nil && !IsExit(err) {
+		h.reportEnd(g)
+	}
+	if g == h.main && h.phase == phaseRunning {
+		// Main has returned: nothing queued after it may start.
+		h.beginStop()
+	}
 }
 
 // runClosed runs f for a hub that has closed, on the calling goroutine
@@ -691,9 +722,9 @@ func (h *Hub) leaveCallback() {
 func (h *Hub) close() {
 	h.stopMonitor()
 	for _, c := range h.free {
-		c.stop()
+		c.end()
 	}
-	h.free = nil
+	h.free, h.freeSP = nil, nil
 	h.mu.Lock()
 	h.phase = phaseClosed
 	unregisterServing(h)

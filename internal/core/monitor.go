@@ -6,7 +6,7 @@ package core
 //
 // Probe/acknowledge protocol. Every tick the monitor posts a new probe
 // number (and the time it posted it). The hub, at every switch point (the
-// end of each greenlet run slice in switchTo, the end of each callback in
+// end of each greenlet run slice (drain, switchTo), the end of each callback in
 // runPass, the return of each Poll), loads the probe and, when it changed,
 // acknowledges it: one atomic load per switch, one store per tick. An
 // unacknowledged probe a+1 posted at t proves that the hub has passed no
@@ -16,10 +16,12 @@ package core
 // soon as Poll returns).
 //
 // The holder is named without any per-switch bookkeeping: in one goroutine
-// dump the hub's goroutine is parked in switchTo(<hub>, <g>) while a
-// greenlet runs, and that greenlet's coroutine shows G.run(<g>); matching
-// the two gives the greenlet and its live stack. When the hub's goroutine is
-// not in switchTo, a callback holds it: its own stack is the report.
+// dump the hub's goroutine is parked in a coroutine switch while a greenlet
+// runs, and that greenlet's coroutine is the one goroutine showing
+// G.run(<g>) for a live greenlet of the hub that is not parked in a switch
+// itself; that gives the greenlet and its live stack. When the hub's
+// goroutine is not in a coroutine switch, a callback holds it: its own stack
+// is the report.
 
 import (
 	"bytes"
@@ -531,11 +533,12 @@ func (e *StallEvent) describe() {
 	e.SpawnStack = g.Stack()
 }
 
-// The frames the holder is recognised by: checked by TestMonitorFrames,
-// which fails if they are renamed.
+// The frame the holder is recognised by: checked by TestMonitorFrames,
+// which fails if it is renamed; and the state of a goroutine parked in a
+// coroutine switch (runtime.waitReasonCoroutine).
 const (
-	switchToFrame = "github.com/gevent-go/gevent/internal/core.(*Hub).switchTo("
-	runFrame      = "github.com/gevent-go/gevent/internal/core.(*G).run("
+	runFrame       = "github.com/gevent-go/gevent/internal/core.(*G).run("
+	coroutineState = "[coroutine]"
 )
 
 // holder names whoever holds the hub now, from one goroutine dump: the
@@ -563,33 +566,42 @@ func (h *Hub) holder(limit int) (g *G, callback bool, stack string) {
 	if hubBlock == nil {
 		return nil, false, ""
 	}
-	i := bytes.Index(hubBlock, []byte(switchToFrame))
-	if i < 0 {
+	if !switched(hubBlock) {
 		return nil, true, string(hubBlock) // the hub's goroutine runs: a callback
 	}
-	args := frameArgs(hubBlock[i+len(switchToFrame):])
-	if len(args) < 2 || args[0] != uintptr(unsafe.Pointer(h)) {
-		return nil, false, ""
-	}
-	addr := args[1]
-	// The greenlet's coroutine: G.run(<addr>), created by the hub.
-	want := []byte(runFrame + "0x" + strconv.FormatUint(uint64(addr), 16) + ")")
+	// The greenlet that runs: one of the hub's live greenlets whose
+	// coroutine is not parked in a switch (the others of the hub are).
 	var block []byte
 	forEachBlock(buf, func(b []byte) bool {
-		if bytes.Contains(b, want) {
-			block = b
-			return false
+		i := bytes.Index(b, []byte(runFrame))
+		if i < 0 || switched(b) {
+			return true
 		}
-		return true
-	})
-	h.live.each(func(x *G) bool {
-		if uintptr(unsafe.Pointer(x)) == addr {
-			g = x
-			return false
+		args := frameArgs(b[i+len(runFrame):])
+		if len(args) < 1 {
+			return true
 		}
-		return true
+		h.live.each(func(x *G) bool {
+			if uintptr(unsafe.Pointer(x)) == args[0] {
+				g = x
+				return false
+			}
+			return true
+		})
+		if g == nil {
+			return true
+		}
+		block = b
+		return false
 	})
 	return g, false, string(block)
+}
+
+// switched reports whether a goroutine's block shows it parked in a
+// coroutine switch: the first line is "goroutine <id> [coroutine]:".
+func switched(block []byte) bool {
+	line, _, _ := bytes.Cut(block, []byte("\n"))
+	return bytes.Contains(line, []byte(coroutineState))
 }
 
 // forEachBlock calls f with each goroutine's block of a dump until f

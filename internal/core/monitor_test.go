@@ -262,7 +262,6 @@ func TestMonitorFrames(t *testing.T) {
 		fn   any
 		want string
 	}{
-		{(*Hub).switchTo, switchToFrame},
 		{(*G).run, runFrame},
 	} {
 		got, want := runtime.FuncForPC(reflect.ValueOf(c.fn).Pointer()).Name()+"(", c.want

@@ -83,7 +83,7 @@ func (h *Hub) quietTimers() int {
 			break
 		}
 		if g := q.w.g; g != nil && g.wb != nil {
-			for _, r := range g.wb.scopes {
+			for _, r := range g.wb.scopeRefs() {
 				if r.active() {
 					own[r.tc] = true
 				}

@@ -32,17 +32,47 @@ type scopeRef struct {
 
 func (r scopeRef) active() bool { return r.tc.scope.Load() == r.gen<<1|1 }
 
+// scopeSet is a greenlet's scope list, allocated with its first scope (most
+// greenlets never enter one) with room for two entries inline.
+type scopeSet struct {
+	refs   []scopeRef
+	inline [2]scopeRef
+}
+
+// scopeRefs returns the scope list of the greenlet owning wb. Owner only.
+func (wb *waitBlock) scopeRefs() []scopeRef {
+	if wb.scopes == nil {
+		return nil
+	}
+	return wb.scopes.refs
+}
+
+// hasScopes reports whether the greenlet owning wb has entries in its
+// scope list (active or not yet pruned).
+func (wb *waitBlock) hasScopes() bool { return wb.scopes != nil && len(wb.scopes.refs) > 0 }
+
+// reset empties the list for the block's next greenlet.
+func (s *scopeSet) reset() {
+	clear(s.refs)
+	s.refs = s.refs[:0]
+}
+
 // enterScope makes tc a scope of g, which must be the running greenlet.
 func (g *G) enterScope(tc *TimerCtx) {
 	gen := tc.scope.Load()>>1 + 1
 	tc.scope.Store(gen<<1 | 1)
 	wb := g.waits()
-	if n := len(wb.scopes); n > 0 && wb.scopes[n-1].tc == tc {
-		wb.scopes[n-1].gen = gen // a Timeout started again (the common reuse)
+	if wb.scopes == nil {
+		wb.scopes = new(scopeSet)
+		wb.scopes.refs = wb.scopes.inline[:0]
+	}
+	ss := wb.scopes
+	if n := len(ss.refs); n > 0 && ss.refs[n-1].tc == tc {
+		ss.refs[n-1].gen = gen // a Timeout started again (the common reuse)
 		return
 	}
 	wb.pruneScopes()
-	wb.scopes = append(wb.scopes, scopeRef{tc, gen})
+	ss.refs = append(ss.refs, scopeRef{tc, gen})
 }
 
 // leaveScope ends tc's scope, if it has one. Any goroutine.
@@ -54,15 +84,19 @@ func (tc *TimerCtx) leaveScope() {
 
 // pruneScopes drops the entries that are no longer active. Owner only.
 func (wb *waitBlock) pruneScopes() {
+	ss := wb.scopes
+	if ss == nil {
+		return
+	}
 	n := 0
-	for _, r := range wb.scopes {
+	for _, r := range ss.refs {
 		if r.active() {
-			wb.scopes[n] = r
+			ss.refs[n] = r
 			n++
 		}
 	}
-	clear(wb.scopes[n:])
-	wb.scopes = wb.scopes[:n]
+	clear(ss.refs[n:])
+	ss.refs = ss.refs[:n]
 }
 
 // registerScopes makes w, a wait of the greenlet owning wb, listen to every
@@ -70,7 +104,7 @@ func (wb *waitBlock) pruneScopes() {
 // is delivered).
 func (w *Waiter) registerScopes(wb *waitBlock) {
 	wb.pruneScopes()
-	for _, r := range wb.scopes {
+	for _, r := range wb.scopeRefs() {
 		if r.tc.cancelled.Load() {
 			// Expired: deliver now. Cancelled through its parent: the
 			// greenlet's own cancellation reaches the wait anyway.
@@ -89,7 +123,7 @@ func (w *Waiter) registerScopes(wb *waitBlock) {
 // scopeDelivered marks inactive the scopes whose expiry ended a wait with
 // cause. Owner only.
 func (wb *waitBlock) scopeDelivered(cause error) {
-	for _, r := range wb.scopes {
+	for _, r := range wb.scopeRefs() {
 		if r.active() && r.tc.self == cause && r.tc.cancelled.Load() {
 			r.tc.scope.CompareAndSwap(r.gen<<1|1, r.gen<<1)
 		}

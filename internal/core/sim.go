@@ -290,7 +290,7 @@ func (s *Sim) task(t *task) {
 }
 
 // timer records a due timer about to fire (fireDue).
-func (s *Sim) timer(t *timer) { s.record(StepTimer, GSeq(t.g), uint64(t.kind)) }
+func (s *Sim) timer(t *timer) { s.record(StepTimer, GSeq(t.owner()), uint64(t.kind)) }
 
 // batch orders a ready batch the hub has just swapped in (drain).
 func (s *Sim) batch(b []task) {

@@ -15,16 +15,18 @@ func TestSizes(t *testing.T) {
 		got, want uintptr
 	}{
 		{"G", unsafe.Sizeof(G{}), 184},
-		{"waitBlock", unsafe.Sizeof(waitBlock{}), 192},
-		{"coro", unsafe.Sizeof(coro{}), 48}, // + labels (labels.go) and sp (prefetchstack.go): the 48-byte class, beside a goroutine of 2 KB at least
+		{"waitBlock", unsafe.Sizeof(waitBlock{}), 160}, // the 160-byte class: scopes is a pointer (scope.go), the timer finds its greenlet (timer.owner)
+		{"timer", unsafe.Sizeof(timer{}), 24},
+		{"waitBlock.t offset (timer.owner)", unsafe.Offsetof(waitBlock{}.t), 0},
+		{"coro", unsafe.Sizeof(coro{}), 32}, // 32-byte class (no stop field: coro.end), beside a goroutine of 2 KB at least
 		{"G.canceler.cancelled offset (first cache line)", unsafe.Offsetof(G{}.cancelled), 56},
 		{"G.canceler.own offset (first cache line)", unsafe.Offsetof(G{}.own), 48},
 		{"G.body offset (first cache line)", unsafe.Offsetof(G{}.body), 24},
 		{"G.liveIdx offset (second cache line)", unsafe.Offsetof(G{}.liveIdx), 116},
-		{"waitBlock.w.state offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.state), 40},
-		{"waitBlock.w.scoped offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.scoped), 60},
-		{"waitBlock.w.since offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.since), 56},
-		{"waitBlock.w.kind offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.kind), 61},
+		{"waitBlock.w.state offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.state), 24},
+		{"waitBlock.w.scoped offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.scoped), 44},
+		{"waitBlock.w.since offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.since), 40},
+		{"waitBlock.w.kind offset (first cache line)", unsafe.Offsetof(waitBlock{}.w) + unsafe.Offsetof(Waiter{}.kind), 45},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)

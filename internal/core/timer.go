@@ -43,9 +43,37 @@ type timer struct {
 	kind timerKind
 	due  bool
 
-	g  *G        // timerWake: wake g's sleep; timerStart: start g
-	tc *TimerCtx // timerExpire
-	f  func()    // timerFunc
+	// sp is, for a sleep's timer (timerWake), an address in the frame
+	// where the sleeper parked, for prefetchDue to bring its stack in
+	// before the wake-up; only a hint. Written by the sleeping greenlet
+	// before it arms the timer, read by the loop (see due).
+	sp uintptr
+}
+
+// Every kind finds what it acts on from the timer's address, instead of a
+// field each (24 bytes, not 40: the wait block, one per parked greenlet,
+// is then a size class smaller): a timerWake or timerStart timer is the
+// first field of a greenlet's waitBlock, a timerExpire one the t of a
+// TimerCtx, a timerFunc one the t of a funcTimer.
+
+// funcTimer is the timer of Hub.AfterFunc and its function.
+type funcTimer struct {
+	t timer // first: fire finds the funcTimer from it
+	f func()
+}
+
+// owner returns the greenlet a timerWake or timerStart timer wakes or starts
+// (nil for the other kinds, or for a wait block not in use).
+func (t *timer) owner() *G {
+	if t.kind != timerWake && t.kind != timerStart {
+		return nil
+	}
+	return (*waitBlock)(unsafe.Pointer(t)).w.g
+}
+
+// timerCtx returns the TimerCtx a timerExpire timer is the t of.
+func (t *timer) timerCtx() *TimerCtx {
+	return (*TimerCtx)(unsafe.Add(unsafe.Pointer(t), -int(unsafe.Offsetof(TimerCtx{}.t))))
 }
 
 // timerKind says what firing a timer does.
@@ -330,7 +358,7 @@ func (h *Hub) prefetchDue(due []*timer, i int) {
 	if j := i + aheadClosure; j >= 0 && j < len(due) {
 		if g := sleeper(due[j]); g != nil && g.co != nil {
 			prefetch(*(*uintptr)(unsafe.Pointer(&g.co.next)))
-			g.co.prefetchStack()
+			prefetchParked(due[j].sp)
 		}
 	}
 }
@@ -341,7 +369,7 @@ func sleeper(t *timer) *G {
 	if t.kind != timerWake || !t.due {
 		return nil
 	}
-	return t.g
+	return (*waitBlock)(unsafe.Pointer(t)).w.g
 }
 
 // fireDue fires the timers collected as due that are still due: one that a
@@ -381,19 +409,19 @@ func (h *Hub) fireDue(due []*timer) {
 func (h *Hub) fire(t *timer) {
 	switch t.kind {
 	case timerWake:
-		if g := t.g; g.wb.w.transition(0, waitWoken) {
+		if g := t.owner(); g.wb.w.transition(0, waitWoken) {
 			h.switchTo(g)
 		}
 	case timerExpire:
 		h.inPass = true
-		t.tc.expireFrom(h)
+		t.timerCtx().expireFrom(h)
 		h.inPass = false
 		h.resumeDirect()
 	case timerStart:
-		if g := t.g; g.State() == StateScheduled {
+		if g := t.owner(); g.State() == StateScheduled {
 			h.switchTo(g)
 		}
 	case timerFunc:
-		h.runPass(t.f)
+		h.runPass((*funcTimer)(unsafe.Pointer(t)).f)
 	}
 }

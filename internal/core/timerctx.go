@@ -49,7 +49,6 @@ type TimerCtx struct {
 // the first Start.
 func (tc *TimerCtx) Init(cause error) {
 	tc.self = cause
-	tc.t.tc = tc
 	tc.t.kind = timerExpire
 	tc.t.prio = prioTimeout
 }

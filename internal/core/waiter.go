@@ -57,8 +57,8 @@ func (s waitState) String() string {
 // come from a pool.
 //
 // The fields a wake-up and the end of a wait touch come first: in a
-// greenlet's wait block they share one cache line with its timer (see
-// waitBlock).
+// greenlet's wait block they follow its timer within the block's first 48
+// bytes (see waitBlock).
 type Waiter struct {
 	// state is gen<<3 | waitOwn | waitState. gen counts the waits (written
 	// only by the owner, in begin); a listener records it, so that a
@@ -361,7 +361,7 @@ func (w *Waiter) Release() {
 // or at a foreign context, which is watched with context.AfterFunc.
 func (w *Waiter) register(ctx context.Context) (stop func() bool) {
 	stop = w.registerCtx(ctx)
-	if g := w.g; g != nil && g.wb != nil && len(g.wb.scopes) > 0 {
+	if g := w.g; g != nil && g.wb != nil && g.wb.hasScopes() {
 		w.registerScopes(g.wb)
 	}
 	return stop

@@ -12,7 +12,7 @@ import (
 // object, since when), so that a dump can show it and the loop-exit report
 // can build the wait graph. The record costs two plain stores on the park
 // path (three with an object, and one more at its end), in words the wait
-// block already had (its size, 192 bytes, is pinned by TestSizes):
+// block already had (its size, 160 bytes, is pinned by TestSizes):
 //
 //   - kind (1 byte) lives in the padding after Waiter.scoped;
 //   - since (4 bytes) is the hub's cached loop clock (Hub.now, which the loop

@@ -293,7 +293,38 @@ type Desc struct {
 	readers core.WaitList
 	writers core.WaitList
 	closed  bool
+	// drained says a TCP reader found the receive queue empty and no
+	// readable event has come since (see WaitData). Stored true by the
+	// reader before each read and false after a full one; stored false by
+	// notify under mu, before it wakes the readers.
+	drained atomic.Bool
+	// hangup is set, for good, by the first event that reports the peer's
+	// shutdown, a hang-up or an error: a read then returns at once (EOF,
+	// or the error) and no further edge may come, so drained stays false.
+	hangup atomic.Bool
 }
+
+// BeginRead notes that a TCP read is about to drain the receive queue. A
+// read shorter than its buffer empties the queue (tcp_recvmsg returns
+// early only when no data is left at that moment), and any data that
+// arrives after it raises an edge that clears the mark in notify; an
+// end of stream or an error pending behind the data raises none, which is
+// what hangup covers. Call EndRead after a read that may have left data
+// or ended the stream.
+func (d *Desc) BeginRead() {
+	if !d.hangup.Load() {
+		d.drained.Store(true)
+	}
+}
+
+// EndRead undoes BeginRead when the read may have left data behind (it
+// filled the buffer) or ended the stream (EOF or an error: nothing will
+// raise another edge).
+func (d *Desc) EndRead() { d.drained.Store(false) }
+
+// Drained reports whether the last stream read drained the queue and no
+// readable event came since: a read now would fail with EAGAIN.
+func (d *Desc) Drained() bool { return d.drained.Load() }
 
 // Registered reports whether the descriptor is in a poller's set. Hub
 // goroutine only (it is only set there).
@@ -331,6 +362,19 @@ func (d *Desc) Register(p *Poller, fd int) error {
 // cause. Wake-ups can be spurious. The descriptor must be registered. Hub
 // goroutine only.
 func (d *Desc) Wait(ctx context.Context, mode Mode, deadline time.Time) error {
+	return d.wait(ctx, mode, deadline, false)
+}
+
+// WaitData is Wait(ModeRead) for a stream reader that found the queue
+// drained (Drained): it returns at once when a readable event has come
+// since, so the read it retries does not fail with EAGAIN first, the
+// syscall a read-then-wait reader makes on every wait (half the reads of
+// an echo exchange).
+func (d *Desc) WaitData(ctx context.Context, deadline time.Time) error {
+	return d.wait(ctx, ModeRead, deadline, true)
+}
+
+func (d *Desc) wait(ctx context.Context, mode Mode, deadline time.Time, data bool) error {
 	var dur time.Duration
 	if !deadline.IsZero() {
 		dur = time.Until(deadline)
@@ -347,6 +391,10 @@ func (d *Desc) Wait(ctx context.Context, mode Mode, deadline time.Time) error {
 	if p == nil {
 		d.mu.Unlock()
 		return net.ErrClosed // the hub's poller has closed
+	}
+	if data && !d.drained.Load() {
+		d.mu.Unlock()
+		return nil
 	}
 	kind := waitRead
 	if mode == ModeWrite {
@@ -395,6 +443,10 @@ func (d *Desc) Wait(ctx context.Context, mode Mode, deadline time.Time) error {
 func (d *Desc) notify(events uint32, hub *core.Hub) {
 	d.mu.Lock()
 	if events&(syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+		if events&(syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+			d.hangup.Store(true)
+		}
+		d.drained.Store(false)
 		d.readers.WakeAllFrom(hub)
 	}
 	if events&(syscall.EPOLLOUT|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
