@@ -320,7 +320,8 @@ func (h *Hub) collectDue() {
 // them one by one would pay each miss in turn. Each stage reads what the
 // previous one brought in: the greenlet's three lines, then its coroutine
 // record (found in the greenlet), then the closure that resumes the
-// coroutine (found in the record). The first stage brings in the timer
+// coroutine (found in the record) and the sleeper's stack around where it
+// parked (timer.sp: prefetchParked). The first stage brings in the timer
 // itself, which collectDue touched, but long ago when many are due.
 const (
 	aheadTimer   = 8
@@ -348,8 +349,8 @@ func (h *Hub) prefetchDue(due []*timer, i int) {
 			prefetch(uintptr(unsafe.Pointer(g.co)))
 		}
 		if t := due[j]; t.kind == timerWake {
-			// The rest of the sleeper's wait block: its waiter, which
-			// the wake-up and the end touch, and its scopes.
+			// The rest of the sleeper's wait block (160 bytes): its
+			// waiter, which the wake-up and the end touch.
 			p := uintptr(unsafe.Pointer(t))
 			prefetch(p + 64)
 			prefetch(p + 128)
