@@ -17,8 +17,11 @@ import (
 // op as cpu-ns/op (on Unix), the steadier figure on a shared machine (with
 // GOMAXPROCS=1 it also counts the GC's background work).
 func Run(b *testing.B, size int, do func(n int)) {
-	if warm := min(b.N/10, 10_000); warm > 0 {
-		do(warm)
+	warm := min(b.N/10, 10_000)
+	for done := 0; done < warm; {
+		n := min(size, warm-done) // do never gets more than size ops
+		do(n)
+		done += n
 	}
 	runtime.GC()
 	b.ResetTimer()

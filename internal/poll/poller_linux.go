@@ -18,8 +18,15 @@ import (
 
 // sysEpollPwait2 is epoll_pwait2's number in Linux's generic syscall table
 // (the same on amd64, arm64, 386 and the rest); kernels before 5.11 answer
-// ENOSYS and the poller falls back to epoll_wait's milliseconds.
+// ENOSYS and the poller falls back to epoll_pwait's milliseconds.
 const sysEpollPwait2 = 441
+
+// epollET is EPOLLET as the event mask's bit: package syscall declares it
+// negative on some architectures (amd64) and positive on others (arm64).
+const epollET = 1 << 31
+
+// The waits use epoll_pwait with no signal mask, which is epoll_wait: the
+// newer architectures (arm64, riscv64) have no epoll_wait of their own.
 
 // evfdIndex marks the eventfd in an epoll event's data.
 const evfdIndex = -1
@@ -152,7 +159,7 @@ func (p *Poller) wait(timeout time.Duration) int {
 	if timeout == 0 {
 		// A non-blocking wait needs none of the scheduler's syscall
 		// bookkeeping.
-		r, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_WAIT, uintptr(p.epfd), uintptr(evs), nev, 0, 0, 0)
+		r, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(p.epfd), uintptr(evs), nev, 0, 0, 0)
 		if errno != 0 {
 			return 0
 		}
@@ -183,7 +190,7 @@ func (p *Poller) wait(timeout time.Duration) int {
 		// timeout.
 		ms = int(min((timeout-1)/time.Millisecond+1, math.MaxInt32))
 	}
-	r, _, errno := syscall.Syscall6(syscall.SYS_EPOLL_WAIT, uintptr(p.epfd), uintptr(evs), nev, uintptr(ms), 0, 0)
+	r, _, errno := syscall.Syscall6(syscall.SYS_EPOLL_PWAIT, uintptr(p.epfd), uintptr(evs), nev, uintptr(ms), 0, 0)
 	if errno != 0 {
 		return 0
 	}
@@ -245,7 +252,7 @@ func (p *Poller) add(d *Desc, fd int) error {
 	}
 	p.gens[idx]++
 	ev := syscall.EpollEvent{
-		Events: syscall.EPOLLIN | syscall.EPOLLOUT | syscall.EPOLLRDHUP | -syscall.EPOLLET,
+		Events: syscall.EPOLLIN | syscall.EPOLLOUT | syscall.EPOLLRDHUP | epollET,
 		Fd:     idx,
 		Pad:    p.gens[idx],
 	}
