@@ -99,10 +99,16 @@ func admit[T any](ctx context.Context, g *Group, try bool, gl *gevent.Greenlet[T
 // admitLocked makes gl, which holds a slot and has not started, a member.
 func (g *Group) admitLocked(gl gevent.Task, hook memberHook, idx int) {
 	m := g.insertLocked(gl, true)
-	m.hook, m.idx = hook, idx
+	if hook != nil { // nil already on a fresh or recycled entry
+		m.hook = hook
+	}
+	m.idx = idx
 	// Registering under g.mu is safe here, unlike in Add: gl has not
-	// started, so OnReady cannot run the callback now.
-	m.link.Fn = m.leaveFn
+	// started, so OnReady cannot run the callback now. A recycled entry
+	// keeps its callback (no store, no write barrier).
+	if m.link.Fn == nil {
+		m.link.Fn = m.leaveFn
+	}
 	m.linkedOn = core.TaskG(gl)
 	m.linkedOn.AddLink(&m.link)
 }
