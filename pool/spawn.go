@@ -228,6 +228,7 @@ func Map[In, Out any](ctx context.Context, s Spawner, items iter.Seq[In], fn fun
 		g.admitLocked(gl, it, idx)
 		g.mu.Unlock()
 		gl.Start()
+		schedPoint(idx)
 	}
 	spawned = true
 	if err := st.wait(ctx); err != nil {
