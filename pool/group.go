@@ -157,8 +157,19 @@ func (g *Group) recycleLocked(m *member) {
 	if !m.reused || len(g.free) >= maxFree {
 		return
 	}
-	// removeLocked already cleared prev, next and in.
-	m.t, m.hook, m.remove, m.dying, m.linkedOn = nil, nil, nil, false, nil
+	// removeLocked already cleared prev, next and in. Each pointer is
+	// cleared only when set: a store of nil still pays a write barrier
+	// while the collector runs, and Map recycles an entry per item.
+	m.t, m.dying = nil, false
+	if m.hook != nil {
+		m.hook = nil
+	}
+	if m.remove != nil {
+		m.remove = nil
+	}
+	if m.linkedOn != nil {
+		m.linkedOn = nil
+	}
 	g.free = append(g.free, m)
 }
 

@@ -153,6 +153,7 @@ func (st *imap[In, Out]) produce(ctx context.Context) error {
 			st.mu.Unlock()
 			return err
 		}
+		schedPoint(i)
 		st.mu.Lock()
 		stopped := st.stopped
 		st.mu.Unlock()

@@ -182,6 +182,11 @@ func TestImapEmptyAndLarge(t *testing.T) {
 			if !slices.Equal(got, squares(1000)) {
 				return fmt.Errorf("ImapUnordered of 1000 (size %d) lost items", size)
 			}
+			// Map past several growths of its results and visits of the
+			// Go scheduler (schedPoint).
+			if got, err := pool.Map(ctx, p, count(1000), sq); err != nil || !slices.Equal(got, squares(1000)) {
+				return fmt.Errorf("Map of 1000 (size %d) = %d results, %v", size, len(got), err)
+			}
 		}
 		return nil
 	})
