@@ -256,4 +256,7 @@
 //     greenlet-local storage (use context values).
 //   - runtime.Goexit in a greenlet (t.FailNow does it) ends the greenlet and
 //     then the hub's goroutine, as it would end any goroutine calling it.
+//     When the greenlet was resumed by another that had just parked (the
+//     hub hands its queue to a parking greenlet, to save a switch), that
+//     one ends too, with the same error, on the way.
 package gevent

@@ -171,6 +171,18 @@ type Hub struct {
 	// sim is the simulation state (sim.go), nil for a real hub; set
 	// before the hub is shared, then loop-only.
 	sim *Sim
+
+	// handing is the greenlet the drain is running while it may hand the
+	// drain's next tasks to it when it parks (handoff.go), nil otherwise;
+	// noHandoff says it never may (set at creation). passN counts the
+	// tasks of the drain's pass, and the drain checks the time when it
+	// reaches passCheck; endedAway is a greenlet that ended under a
+	// handoff, whose end the drain finishes. Loop-only.
+	handing   *G
+	endedAway *G
+	passN     int
+	passCheck int
+	noHandoff bool
 }
 
 // NewHub creates a hub that has not started.
@@ -193,6 +205,7 @@ func NewHub(ctx context.Context, opts Options) *Hub {
 			h.clock = c
 		}
 	}
+	h.noHandoff = h.sim != nil || opts.CrashOnPanic
 	h.poller = newChanPoller()
 	h.ctx = &HubCtx{Context: context.WithoutCancel(ctx), hub: h}
 	registerHub(h)
@@ -589,7 +602,8 @@ func (h *Hub) poll() bool {
 func (h *Hub) drain() {
 	var start int64
 	sim := h.sim // fixed since NewHub: a register test per task
-	for n := 1; ; n++ {
+	h.passN, h.passCheck = 0, 64
+	for {
 		if h.bi >= len(h.batch) {
 			h.batch = h.batch[:0] // (each slot was zeroed when popped)
 			h.bi = 0
@@ -606,6 +620,7 @@ func (h *Hub) drain() {
 		t := h.batch[h.bi]
 		h.batch[h.bi] = task{} // drop the references now; cheaper than clear per batch
 		h.bi++
+		h.passN++
 		prefetchRun(h.batch, h.bi+aheadRun-1)
 		if sim != nil {
 			sim.task(&t)
@@ -617,8 +632,16 @@ func (h *Hub) drain() {
 			// when the greenlet switches back.
 			if g := t.g; g.co != nil || h.start(g) {
 				h.current = g
+				if !h.noHandoff {
+					h.handing = g
+				}
 				g.co.next()
+				h.handing = nil
 				h.current = nil
+				if e := h.endedAway; e != nil {
+					h.endedAway = nil
+					h.ended(e)
+				}
 				if g.co.g == nil {
 					h.ended(g)
 				}
@@ -629,7 +652,8 @@ func (h *Hub) drain() {
 		case taskFunc:
 			h.runPass(t.f)
 		}
-		if n&63 == 0 {
+		if h.passN >= h.passCheck { // (handoff may have run tasks past it)
+			h.passCheck = h.passN + 64
 			now := h.refreshNow()
 			if start == 0 {
 				start = now

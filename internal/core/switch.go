@@ -34,7 +34,7 @@ func Yield(ctx context.Context) (bool, error) {
 	cur.hub.ready(task{g: cur})
 	if cur.hub.tracing {
 		cur.parkTraced(parkYield)
-	} else {
+	} else if h := cur.hub; h.handing != cur || !h.handoff(cur) {
 		cur.co.yield(struct{}{})
 	}
 	return true, nil
@@ -50,7 +50,9 @@ func YieldCall(ctx context.Context, what string) error {
 	if g, ok := ctx.(*G); ok {
 		if h := g.hub; h.current == g && !g.cancelled.Load() && !h.tracing {
 			h.ready(task{g: g})
-			g.co.yield(struct{}{})
+			if h.handing != g || !h.handoff(g) {
+				g.co.yield(struct{}{})
+			}
 			return nil
 		}
 	}
@@ -100,7 +102,7 @@ func (h *Hub) Sleep(ctx context.Context, g *G, d time.Duration) error {
 		}
 		if h.tracing {
 			g.parkTraced(parkSleep)
-		} else {
+		} else if h.handing != g || !h.handoff(g) {
 			g.co.yield(struct{}{})
 		}
 	} else {
@@ -110,7 +112,7 @@ func (h *Hub) Sleep(ctx context.Context, g *G, d time.Duration) error {
 		stop := w.register(ctx) // Block, inlined by hand (see Block)
 		if h.tracing {
 			g.parkTraced(parkSleep)
-		} else {
+		} else if h.handing != g || !h.handoff(g) {
 			g.co.yield(struct{}{})
 		}
 		w.unregister(stop)

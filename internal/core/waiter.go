@@ -315,7 +315,7 @@ func (w *Waiter) Block(ctx context.Context) error {
 	stop := w.register(ctx)
 	if g := w.g; g.hub.tracing {
 		g.parkTraced(parkWait)
-	} else {
+	} else if g.hub.handing != g || !g.hub.handoff(g) {
 		g.co.yield(struct{}{})
 	}
 	w.endRecord()
