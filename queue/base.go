@@ -101,7 +101,9 @@ func (q *base[T, C, PC]) putSlow(ctx context.Context, v T) error {
 	}
 	r := q.record(w)
 	r.item = v
-	_, err = q.park(ctx, &q.mu, &q.putters, r)
+	q.putters.pushBack(r)
+	q.mu.Unlock()
+	_, err = q.unpark(w.Block(ctx), &q.mu, &q.putters, r)
 	return err
 }
 
@@ -187,7 +189,9 @@ func (q *base[T, C, PC]) waitItem(ctx context.Context, peek bool) (T, error) {
 	}
 	r := q.record(w)
 	r.peek = peek
-	return q.park(ctx, &q.mu, &q.getters, r)
+	q.getters.pushBack(r)
+	q.mu.Unlock()
+	return q.unpark(w.Block(ctx), &q.mu, &q.getters, r)
 }
 
 // takeLocked removes the next item and lets the first live putter in.

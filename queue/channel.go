@@ -59,7 +59,9 @@ func (c *Channel[T]) Put(ctx context.Context, v T) error {
 	c.ws.wakePeekers(v)
 	r := c.ws.record(w)
 	r.item = v
-	_, err = c.ws.park(ctx, &c.mu, &c.ws.putters, r)
+	c.ws.putters.pushBack(r)
+	c.mu.Unlock()
+	_, err = c.ws.unpark(w.Block(ctx), &c.mu, &c.ws.putters, r)
 	return err
 }
 
@@ -120,7 +122,9 @@ func (c *Channel[T]) waitItem(ctx context.Context, peek bool) (T, error) {
 	}
 	r := c.ws.record(w)
 	r.peek = peek
-	return c.ws.park(ctx, &c.mu, &c.ws.getters, r)
+	c.ws.getters.pushBack(r)
+	c.mu.Unlock()
+	return c.ws.unpark(w.Block(ctx), &c.mu, &c.ws.getters, r)
 }
 
 // takeLocked takes the item of the first putter whose Wake succeeds, so that

@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"context"
 	"sync"
 	"sync/atomic"
 
@@ -178,16 +177,23 @@ func (s *waiters[T]) wakePeekers(v T) {
 	}
 }
 
-// park queues r on l and blocks until a waker pops and wakes it, or ctx ends.
-// The caller holds mu; park returns with mu released. On success it returns
-// the record's item (what a getter was handed) and err (ErrShutDown); on
-// cancellation it removes r, so a waker can no longer hand it anything, and
-// returns the cause.
-func (s *waiters[T]) park(ctx context.Context, mu *sync.Mutex, l *wlist[T], r *record[T]) (T, error) {
+// A blocking call parks its record r in three steps, written out in the
+// call so that no frame of ours stands between it and the coroutine switch
+// (each is a return mispredicted when the switch comes back):
+//
+//	l.pushBack(r)
+//	mu.Unlock()
+//	return s.unpark(r.w.Block(ctx), mu, l, r)
+//
+// The caller holds mu, the owner's lock, until it has queued r on l.
+
+// unpark ends the wait of r, which Block ended with err. On success it
+// returns the record's item (what a getter was handed) and err (ErrShutDown);
+// on cancellation it removes r, so a waker can no longer hand it anything,
+// and returns the cause. mu is not held.
+func (s *waiters[T]) unpark(err error, mu *sync.Mutex, l *wlist[T], r *record[T]) (T, error) {
 	w := r.w
-	l.pushBack(r)
-	mu.Unlock()
-	if err := w.Block(ctx); err != nil {
+	if err != nil {
 		mu.Lock()
 		l.remove(r) // false if a waker popped r and lost the race to Cancel
 		s.recycle(r)
