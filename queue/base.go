@@ -75,11 +75,19 @@ func (q *base[T, C, PC]) Put(ctx context.Context, v T) error {
 		panic("gevent/queue: Put: nil ctx")
 	}
 	q.mu.Lock()
-	if !q.shutdown && q.getters.empty() && !q.fullLocked() {
-		q.c().push(v)
-		q.unfinished++
-		q.mu.Unlock()
-		return nil
+	if !q.shutdown {
+		if q.getters.empty() {
+			if !q.fullLocked() {
+				q.c().push(v)
+				q.unfinished++
+				q.mu.Unlock()
+				return nil
+			}
+		} else if q.offer(v) { // to a waiting Get (putNowLocked's first case)
+			q.unfinished++
+			q.mu.Unlock()
+			return nil
+		}
 	}
 	return q.putSlow(ctx, v)
 }
