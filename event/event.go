@@ -69,7 +69,12 @@ func (e *Event) Wait(ctx context.Context) error {
 		panic("gevent/event: Wait: nil ctx")
 	}
 	e.n.mu.Lock()
-	return e.n.waitLocked(ctx, e.set.Load(), waitEvent)
+	ready := e.set.Load()
+	w, err := e.n.queueLocked(ctx, ready, waitEvent) // waitLocked, written out
+	if w == nil {
+		return err
+	}
+	return e.n.unpark(w.Block(ctx), w, ready)
 }
 
 // OnReady arranges for f to be called once, the next time the Event is set,

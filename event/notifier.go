@@ -63,14 +63,30 @@ func (n *notifier) notifyLocked() *core.Callback {
 // with mu held and returns with mu released. It returns nil when woken and
 // ctx's cause when ctx ends first (at once if it already has, and the call
 // would have to switch).
+//
+// Event.Wait writes it out (queueLocked, Block, unpark), so that no frame
+// of ours stands between it and the coroutine switch: each is a return
+// mispredicted when the switch comes back.
 func (n *notifier) waitLocked(ctx context.Context, ready bool, kind core.WaitKind) error {
+	w, err := n.queueLocked(ctx, ready, kind)
+	if w == nil {
+		return err
+	}
+	return n.unpark(w.Block(ctx), w, ready)
+}
+
+// queueLocked is waitLocked's first step: it queues the caller's waiter
+// and returns it, or returns nil and the result of the wait when there is
+// nothing to wait for (ready, no notification in progress: nil) or ctx has
+// ended. Entered with mu held; it returns with mu released.
+func (n *notifier) queueLocked(ctx context.Context, ready bool, kind core.WaitKind) (*core.Waiter, error) {
 	list := &n.waiters
 	if ready {
 		n.nlate.Add(1) // before reading pending: see nlate
 		if n.pending.Load() == 0 {
 			n.nlate.Add(-1)
 			n.mu.Unlock()
-			return nil
+			return nil, nil
 		}
 		list = &n.late
 	}
@@ -80,13 +96,23 @@ func (n *notifier) waitLocked(ctx context.Context, ready bool, kind core.WaitKin
 			n.nlate.Add(-1)
 		}
 		n.mu.Unlock()
-		return err
+		return nil, err
 	}
 	list.PushBack(w)
 	n.mu.Unlock()
-	if err = w.Block(ctx); err != nil {
+	return w, nil
+}
+
+// unpark is waitLocked's last step, after Block ended the wait of w (queued
+// on the late list when ready) with err.
+func (n *notifier) unpark(err error, w *core.Waiter, ready bool) error {
+	if err != nil {
 		// Remove is false when a notification popped w but lost the race
 		// to the cancellation: then nothing was counted for w.
+		list := &n.waiters
+		if ready {
+			list = &n.late
+		}
 		n.mu.Lock()
 		if list.Remove(w) && ready {
 			n.nlate.Add(-1)
