@@ -163,7 +163,13 @@ func (q *base[T, C, PC]) Get(ctx context.Context) (T, error) {
 		q.mu.Unlock()
 		return v, nil
 	}
-	return q.waitItem(ctx, false)
+	// waitItem, written out: a frame fewer between Get and the switch.
+	r, err := q.queueGetter(ctx, false)
+	if r == nil {
+		var zero T
+		return zero, err
+	}
+	return q.unpark(r.w.Block(ctx), &q.mu, &q.getters, r)
 }
 
 // Peek returns the next item without removing it, waiting like Get while the
@@ -182,24 +188,35 @@ func (q *base[T, C, PC]) Peek(ctx context.Context) (T, error) {
 	return q.waitItem(ctx, true)
 }
 
-// waitItem is the outlined slow path of Get and Peek on an empty queue; q.mu
-// is held on entry.
+// waitItem is the outlined slow path of Peek (and Get) on an empty queue;
+// q.mu is held on entry.
 func (q *base[T, C, PC]) waitItem(ctx context.Context, peek bool) (T, error) {
-	var zero T
+	r, err := q.queueGetter(ctx, peek)
+	if r == nil {
+		var zero T
+		return zero, err
+	}
+	return q.unpark(r.w.Block(ctx), &q.mu, &q.getters, r)
+}
+
+// queueGetter queues a record for a Get or Peek on an empty queue and
+// returns it; nil and the error when the call must not wait (shut down,
+// ctx ended). Entered with q.mu held; it returns with q.mu released.
+func (q *base[T, C, PC]) queueGetter(ctx context.Context, peek bool) (*record[T], error) {
 	if q.shutdown {
 		q.mu.Unlock()
-		return zero, ErrShutDown
+		return nil, ErrShutDown
 	}
 	w, err := core.PrepareOn(ctx, waitQueueGet, q.descPtr())
 	if err != nil {
 		q.mu.Unlock()
-		return zero, err
+		return nil, err
 	}
 	r := q.record(w)
 	r.peek = peek
 	q.getters.pushBack(r)
 	q.mu.Unlock()
-	return q.unpark(w.Block(ctx), &q.mu, &q.getters, r)
+	return r, nil
 }
 
 // takeLocked removes the next item and lets the first live putter in.

@@ -89,7 +89,13 @@ func (c *Channel[T]) Get(ctx context.Context) (T, error) {
 		c.mu.Unlock()
 		return v, nil
 	}
-	return c.waitItem(ctx, false)
+	// waitItem, written out: a frame fewer between Get and the switch.
+	r, err := c.queueGetter(ctx, false)
+	if r == nil {
+		var zero T
+		return zero, err
+	}
+	return c.ws.unpark(r.w.Block(ctx), &c.mu, &c.ws.getters, r)
 }
 
 // Peek returns the item of the first waiting Put without taking it, waiting
@@ -108,23 +114,35 @@ func (c *Channel[T]) Peek(ctx context.Context) (T, error) {
 	return c.waitItem(ctx, true)
 }
 
-// waitItem is the outlined slow path of Get and Peek; c.mu is held on entry.
+// waitItem is the outlined slow path of Peek (and Get); c.mu is held on
+// entry.
 func (c *Channel[T]) waitItem(ctx context.Context, peek bool) (T, error) {
-	var zero T
+	r, err := c.queueGetter(ctx, peek)
+	if r == nil {
+		var zero T
+		return zero, err
+	}
+	return c.ws.unpark(r.w.Block(ctx), &c.mu, &c.ws.getters, r)
+}
+
+// queueGetter queues a record for a Get or Peek and returns it; nil and the
+// error when the call must not wait (shut down, ctx ended). Entered with
+// c.mu held; it returns with c.mu released.
+func (c *Channel[T]) queueGetter(ctx context.Context, peek bool) (*record[T], error) {
 	if c.shutdown {
 		c.mu.Unlock()
-		return zero, ErrShutDown
+		return nil, ErrShutDown
 	}
 	w, err := core.PrepareOn(ctx, waitChannelGet, c.descPtr())
 	if err != nil {
 		c.mu.Unlock()
-		return zero, err
+		return nil, err
 	}
 	r := c.ws.record(w)
 	r.peek = peek
 	c.ws.getters.pushBack(r)
 	c.mu.Unlock()
-	return c.ws.unpark(w.Block(ctx), &c.mu, &c.ws.getters, r)
+	return r, nil
 }
 
 // takeLocked takes the item of the first putter whose Wake succeeds, so that
