@@ -56,7 +56,11 @@
 // # The hub
 //
 // Hub.ready queues a task (FIFO); drain runs tasks, including those added
-// while it runs, until empty or the switch interval passes. Then iterate, in
+// while it runs, until empty or the switch interval passes. A greenlet the
+// drain resumed that parks while the drain's next task is another greenlet
+// runs that one itself, on its own stack, in the drain's place (handoff.go):
+// the same tasks in the same order, one coroutine switch a hand-over
+// instead of two. Then iterate, in
 // libev's order: the poller waits (I/O and outside wake-ups); when no
 // callback, timer of priority 0 or I/O is due, the idle waiters resume; the
 // due sleeps and delayed starts fire in deadline order, each resuming its

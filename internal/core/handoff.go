@@ -42,15 +42,8 @@ func (h *Hub) handoff(a *G) bool {
 	h.monCheck(a)   // a's park is a switch point, as when it yields
 	// Stop where the drain's time check is due: it is the drain's.
 	for h.passN < h.passCheck {
-		if h.bi >= len(h.batch) {
-			h.batch = h.batch[:0]
-			h.bi = 0
-			h.mu.Lock()
-			h.batch, h.runq = h.runq, h.batch
-			h.mu.Unlock()
-			if len(h.batch) == 0 {
-				break
-			}
+		if h.bi >= len(h.batch) && !h.swapBatch() {
+			break
 		}
 		t := h.batch[h.bi]
 		if t.kind != taskRun {

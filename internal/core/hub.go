@@ -605,12 +605,7 @@ func (h *Hub) drain() {
 	h.passN, h.passCheck = 0, 64
 	for {
 		if h.bi >= len(h.batch) {
-			h.batch = h.batch[:0] // (each slot was zeroed when popped)
-			h.bi = 0
-			h.mu.Lock()
-			h.batch, h.runq = h.runq, h.batch
-			h.mu.Unlock()
-			if len(h.batch) == 0 {
+			if !h.swapBatch() {
 				return
 			}
 			if sim != nil {
@@ -662,6 +657,18 @@ func (h *Hub) drain() {
 			}
 		}
 	}
+}
+
+// swapBatch makes the tasks queued since the last swap the drain's batch
+// (the spent batch's array becomes the run queue) and reports whether there
+// are any.
+func (h *Hub) swapBatch() bool {
+	h.batch = h.batch[:0] // (each slot was zeroed when popped)
+	h.bi = 0
+	h.mu.Lock()
+	h.batch, h.runq = h.runq, h.batch
+	h.mu.Unlock()
+	return len(h.batch) > 0
 }
 
 // switchTo starts or resumes g on its coroutine and returns when g parks or
