@@ -109,6 +109,7 @@ func (g *Group) admitLocked(gl gevent.Task, hook memberHook, idx int) {
 	// keeps its callback (no store, no write barrier).
 	if m.link.Fn == nil {
 		m.link.Fn = m.leaveFn
+		m.link.Internal = true // leave: the group's bookkeeping
 	}
 	m.linkedOn = core.TaskG(gl)
 	m.linkedOn.AddLink(&m.link)

@@ -418,6 +418,11 @@ type Link struct {
 	// FnFrom is Fn for callbacks that wake waiters: it is told the hub
 	// running the notification (nil when none), for Waiter.WakeFrom.
 	FnFrom func(from *Hub)
+	// Internal says Fn is the library's own bookkeeping (a pool member
+	// leaving its group), which neither blocks nor panics: the hub calls it
+	// directly, without the misuse checks and the panic recovery that a
+	// user's callback runs under (runFunc: two atomic stores, two defers).
+	Internal bool
 
 	g          *G // registered on; guarded by g.mu
 	prev, next *Link
@@ -501,7 +506,8 @@ func (g *G) notifyLinks(from *Hub) {
 			return
 		}
 		g.unlinkLocked(l)
-		fn, fnFrom := l.Fn, l.FnFrom // read now: the link's owner may reuse it once popped
+		// Read now: the link's owner may reuse it once popped.
+		fn, fnFrom, internal := l.Fn, l.FnFrom, l.Internal
 		var resume *G
 		if w := l.W; w != nil {
 			// Claim under the lock RemoveLink takes, so that a waiter that
@@ -522,7 +528,9 @@ func (g *G) notifyLinks(from *Hub) {
 			fn = func() { fnFrom(from) }
 		}
 		if fn != nil {
-			if from != nil {
+			if from != nil && internal {
+				from.runInternal(fn)
+			} else if from != nil {
 				from.runPass(fn)
 			} else {
 				g.hub.runClosed(fn) // no loop: any goroutine

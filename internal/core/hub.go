@@ -521,6 +521,16 @@ func (h *Hub) runPass(f func()) {
 	h.resumeDirect()
 }
 
+// runInternal is runPass for a callback of the library's own (Link.Internal)
+// that neither blocks nor panics: no callback bracketing.
+func (h *Hub) runInternal(f func()) {
+	h.inPass = true
+	f()
+	h.inPass = false
+	h.monCheck(nil)
+	h.resumeDirect()
+}
+
 // resumeDirect resumes, in wake-up order, the greenlets a callback woke with
 // WakeFrom. A resumed greenlet cannot add to the list (current is set while
 // it runs), so the list is stable.
