@@ -238,6 +238,7 @@ func (q *base[T, C, PC]) refillLocked() {
 		}
 		v := r.item // r is its owner's once Wake succeeds
 		if r.w.Wake() {
+			q.handOff(r)
 			q.c().push(v)
 			q.unfinished++
 		}

@@ -151,6 +151,7 @@ func (c *Channel[T]) takeLocked() (T, bool) {
 	for r := c.ws.putters.popFront(); r != nil; r = c.ws.putters.popFront() {
 		v := r.item // r is its owner's once Wake succeeds
 		if r.w.Wake() {
+			c.ws.handOff(r)
 			return v, true
 		}
 	}

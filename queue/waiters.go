@@ -20,6 +20,11 @@ type record[T any] struct {
 	item T
 	err  error // ErrShutDown when Shutdown ended the wait
 	peek bool  // a Peek: sees the item without taking it
+	// released is set (atomically) by the owner of a record a waker handed
+	// off, once it has read the record and cleared it: the record may then
+	// be reused. Cleared, plainly, by record, which reads it under the
+	// owner's lock after the owner's store.
+	released uint32
 
 	list       *wlist[T] // the list the record is queued on, or nil
 	prev, next *record[T]
@@ -95,10 +100,11 @@ type waiters[T any] struct {
 	putters wlist[T]
 	// free holds recycled records, linked through next.
 	free *record[T]
-	// spare is one more recycled record, handed back without the lock by a
-	// waiter that was woken, so that the common wait (one waiter at a time,
-	// woken) takes the lock once instead of twice.
-	spare atomic.Pointer[record[T]]
+	// handed is the last record a waker handed off (woken with its item
+	// or its result): reusable once its owner has released it, which the
+	// owner does with one atomic store and no lock, so that the common
+	// wait (one waiter at a time, woken) takes the lock once.
+	handed *record[T]
 	// desc describes the owning queue for dumps; set on the first wait
 	// (waitkinds.go). Its address is the object of the waits.
 	desc func() core.WaitDetail
@@ -110,12 +116,19 @@ func (s *waiters[T]) record(w *core.Waiter) *record[T] {
 	if r != nil {
 		s.free = r.next
 		r.next = nil
-	} else if r = s.spare.Swap(nil); r == nil {
+	} else if r = s.handed; r != nil && atomic.LoadUint32(&r.released) != 0 {
+		s.handed = nil
+		r.released = 0 // after the owner's store, which the load saw
+	} else {
 		r = new(record[T])
 	}
 	r.w = w
 	return r
 }
+
+// handOff notes r, whose Wake a waker with the owner's lock has just won:
+// once its owner has released it, record may reuse it.
+func (s *waiters[T]) handOff(r *record[T]) { s.handed = r }
 
 // reset clears what a record holds; list links are already clear once it is
 // off its list.
@@ -151,10 +164,13 @@ func (s *waiters[T]) offer(v T) bool {
 				for p := s.getters.head; p != next; p = s.getters.head {
 					s.getters.remove(p)
 					p.item = v
-					if !p.w.Wake() {
+					if p.w.Wake() {
+						s.handOff(p)
+					} else {
 						p.item = zero
 					}
 				}
+				s.handOff(r)
 				return true
 			}
 			r.item = zero
@@ -171,7 +187,9 @@ func (s *waiters[T]) wakePeekers(v T) {
 	var zero T
 	for r := s.getters.popFront(); r != nil; r = s.getters.popFront() {
 		r.item = v
-		if !r.w.Wake() {
+		if r.w.Wake() {
+			s.handOff(r)
+		} else {
 			r.item = zero
 		}
 	}
@@ -205,12 +223,7 @@ func (s *waiters[T]) unpark(err error, mu *sync.Mutex, l *wlist[T], r *record[T]
 	// ours without the lock.
 	v, err := r.item, r.err
 	r.reset()
-	if !s.spare.CompareAndSwap(nil, r) {
-		mu.Lock()
-		r.next = s.free
-		s.free = r
-		mu.Unlock()
-	}
+	atomic.StoreUint32(&r.released, 1) // the waker handed r off: see record
 	w.Release()
 	return v, err
 }
