@@ -30,7 +30,7 @@ func runRandomProgram(t *testing.T, seed uint64, handoff bool) []string {
 		}
 		logf("report %v", err)
 	}})
-	h.noHandoff = !handoff
+	h.noHandoff = h.noHandoff || !handoff // never on a simulated hub
 	errFail := errors.New("fail")
 	var u WaitList
 	var workers []*G
@@ -164,6 +164,9 @@ func TestHandoffGoexitEndsTheHander(t *testing.T) {
 	deadline := failAfter(t, 20*time.Second)
 	defer deadline.Stop()
 	h := NewHub(context.Background(), Options{ErrorHandler: func(*G, error) {}})
+	if h.noHandoff {
+		t.Skip("a simulated hub (GEVENT_SIM_FORCE) never hands off")
+	}
 	var b *G
 	var handed bool
 	a := spawnG(h, h.Context(), func(a *G) error {
@@ -189,5 +192,66 @@ func TestHandoffGoexitEndsTheHander(t *testing.T) {
 	}
 	if err := a.Result(); !errors.Is(err, errGoexit) {
 		t.Errorf("a ended with %v, want errGoexit (doc.go: it ends too, with the same error)", err)
+	}
+}
+
+// TestHandoffMainEndAndStop: main ending while a parking worker resumed it,
+// and Hub.Stop called from a worker that a handoff resumed, stop the hub at
+// the same point, with the same kills and links, as without the handoff.
+func TestHandoffMainEndAndStop(t *testing.T) {
+	run := func(handoff, withMain bool, ends int) []string {
+		deadline := failAfter(t, 20*time.Second)
+		defer deadline.Stop()
+		var log []string
+		logf := func(format string, args ...any) { log = append(log, fmt.Sprintf(format, args...)) }
+		h := NewHub(context.Background(), Options{ErrorHandler: func(g *G, err error) { logf("report %v", err) }})
+		h.noHandoff = h.noHandoff || !handoff // never on a simulated hub
+		var ws []*G
+		worker := func(k int) func(g *G) error {
+			return func(g *G) error {
+				for i := 0; ; i++ {
+					logf("w%d:%d", k, i)
+					if !withMain && k == 1 && i == ends {
+						h.Stop()
+					}
+					if _, err := Yield(g); err != nil {
+						return err
+					}
+					if err := Cause(g); err != nil {
+						logf("w%d cancelled %v", k, err)
+						return err
+					}
+				}
+			}
+		}
+		for k := range 3 {
+			ws = append(ws, spawnG(h, h.Context(), worker(k)))
+			ws[k].AddLink(&Link{Fn: func() { logf("link w%d %v", k, ws[k].Result()) }})
+		}
+		var main *G
+		if withMain {
+			main = spawnG(h, h.Context(), func(m *G) error {
+				for i := range ends {
+					logf("main:%d", i)
+					if _, err := Yield(m); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		h.Serve(context.Background(), main)
+		for k, w := range ws {
+			logf("end w%d %v", k, w.Result())
+		}
+		return log
+	}
+	for _, withMain := range []bool{true, false} {
+		for ends := range 5 {
+			with, without := run(true, withMain, ends), run(false, withMain, ends)
+			if !slices.Equal(with, without) {
+				t.Errorf("main %v, ends %d: handoff changed the order:\nwith:    %q\nwithout: %q", withMain, ends, with, without)
+			}
+		}
 	}
 }
