@@ -73,7 +73,7 @@ func TestHandoffKeepsOrder(t *testing.T) {
 			}
 			log = append(log, "report "+err.Error())
 		}})
-		h.noHandoff = !handoff
+		h.noHandoff = h.noHandoff || !handoff // never on a simulated hub (GEVENT_SIM_FORCE)
 		errFail := errors.New("fail")
 		var u WaitList // parked greenlets, woken one at a time
 		main := spawnG(h, h.Context(), func(g *G) error {
