@@ -258,7 +258,8 @@
 //     then the hub's goroutine, as it would end any goroutine calling it.
 //     When the greenlet was resumed by another that had just parked (the
 //     hub hands its queue to a parking greenlet, to save a switch), that
-//     one ends too, with the same error, on the way. (The hand-over is
+//     one ends too, with the same error, on the way (its deferred calls run
+//     then, and must not switch: the hub is ending). (The hand-over is
 //     otherwise invisible: the same greenlets run in the same order; only
 //     goroutine dumps and CPU profiles show the hub's bookkeeping between
 //     two greenlets on the parked one's goroutine.)
