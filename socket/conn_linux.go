@@ -158,8 +158,8 @@ func (c *Conn) read(g *core.G, b []byte) (int, error) {
 			}
 			return n, nil
 		case syscall.EAGAIN:
-			if watch {
-				continue // Drained: WaitData parks
+			if watch && s.d.Drained() {
+				continue // WaitData parks
 			}
 			if err := s.park(c.h, g, poll.ModeRead, c.rdl.Load()); err != nil {
 				return 0, c.opError("read", err)

@@ -252,7 +252,7 @@ func (p *Poller) add(d *Desc, fd int) error {
 	}
 	p.gens[idx]++
 	ev := syscall.EpollEvent{
-		Events: syscall.EPOLLIN | syscall.EPOLLOUT | syscall.EPOLLRDHUP | epollET,
+		Events: syscall.EPOLLIN | syscall.EPOLLOUT | syscall.EPOLLRDHUP | syscall.EPOLLPRI | epollET,
 		Fd:     idx,
 		Pad:    p.gens[idx],
 	}
@@ -449,8 +449,11 @@ func (d *Desc) wait(ctx context.Context, mode Mode, deadline time.Time, data boo
 // step (core.Waiter.WakeFrom).
 func (d *Desc) notify(events uint32, hub *core.Hub) {
 	d.mu.Lock()
-	if events&(syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
-		if events&(syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+	if events&(syscall.EPOLLIN|syscall.EPOLLPRI|syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+		// EPOLLPRI: TCP urgent data; a read stops short at its mark with
+		// data still queued, so a short read no longer proves the queue
+		// empty: the drained rule is off for good.
+		if events&(syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR|syscall.EPOLLPRI) != 0 {
 			d.hangup.Store(true)
 		}
 		d.drained.Store(false)
