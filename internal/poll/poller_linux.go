@@ -317,11 +317,14 @@ type Desc struct {
 // arrives after it raises an edge that clears the mark in notify; an
 // end of stream or an error pending behind the data raises none, which is
 // what hangup covers. Call EndRead after a read that may have left data
-// or ended the stream.
-func (d *Desc) BeginRead() {
-	if !d.hangup.Load() {
-		d.drained.Store(true)
+// or ended the stream. It reports false, marking nothing, once hangup (or
+// urgent data) has turned the rule off: the caller then parks with Wait.
+func (d *Desc) BeginRead() bool {
+	if d.hangup.Load() {
+		return false
 	}
+	d.drained.Store(true)
+	return true
 }
 
 // EndRead undoes BeginRead when the read may have left data behind (it
