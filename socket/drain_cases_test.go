@@ -138,3 +138,36 @@ func TestDrainedReadExactBuffer(t *testing.T) {
 		return nil
 	})
 }
+
+// A reader killed while it waits for an event after a short read ends with
+// its kill, and the connection stays usable: the next reader still gets
+// the data that comes later.
+func TestDrainedReadKilled(t *testing.T) {
+	geventtest.Run(t, func(ctx context.Context) error {
+		cli, srv, reader, err := drainedPair(ctx, 16)
+		if err != nil {
+			return err
+		}
+		defer cli.Close()
+		defer srv.Close()
+		reader.Kill(ctx)
+		if _, err := reader.Get(ctx); !errors.Is(err, gevent.ErrGreenletExit) {
+			t.Errorf("killed reader: %v, want ErrGreenletExit", err)
+		}
+		next := gevent.Spawn(ctx, func(ctx context.Context) (string, error) {
+			return gevent.WithTimeoutFunc(ctx, 3*time.Second, func(ctx context.Context) (string, error) {
+				b := make([]byte, 16)
+				n, err := cli.Read(b)
+				return string(b[:n]), err
+			})
+		})
+		gevent.Yield(ctx) // it parks
+		if _, err := srv.Write([]byte("y")); err != nil {
+			return err
+		}
+		if got, err := next.Get(ctx); err != nil || got != "y" {
+			t.Fatalf("next read %q, %v; want y", got, err)
+		}
+		return nil
+	})
+}
