@@ -133,13 +133,14 @@ func (c *Conn) read(g *core.G, b []byte) (int, error) {
 		// A TCP read that drained the queue waits for the next
 		// readable event before reading again (poll.Desc.WaitData).
 		watch := s.tcp && s.registered
+		armed := false // drained marked: EAGAIN goes to WaitData
 		if watch {
 			if s.d.Drained() {
 				if err := s.d.WaitData(g, timeOf(c.rdl.Load())); err != nil {
 					return 0, c.opError("read", err)
 				}
 			}
-			s.d.BeginRead()
+			armed = s.d.BeginRead()
 		}
 		s.buf, s.n, s.errno = b, 0, 0
 		err := s.rc.Read(s.readFn)
@@ -158,8 +159,10 @@ func (c *Conn) read(g *core.G, b []byte) (int, error) {
 			}
 			return n, nil
 		case syscall.EAGAIN:
-			if watch {
-				continue // Drained: WaitData parks
+			if armed {
+				// WaitData parks, or returns at once if an event
+				// came since the read (notify cleared drained).
+				continue
 			}
 			if err := s.park(c.h, g, poll.ModeRead, c.rdl.Load()); err != nil {
 				return 0, c.opError("read", err)

@@ -252,7 +252,7 @@ func (p *Poller) add(d *Desc, fd int) error {
 	}
 	p.gens[idx]++
 	ev := syscall.EpollEvent{
-		Events: syscall.EPOLLIN | syscall.EPOLLOUT | syscall.EPOLLRDHUP | epollET,
+		Events: syscall.EPOLLIN | syscall.EPOLLOUT | syscall.EPOLLRDHUP | syscall.EPOLLPRI | epollET,
 		Fd:     idx,
 		Pad:    p.gens[idx],
 	}
@@ -317,11 +317,14 @@ type Desc struct {
 // arrives after it raises an edge that clears the mark in notify; an
 // end of stream or an error pending behind the data raises none, which is
 // what hangup covers. Call EndRead after a read that may have left data
-// or ended the stream.
-func (d *Desc) BeginRead() {
-	if !d.hangup.Load() {
-		d.drained.Store(true)
+// or ended the stream. It reports false, marking nothing, once hangup (or
+// urgent data) has turned the rule off: the caller then parks with Wait.
+func (d *Desc) BeginRead() bool {
+	if d.hangup.Load() {
+		return false
 	}
+	d.drained.Store(true)
+	return true
 }
 
 // EndRead undoes BeginRead when the read may have left data behind (it
@@ -449,8 +452,11 @@ func (d *Desc) wait(ctx context.Context, mode Mode, deadline time.Time, data boo
 // step (core.Waiter.WakeFrom).
 func (d *Desc) notify(events uint32, hub *core.Hub) {
 	d.mu.Lock()
-	if events&(syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
-		if events&(syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+	if events&(syscall.EPOLLIN|syscall.EPOLLPRI|syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+		// EPOLLPRI: TCP urgent data; a read stops short at its mark with
+		// data still queued, so a short read no longer proves the queue
+		// empty: the drained rule is off for good.
+		if events&(syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR|syscall.EPOLLPRI) != 0 {
 			d.hangup.Store(true)
 		}
 		d.drained.Store(false)
