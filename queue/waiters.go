@@ -20,10 +20,10 @@ type record[T any] struct {
 	item T
 	err  error // ErrShutDown when Shutdown ended the wait
 	peek bool  // a Peek: sees the item without taking it
-	// released is set (atomically) by the owner of a record a waker handed
-	// off, once it has read the record and cleared it: the record may then
-	// be reused. Cleared, plainly, by record, which reads it under the
-	// owner's lock after the owner's store.
+	// released is set (atomically) by the waiting call a waker handed the
+	// record to, once it has read the record and cleared it: the record
+	// may then be reused. Cleared, plainly, by waiters.record, under the
+	// queue's lock, after its atomic load saw that store.
 	released uint32
 
 	list       *wlist[T] // the list the record is queued on, or nil
