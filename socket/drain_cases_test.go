@@ -56,11 +56,22 @@ func drainedPair(ctx context.Context, buf int) (cli, srv net.Conn, reader *geven
 	return cli, srv, reader, nil
 }
 
+// spawnRead spawns a greenlet that makes one read of up to n bytes from c,
+// under a deadline, and returns what it read.
+func spawnRead(ctx context.Context, c net.Conn, n int) *gevent.Greenlet[string] {
+	return gevent.Spawn(ctx, func(ctx context.Context) (string, error) {
+		return gevent.WithTimeoutFunc(ctx, 3*time.Second, func(ctx context.Context) (string, error) {
+			b := make([]byte, n)
+			n, err := c.Read(b)
+			return string(b[:n]), err
+		})
+	})
+}
+
 // A read parked after a short read ends with net.ErrClosed when its
 // connection is closed, os.ErrDeadlineExceeded when its deadline is moved
 // into the past, io.EOF when the peer shuts its side, and with data that
-// comes later; and a read that filled its buffer exactly reads again
-// instead of waiting for an edge that the data left behind will not raise.
+// comes later.
 func TestDrainedReadEnds(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -122,12 +133,7 @@ func TestDrainedReadExactBuffer(t *testing.T) {
 		if err != nil || got != "efgh" {
 			t.Fatalf("second read %q, %v; want efgh", got, err)
 		}
-		later := gevent.Spawn(ctx, func(ctx context.Context) (string, error) {
-			return gevent.WithTimeoutFunc(ctx, 3*time.Second, func(ctx context.Context) (string, error) {
-				n, err := cli.Read(b)
-				return string(b[:n]), err
-			})
-		})
+		later := spawnRead(ctx, cli, 4)
 		gevent.Yield(ctx) // it reads, finds nothing, parks
 		if _, err := srv.Write([]byte("ij")); err != nil {
 			return err
@@ -154,13 +160,7 @@ func TestDrainedReadKilled(t *testing.T) {
 		if _, err := reader.Get(ctx); !errors.Is(err, gevent.ErrGreenletExit) {
 			t.Errorf("killed reader: %v, want ErrGreenletExit", err)
 		}
-		next := gevent.Spawn(ctx, func(ctx context.Context) (string, error) {
-			return gevent.WithTimeoutFunc(ctx, 3*time.Second, func(ctx context.Context) (string, error) {
-				b := make([]byte, 16)
-				n, err := cli.Read(b)
-				return string(b[:n]), err
-			})
-		})
+		next := spawnRead(ctx, cli, 16)
 		gevent.Yield(ctx) // it parks
 		if _, err := srv.Write([]byte("y")); err != nil {
 			return err

@@ -26,17 +26,17 @@ package core
 // CrashOnPanic (a greenlet's panic would unwind A's frames first) or while
 // tracing (traced parks switch back to the hub).
 //
-// The one place this shows: runtime.Goexit in a greenlet that handoff
-// resumed unwinds A too, on its way to the hub's goroutine (doc.go).
+// Where it shows: runtime.Goexit in a greenlet that handoff resumed
+// unwinds A too, on its way to the hub's goroutine; and goroutine dumps and
+// profiles show the loop's bookkeeping on A's goroutine (doc.go).
 
-// A parking greenlet g calls it, in place of yielding to the hub, when
-// h.handing == g (every switch point checks, with no frame of its own).
-//
 // handoff runs the drain's next tasks on a's stack while they are greenlets
 // to start or resume, and reports true when it reached a's own wake-up (a
 // then runs on, resumed by this very call). It reports false when the hub
 // must take over: a then yields to the drain, which goes on where handoff
-// stopped. Loop-only (a runs on the hub's behalf).
+// stopped. A parking greenlet calls it in place of yielding to the hub when
+// h.handing is that greenlet (every switch point checks, with no frame of
+// its own). Loop-only (a runs on the hub's behalf).
 func (h *Hub) handoff(a *G) bool {
 	h.handing = nil // a greenlet resumed here parks back to a
 	h.monCheck(a)   // a's park is a switch point, as when it yields
