@@ -126,16 +126,22 @@ func (h *Hub) monCheck(holder *G) {
 	}
 }
 
-// monAck acknowledges probe p (once per tick at most) and, when a hold was
-// reported, tells the monitor that it ended and who held the hub.
+// monAck acknowledges probe p (once per tick at most) and tells the
+// monitor who held the hub since the previous acknowledgement, and when
+// that ended; when a hold was reported, it wakes the monitor to report the
+// end. The account is recorded whether or not a hold is open: the monitor
+// may detect a hold, and open it, just after the hub passed its end, and
+// its end event must still name the holder (a detection without a stack
+// dump knows none). It is recorded before the acknowledgement, so that a
+// monitor that sees the acknowledgement sees the account.
 func (h *Hub) monAck(m *prober, p uint64, holder *G) {
 	prev := h.monSeen
 	h.monSeen = p
+	m.mu.Lock()
+	m.endFrom, m.endG, m.endAt = prev, holder, time.Now()
+	m.mu.Unlock()
 	m.ack.Store(p)
 	if m.open.Load() {
-		m.mu.Lock()
-		m.endFrom, m.endG, m.endAt = prev, holder, time.Now()
-		m.mu.Unlock()
 		m.wakeup()
 	}
 }
