@@ -26,3 +26,12 @@ func BenchmarkMemoryParked(b *testing.B) {
 func BenchmarkMemoryParkedRawGo(b *testing.B) {
 	benchbatch.MemoryParkedRawGo(b, min(b.N, memoryParkedMax))
 }
+
+// BenchmarkMemoryParkedFloorPull is memory_parked's floor (design §8): VmRSS
+// growth per bare iter.Pull coroutine parked in its yield, the part of a
+// parked greenlet the execution model fixes before the library adds its
+// handle and wait. As BenchmarkMemoryParked, a first measurement of a fresh
+// process with -benchtime 100000x.
+func BenchmarkMemoryParkedFloorPull(b *testing.B) {
+	benchbatch.MemoryParkedFloorPull(b, min(b.N, memoryParkedMax))
+}

@@ -2,6 +2,7 @@ package benchbatch
 
 import (
 	"context"
+	"iter"
 	"os"
 	"runtime"
 	"strconv"
@@ -73,6 +74,29 @@ func MemoryParkedRawGo(b *testing.B, n int) {
 	reportRSS(b, before, n)
 	close(release)
 	done.Wait()
+}
+
+// MemoryParkedFloorPull is the floor of MemoryParked for greenlets that
+// are iter.Pull coroutines (design §8): n bare coroutines, each resumed once
+// and parked in its yield, with no hub, handle or wait. Its VmRSS growth per
+// coroutine is what the execution model costs before the library adds
+// anything: the goroutine, its stack and iter.Pull's own state.
+func MemoryParkedFloorPull(b *testing.B, n int) {
+	stops := make([]func(), n) // made before the first reading: not per coroutine
+	runtime.GC()
+	before := rss(b)
+	for i := range stops {
+		next, stop := iter.Pull(func(yield func(struct{}) bool) {
+			yield(struct{}{})
+		})
+		next() // the coroutine runs to its yield and parks there
+		stops[i] = stop
+	}
+	runtime.GC()
+	reportRSS(b, before, n)
+	for _, stop := range stops {
+		stop()
+	}
 }
 
 func reportRSS(b *testing.B, before int64, n int) {
