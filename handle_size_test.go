@@ -15,10 +15,10 @@ func TestHandleSizes(t *testing.T) {
 		name      string
 		got, want uintptr
 	}{
-		{"Greenlet[struct{}]", unsafe.Sizeof(Greenlet[struct{}]{}), 192},
-		{"Greenlet[int]", unsafe.Sizeof(Greenlet[int]{}), 200},
-		{"goBody (Go)", unsafe.Sizeof(goBody{}), 200},
-		{"rawGreenlet (SpawnRaw)", unsafe.Sizeof(rawGreenlet{}), 192},
+		{"Greenlet[struct{}]", unsafe.Sizeof(Greenlet[struct{}]{}), 160},
+		{"Greenlet[int]", unsafe.Sizeof(Greenlet[int]{}), 168},
+		{"goBody (Go)", unsafe.Sizeof(goBody{}), 168},
+		{"rawGreenlet (SpawnRaw)", unsafe.Sizeof(rawGreenlet{}), 160},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s is %d bytes, want %d", c.name, c.got, c.want)

@@ -25,24 +25,71 @@ type canceler struct {
 	// them: in a G they share the first cache line with the fields the hub
 	// touches (see G).
 	own atomic.Pointer[Waiter]
-	// cancelled mirrors cause != nil for lock-free reads on the switch path;
-	// hasDone mirrors done != nil.
+	// cancelled is set, under mu, when the context is cancelled, for
+	// lock-free reads on the switch path.
 	cancelled atomic.Bool
-	hasDone   atomic.Bool
+	// liveIdx belongs to the G that embeds this canceler, declared here to
+	// fill the padding after cancelled: a G is then 152 bytes and its
+	// handle 160, a size class below 192 (memory_parked, spawn_join;
+	// TestSizes). It is the greenlet's slot in its hub's live set plus one
+	// (0: not live), guarded by hub.mu. A TimerCtx leaves it zero.
+	liveIdx int32
 
-	mu sync.Mutex // guards the fields below (and sets cancelled and hasDone)
-	// cause is the cancellation cause; nil until cancelled, then fixed.
-	cause error
-	// done is created lazily by Done and closed on cancellation.
-	done chan struct{}
+	mu sync.Mutex // guards the fields below (and sets cancelled)
 	// listeners are parked waiters and AfterFunc callbacks to run on
 	// cancellation, in registration order: a doubly linked list whose
 	// head's prev is its tail (one word in every G instead of two).
 	head *listener
+	// rare holds what few contexts need: the cause, the Done channel and
+	// the standard context of a custom cause. It is allocated, under mu,
+	// by the first Done or cancellation that records a cause, and never
+	// replaced. A greenlet's quiet end (G.finish: nobody listens) records
+	// none: cancelled with no recorded cause reads as ErrGreenletDone.
+	// Atomic so that causeValue reads it without the lock.
+	rare atomic.Pointer[cancelRare]
+}
+
+// cancelRare is a canceler's rarely needed state; its fields are written
+// under the canceler's mu, each once.
+type cancelRare struct {
+	// cause is the cancellation cause; nil until cancelled, then fixed.
+	cause error
+	// done is created by Done and closed on cancellation; hasDone mirrors
+	// done != nil for lock-free reads (TimerCtx.Reusable).
+	done    chan struct{}
+	hasDone atomic.Bool
 	// std is a cancelled standard context carrying a cause that is not
 	// itself Canceled or DeadlineExceeded, so that context.Cause finds the
 	// exact cause (see cancelCtxKey). Set before cancelled.
-	std atomic.Pointer[context.Context]
+	std context.Context
+}
+
+// rareLocked returns c's rare block, allocating it on first use; c.mu held.
+func (c *canceler) rareLocked() *cancelRare {
+	r := c.rare.Load()
+	if r == nil {
+		r = new(cancelRare)
+		c.rare.Store(r)
+	}
+	return r
+}
+
+// hasDone reports whether anyone asked for the Done channel. Any goroutine.
+func (c *canceler) hasDone() bool {
+	r := c.rare.Load()
+	return r != nil && r.hasDone.Load()
+}
+
+// causeLocked is the cancellation cause, nil until cancelled; c.mu held
+// (or cancelled seen set: the cause is written before it).
+func (c *canceler) causeLocked() error {
+	if r := c.rare.Load(); r != nil && r.cause != nil {
+		return r.cause
+	}
+	if c.cancelled.Load() {
+		return ErrGreenletDone // a greenlet's quiet end records no cause
+	}
+	return nil
 }
 
 // cancelCtxKey is the key context.Cause passes to Value to find a context's
@@ -76,8 +123,12 @@ func (s *keySpy) Err() error { return context.Canceled }
 
 // causeValue answers Value(cancelCtxKey) for a cancelled canceler.
 func (c *canceler) causeValue() any {
-	if p := c.std.Load(); p != nil {
-		return (*p).Value(cancelCtxKey)
+	if !c.cancelled.Load() {
+		return nil
+	}
+	// std, like the block, was written before cancelled was set.
+	if r := c.rare.Load(); r != nil && r.std != nil {
+		return r.std.Value(cancelCtxKey)
 	}
 	return nil
 }
@@ -105,8 +156,8 @@ var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); retu
 // function, the child's cancel, takes too).
 func (c *canceler) add(l *listener) {
 	c.mu.Lock()
-	if c.cause != nil {
-		cause := c.cause
+	if c.cancelled.Load() {
+		cause := c.causeLocked()
 		c.mu.Unlock()
 		if l.w != nil {
 			l.w.cancelGen(l.gen, cause, nil)
@@ -172,19 +223,20 @@ func (c *canceler) cancel(cause error) bool { return c.cancelFrom(cause, nil) }
 // callback.
 func (c *canceler) cancelFrom(cause error, from *Hub) bool {
 	c.mu.Lock()
-	if c.cause != nil {
+	if c.cancelled.Load() {
 		c.mu.Unlock()
 		return false
 	}
-	c.cause = cause
+	r := c.rareLocked()
+	r.cause = cause
 	if errOf(cause) != cause {
 		std, cancel := context.WithCancelCause(context.Background())
 		cancel(cause)
-		c.std.Store(&std)
+		r.std = std
 	}
 	c.cancelled.Store(true)
-	if c.done != nil {
-		close(c.done)
+	if r.done != nil {
+		close(r.done)
 	}
 	if w := c.own.Load(); w != nil {
 		w.cancelOwn(cause, from)
@@ -212,7 +264,7 @@ func (c *canceler) cancelFrom(cause error, from *Hub) bool {
 func (c *canceler) causeOf() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.cause
+	return c.causeLocked()
 }
 
 // doneChan returns the Done channel, creating it on first use, and reports
@@ -220,15 +272,16 @@ func (c *canceler) causeOf() error {
 func (c *canceler) doneChan() (<-chan struct{}, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.done != nil {
-		return c.done, false
+	if r := c.rare.Load(); r != nil && r.done != nil {
+		return r.done, false
 	}
-	if c.cause != nil {
+	if c.cancelled.Load() {
 		return closedChan, false
 	}
-	c.done = make(chan struct{})
-	c.hasDone.Store(true)
-	return c.done, true
+	r := c.rareLocked()
+	r.done = make(chan struct{})
+	r.hasDone.Store(true)
+	return r.done, true
 }
 
 // afterFunc implements the AfterFunc method the context package looks for on

@@ -44,11 +44,15 @@ func (s State) String() string {
 //
 // The field order is a measured choice: a greenlet is usually out of the
 // cache when the hub starts or wakes it (thousands of others ran since), so
-// what a start, a park and a wake-up touch fills the first cache line: the
+// what a start, a park and a wake-up touch fills the first 64 bytes: the
 // hub, coroutine, wait block, body and state, then the canceler's own slot
-// and cancelled flag. The fields the greenlet's end touches follow (the next
-// two lines); what only the spawn and the rare paths touch comes last.
-// Pinned by TestSizes.
+// and cancelled flag, and the live-set slot. The fields the greenlet's end
+// touches follow; what only the spawn and the rare paths touch comes last.
+// A handle is 160 bytes (the size class below 192), so every other one
+// starts half-way through a cache line: the drain prefetches the lines of
+// the greenlets it is about to start (prefetchRun), and 32 bytes less per
+// greenlet measured better than the alignment (docs/performance.md, fifth
+// pass). Pinned by TestSizes.
 type G struct {
 	hub *Hub
 
@@ -72,14 +76,10 @@ type G struct {
 	// id is -1 until first asked for; guarded by hub.mu.
 	id int32
 
-	// canceler's mutex also guards state changes, err, links and
-	// notifyPending.
+	// canceler's mutex also guards state changes, err, links and the
+	// stateNotifying bit. (liveIdx is declared in canceler, in its
+	// padding.)
 	canceler
-
-	notifyPending bool // a link-notification task is queued; guarded by mu
-	// liveIdx is the greenlet's slot in its hub's live set plus one (0:
-	// not live); guarded by hub.mu.
-	liveIdx int32
 
 	// err is the result error and endSeq the hub-wide order of its end;
 	// both written before state becomes Dead.
@@ -236,10 +236,21 @@ func (g *G) Ran() bool { return g.state.Load()&stateRan != 0 }
 func (g *G) Hub() *Hub { return g.hub }
 
 // State returns the current state.
-func (g *G) State() State { return State(g.state.Load() &^ stateRan) }
+func (g *G) State() State { return State(g.state.Load() &^ (stateRan | stateNotifying)) }
 
-// stateRan marks, in G.state, a greenlet whose body has started.
-const stateRan = 1 << 8
+const (
+	// stateRan marks, in G.state, a greenlet whose body has started.
+	stateRan = 1 << 8
+	// stateNotifying marks a dead greenlet whose link-notification task is
+	// queued. Set and cleared under mu, only once the state is Dead, which
+	// no compare-and-swap starts from: a bit of state rather than a field
+	// of its own keeps a G at 152 bytes (TestSizes).
+	stateNotifying = 1 << 9
+)
+
+// notifyingLocked reports whether g's link-notification task is queued;
+// g.mu held.
+func (g *G) notifyingLocked() bool { return g.state.Load()&stateNotifying != 0 }
 
 // Dead reports whether the greenlet has finished or was killed before it
 // started. The running greenlet is never dead.
@@ -332,19 +343,20 @@ func (g *G) finish(err error) {
 	g.mu.Lock()
 	g.err = err
 	g.endSeq = g.hub.endSeq.Add(1)
-	g.state.Store(uint32(StateDead) | stateRan)
-	notify := g.links.head != nil && !g.notifyPending
+	// (Not yet dead: no notification can be queued.)
+	notify := g.links.head != nil
 	if notify {
-		g.notifyPending = true
+		g.state.Store(uint32(StateDead) | stateRan | stateNotifying)
+	} else {
+		g.state.Store(uint32(StateDead) | stateRan)
 	}
 	// Cancel the context (ErrGreenletDone) in the same critical section
 	// when nobody listens, which is the common case.
 	// (The own slot does not count: the greenlet runs, so no wait of its
 	// listens there.)
-	quiet := g.cause != nil || (g.head == nil && g.done == nil)
-	if quiet && g.cause == nil {
-		g.cause = ErrGreenletDone
-		g.cancelled.Store(true)
+	quiet := g.cancelled.Load() || (g.head == nil && !g.hasDone())
+	if quiet && !g.cancelled.Load() {
+		g.cancelled.Store(true) // cause: ErrGreenletDone (causeLocked)
 	}
 	g.mu.Unlock()
 	g.hub.retire(g, notify)
@@ -391,9 +403,9 @@ func (g *G) kill(cause error, onlyUnstarted bool) bool {
 		}
 		g.err = nil
 	}
-	notify := g.links.head != nil && !g.notifyPending
+	notify := g.links.head != nil && !g.notifyingLocked()
 	if notify {
-		g.notifyPending = true
+		g.state.Or(stateNotifying)
 	}
 	g.mu.Unlock()
 	if st == StateScheduled {
@@ -450,9 +462,9 @@ func (g *G) AddLink(l *Link) {
 		l.prev = l
 		g.links.head = l
 	}
-	notify := g.State() == StateDead && !g.notifyPending
+	notify := g.State() == StateDead && !g.notifyingLocked()
 	if notify {
-		g.notifyPending = true
+		g.state.Or(stateNotifying)
 	}
 	g.mu.Unlock()
 	if notify {
@@ -501,7 +513,7 @@ func (g *G) notifyLinks(from *Hub) {
 		g.mu.Lock()
 		l := g.links.head
 		if l == nil {
-			g.notifyPending = false
+			g.state.And(^uint32(stateNotifying))
 			g.mu.Unlock()
 			return
 		}

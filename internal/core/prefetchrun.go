@@ -12,8 +12,8 @@ import "unsafe"
 const aheadRun = 4
 
 // prefetchRun issues the prefetches for batch[i]'s greenlet, if there is
-// one: its three cache lines (a G is 184 bytes; its handle's fields follow
-// it in the same allocation).
+// one: the first three of the cache lines its handle spans (a G is 152
+// bytes, the handle that holds it 160 or more, not always line-aligned).
 func prefetchRun(batch []task, i int) {
 	if i < len(batch) {
 		if g := batch[i].g; g != nil {

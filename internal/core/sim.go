@@ -451,7 +451,7 @@ func (w *Waiter) refuseStdDeadline(ctx context.Context) bool {
 // canceler instead of watching ctx through a goroutine.
 func seeThrough(ctx context.Context, d <-chan struct{}) *G {
 	g, _ := ctx.Value(greenletKey{}).(*G)
-	if g == nil || !g.hasDone.Load() {
+	if g == nil || !g.hasDone() {
 		return nil
 	}
 	if gd, _ := g.canceler.doneChan(); gd != d {

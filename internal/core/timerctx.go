@@ -101,7 +101,7 @@ func (tc *TimerCtx) Start(parent context.Context, d time.Duration) bool {
 // Reusable reports whether Start may arm tc again: it was never cancelled
 // and nobody holds its Done channel (a context must never become
 // un-cancelled, and a watcher of an old run must not see a new one).
-func (tc *TimerCtx) Reusable() bool { return !tc.cancelled.Load() && !tc.hasDone.Load() }
+func (tc *TimerCtx) Reusable() bool { return !tc.cancelled.Load() && !tc.hasDone() }
 
 // Stop disarms the timer without cancelling the context, ends its scope, and
 // reports whether it was pending.
