@@ -51,6 +51,7 @@ func (h *Hub) handoff(a *G) bool {
 		}
 		h.batch[h.bi] = task{}
 		h.bi++
+		h.nextSegment()
 		h.passN++
 		prefetchRun(h.batch, h.bi+aheadRun-1)
 		g := t.g

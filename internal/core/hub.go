@@ -84,6 +84,7 @@ type Poller interface {
 type Hub struct {
 	mu       sync.Mutex // guards the fields below
 	runq     []task
+	runqFull [][]task    // full segments queued before runq, oldest first (runq.go)
 	sleeping atomic.Bool // written under mu, read lock-free by addTimer
 	phase    phase
 	live     liveSet
@@ -114,6 +115,7 @@ type Hub struct {
 	// Loop-only: touched by the hub goroutine and the greenlet it runs.
 	batch       []task
 	bi          int
+	batchRest   [][]task // the batch's segments after batch (runq.go)
 	due         []*timer
 	dueTimeouts []*timer
 	current     *G
@@ -239,7 +241,7 @@ func (h *Hub) ready(t task) {
 		return
 	}
 	t.src = h.srcTag()
-	h.runq = appendDoubling(h.runq, t)
+	h.queueLocked(t)
 	p := h.wakeLocked()
 	h.mu.Unlock()
 	if p != nil {
@@ -289,7 +291,7 @@ func (h *Hub) scheduleFrom(g *G, from *Hub) {
 		h.mu.Unlock()
 		return
 	}
-	h.runq = appendDoubling(h.runq, task{g: g, src: h.srcTag()})
+	h.queueLocked(task{g: g, src: h.srcTag()})
 	p := h.wakeLocked()
 	stopping := h.phase == phaseStopping
 	h.mu.Unlock()
@@ -339,7 +341,7 @@ func (h *Hub) retire(g *G, notify bool) {
 			g.notifyLinks(nil)
 			return
 		}
-		h.runq = appendDoubling(h.runq, task{g: g, kind: taskNotify, src: h.srcTag()})
+		h.queueLocked(task{g: g, kind: taskNotify, src: h.srcTag()})
 		p := h.wakeLocked()
 		h.mu.Unlock()
 		if p != nil {
@@ -625,6 +627,7 @@ func (h *Hub) drain() {
 		t := h.batch[h.bi]
 		h.batch[h.bi] = task{} // drop the references now; cheaper than clear per batch
 		h.bi++
+		h.nextSegment()
 		h.passN++
 		prefetchRun(h.batch, h.bi+aheadRun-1)
 		if sim != nil {
@@ -667,18 +670,6 @@ func (h *Hub) drain() {
 			}
 		}
 	}
-}
-
-// swapBatch makes the tasks queued since the last swap the drain's batch
-// (the spent batch's array becomes the run queue) and reports whether there
-// are any.
-func (h *Hub) swapBatch() bool {
-	h.batch = h.batch[:0] // (each slot was zeroed when popped)
-	h.bi = 0
-	h.mu.Lock()
-	h.batch, h.runq = h.runq, h.batch
-	h.mu.Unlock()
-	return len(h.batch) > 0
 }
 
 // switchTo starts or resumes g on its coroutine and returns when g parks or
@@ -771,8 +762,7 @@ func (h *Hub) close() {
 	unregisterServing(h)
 	closers := h.closers
 	h.closers = nil
-	rest := h.runq
-	h.runq = nil
+	rest := h.takeQueuedLocked()
 	p := h.poller
 	h.mu.Unlock()
 	for _, t := range rest {

@@ -21,10 +21,10 @@ func TestLiveSetModel(t *testing.T) {
 		grow := (step/20_000)%2 == 0
 		if len(model) == 0 || (grow && rng.IntN(3) != 0) || (!grow && rng.IntN(3) == 0) {
 			g := &G{}
-			oldCap, holes := cap(s.slots), len(s.slots)-s.n
+			oldCap, holes := s.capacity(), s.len-s.n
 			s.add(g)
 			model = append(model, g)
-			if cap(s.slots) > oldCap && 2*holes >= oldCap && oldCap > 0 {
+			if s.capacity() > oldCap && 2*holes >= oldCap && oldCap > 0 {
 				t.Fatalf("step %d: the array grew from %d with %d holes", step, oldCap, holes)
 			}
 		} else {
@@ -38,7 +38,7 @@ func TestLiveSetModel(t *testing.T) {
 		if s.n != len(model) {
 			t.Fatalf("step %d: n = %d, want %d", step, s.n, len(model))
 		}
-		maxLen = max(maxLen, len(s.slots))
+		maxLen = max(maxLen, s.len)
 		if step%997 != 0 {
 			continue
 		}
@@ -50,8 +50,8 @@ func TestLiveSetModel(t *testing.T) {
 		if !slices.Equal(got, model) {
 			t.Fatalf("step %d: each gives %d greenlets out of order or wrong, want %d", step, len(got), len(model))
 		}
-		for i, g := range s.slots {
-			if g != nil && int(g.liveIdx) != i+1 {
+		for i := range s.len {
+			if g := *s.at(i); g != nil && int(g.liveIdx) != i+1 {
 				t.Fatalf("step %d: slot %d holds a greenlet numbered %d", step, i, g.liveIdx)
 			}
 		}
@@ -59,8 +59,8 @@ func TestLiveSetModel(t *testing.T) {
 	for _, g := range model {
 		s.remove(g)
 	}
-	if len(s.slots) != 0 || s.n != 0 {
-		t.Fatalf("emptied set keeps %d slots, n = %d", len(s.slots), s.n)
+	if s.len != 0 || s.n != 0 {
+		t.Fatalf("emptied set keeps %d slots, n = %d", s.len, s.n)
 	}
 	if maxLen < 10_000 {
 		t.Fatalf("the set peaked at %d slots: the phases did not exercise it", maxLen)

@@ -248,7 +248,7 @@ func (h *Hub) Snapshot(s *HubSnapshot) {
 	s.Clock = time.Duration(now)
 	h.mu.Lock()
 	s.Phase = phaseNames[h.phase]
-	s.RunQueue = len(h.runq) + len(h.batch) - h.bi
+	s.RunQueue = h.queuedLocked()
 	// The live set is in spawn order, oldest first.
 	n := h.live.n
 	if cap(s.Greenlets) < n {
