@@ -414,7 +414,7 @@ func (g *G) kill(cause error, onlyUnstarted bool) bool {
 		}
 		g.hub.retire(g, notify)
 	} else if notify {
-		g.hub.ready(task{g: g, kind: taskNotify})
+		g.hub.ready(notifyTask(g))
 	}
 	g.canceler.cancel(cause)
 	if !IsExit(cause) {
@@ -468,7 +468,7 @@ func (g *G) AddLink(l *Link) {
 	}
 	g.mu.Unlock()
 	if notify {
-		g.hub.ready(task{g: g, kind: taskNotify})
+		g.hub.ready(notifyTask(g))
 	}
 }
 

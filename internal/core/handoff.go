@@ -54,7 +54,7 @@ func (h *Hub) handoff(a *G) bool {
 		h.nextSegment()
 		h.passN++
 		prefetchRun(h.batch, h.bi+aheadRun-1)
-		g := t.g
+		g := (*G)(t.p) // a taskRun
 		if g == a {
 			// a's own wake-up: it is the task the drain runs now.
 			h.handing = a

@@ -33,25 +33,6 @@ type Options struct {
 	Sim *SimOptions
 }
 
-type taskKind uint8
-
-const (
-	taskRun    taskKind = iota // start or resume g
-	taskNotify                 // run g's links
-	taskFunc                   // run f
-)
-
-// task is one entry of the hub's FIFO callback queue.
-type task struct {
-	g    *G
-	f    func()
-	kind taskKind
-	// src is who queued the task in a PerSource simulation (the spawn
-	// sequence number of the running greenlet; 0: the hub). It fits in
-	// the padding: a task stays 24 bytes.
-	src uint32
-}
-
 // phase is the hub's life cycle:
 //
 //	idle ──Serve──▶ running ──main ends / stop──▶ stopping ──all dead──▶ closed
@@ -234,9 +215,9 @@ func (h *Hub) ready(t task) {
 		h.mu.Unlock()
 		switch t.kind {
 		case taskNotify:
-			t.g.notifyLinks(nil)
+			t.g().notifyLinks(nil)
 		case taskFunc:
-			h.runClosed(t.f)
+			h.runClosed(t.f())
 		}
 		return
 	}
@@ -269,7 +250,7 @@ func (h *Hub) kick() {
 
 // Post queues f to run on the hub, in FIFO order with everything else. Any
 // goroutine.
-func (h *Hub) Post(f func()) { h.ready(task{f: f, kind: taskFunc}) }
+func (h *Hub) Post(f func()) { h.ready(funcTask(f)) }
 
 // schedule makes a Scheduled greenlet live and queues its start.
 func (h *Hub) schedule(g *G) { h.scheduleFrom(g, nil) }
@@ -291,7 +272,9 @@ func (h *Hub) scheduleFrom(g *G, from *Hub) {
 		h.mu.Unlock()
 		return
 	}
-	h.queueLocked(task{g: g, src: h.srcTag()})
+	t := runTask(g)
+	t.src = h.srcTag()
+	h.queueLocked(t)
 	p := h.wakeLocked()
 	stopping := h.phase == phaseStopping
 	h.mu.Unlock()
@@ -341,7 +324,9 @@ func (h *Hub) retire(g *G, notify bool) {
 			g.notifyLinks(nil)
 			return
 		}
-		h.queueLocked(task{g: g, kind: taskNotify, src: h.srcTag()})
+		t := notifyTask(g)
+		t.src = h.srcTag()
+		h.queueLocked(t)
 		p := h.wakeLocked()
 		h.mu.Unlock()
 		if p != nil {
@@ -638,7 +623,7 @@ func (h *Hub) drain() {
 			// switchTo, written out: a frame fewer between the loop
 			// and the coroutine switch is a return fewer mispredicted
 			// when the greenlet switches back.
-			if g := t.g; g.co != nil || h.start(g) {
+			if g := (*G)(t.p); g.co != nil || h.start(g) {
 				h.current = g
 				if !h.noHandoff {
 					h.handing = g
@@ -656,9 +641,9 @@ func (h *Hub) drain() {
 				h.monCheck(g)
 			}
 		case taskNotify:
-			t.g.notifyLinks(h)
+			(*G)(t.p).notifyLinks(h)
 		case taskFunc:
-			h.runPass(t.f)
+			h.runPass(t.f())
 		}
 		if h.passN >= h.passCheck { // (handoff may have run tasks past it)
 			h.passCheck = h.passN + 64
@@ -768,9 +753,9 @@ func (h *Hub) close() {
 	for _, t := range rest {
 		switch t.kind {
 		case taskNotify:
-			t.g.notifyLinks(nil)
+			t.g().notifyLinks(nil)
 		case taskFunc:
-			h.runFunc(t.f)
+			h.runFunc(t.f())
 		}
 	}
 	for _, f := range closers {

@@ -16,7 +16,7 @@ const aheadRun = 4
 // bytes, the handle that holds it 160 or more, not always line-aligned).
 func prefetchRun(batch []task, i int) {
 	if i < len(batch) {
-		if g := batch[i].g; g != nil {
+		if g := batch[i].g(); g != nil {
 			p := uintptr(unsafe.Pointer(g))
 			prefetch(p)
 			prefetch(p + 64)

@@ -286,7 +286,7 @@ func (s *Sim) task(t *task) {
 		c.now.Add(d)
 		s.h.now.Store(c.Now() + 1)
 	}
-	s.record(StepRun+StepKind(t.kind), GSeq(t.g), uint64(t.src))
+	s.record(StepRun+StepKind(t.kind), GSeq(t.g()), uint64(t.src))
 }
 
 // timer records a due timer about to fire (fireDue).
@@ -385,7 +385,7 @@ func (s *Sim) jump(p Poller) bool {
 	if s.opts.MaxTime > 0 && when > int64(s.opts.MaxTime) && s.limit == nil {
 		// Post the kill: the lock is held here.
 		s.limit = ErrTimeLimit
-		h.runq = append(h.runq, task{f: func() { s.hitLimit(ErrTimeLimit) }, kind: taskFunc})
+		h.runq = append(h.runq, funcTask(func() { s.hitLimit(ErrTimeLimit) }))
 		return true
 	}
 	if when > s.clock.Now() {

@@ -12,8 +12,8 @@ import (
 // its spawn sequence number in the rarely allocated extra block: neither the
 // run queue's entries nor a greenlet grow.
 func TestSimSizes(t *testing.T) {
-	if got := unsafe.Sizeof(task{}); got != 24 {
-		t.Errorf("task is %d bytes, want 24", got)
+	if got := unsafe.Sizeof(task{}); got != 16 {
+		t.Errorf("task is %d bytes, want 16", got)
 	}
 }
 

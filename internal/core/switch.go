@@ -31,7 +31,7 @@ func Yield(ctx context.Context) (bool, error) {
 	if cur == nil {
 		return false, nil
 	}
-	cur.hub.ready(task{g: cur})
+	cur.hub.ready(runTask(cur))
 	if cur.hub.tracing {
 		cur.parkTraced(parkYield)
 	} else if h := cur.hub; h.handing != cur || !h.handoff(cur) {
@@ -49,7 +49,7 @@ func Yield(ctx context.Context) (bool, error) {
 func YieldCall(ctx context.Context, what string) error {
 	if g, ok := ctx.(*G); ok {
 		if h := g.hub; h.current == g && !g.cancelled.Load() && !h.tracing {
-			h.ready(task{g: g})
+			h.ready(runTask(g))
 			if h.handing != g || !h.handoff(g) {
 				g.co.yield(struct{}{})
 			}

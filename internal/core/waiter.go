@@ -274,7 +274,7 @@ func (w *Waiter) cancelOwn(cause error, from *Hub) bool {
 
 func (w *Waiter) signal() {
 	if w.g != nil {
-		w.g.hub.ready(task{g: w.g})
+		w.g.hub.ready(runTask(w.g))
 		return
 	}
 	w.ch <- struct{}{}
