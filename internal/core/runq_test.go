@@ -11,8 +11,8 @@ import (
 // the order it was queued, across the segments the queue grew by and
 // through drains that end at the switch interval between two segments (a
 // drain that returned there with segments left must not let the hub
-// sleep). The queue must have grown by segments, or the test proves
-// nothing.
+// sleep). A snapshot counts the tasks of every segment. The queue must
+// have grown by segments, or the test proves nothing.
 func TestRunQueueSegmentsKeepOrder(t *testing.T) {
 	for _, interval := range []time.Duration{0, time.Nanosecond} {
 		t.Run(interval.String(), func(t *testing.T) {
@@ -58,6 +58,11 @@ func TestRunQueueSegmentsKeepOrder(t *testing.T) {
 				h.mu.Lock()
 				segmented = segmented || len(h.runqFull) > 0
 				h.mu.Unlock()
+				var snap HubSnapshot
+				h.OnHub(g, time.Second, func() { h.Snapshot(&snap) })
+				if snap.RunQueue != n {
+					t.Errorf("a snapshot counts %d queued tasks, want %d", snap.RunQueue, n)
+				}
 				for len(got) < n {
 					if _, err := Yield(g); err != nil {
 						return err
