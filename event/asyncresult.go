@@ -50,7 +50,7 @@ func (r *AsyncResult[T]) store(v T, err error) {
 	r.ready = true
 	links := r.n.notifyLocked()
 	r.n.mu.Unlock()
-	core.RunCallbacks(links)
+	core.RunCallbacks(&r.n.mu, links)
 }
 
 // Get waits until a result is set and returns it: the value and a nil

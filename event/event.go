@@ -38,7 +38,7 @@ func (e *Event) Set() {
 	e.set.Store(true)
 	links := e.n.notifyLocked()
 	e.n.mu.Unlock()
-	core.RunCallbacks(links)
+	core.RunCallbacks(&e.n.mu, links)
 }
 
 // Clear clears the flag. It does not undo a Set: waiters that Set woke still

@@ -163,7 +163,7 @@ func (s *Semaphore) notifyLocked() {
 	}
 	links := s.passLocked(nil)
 	s.mu.Unlock()
-	core.RunCallbacks(links)
+	core.RunCallbacks(&s.mu, links)
 }
 
 // pass is the notification pass queued on a hub by Release. The greenlets of
@@ -176,7 +176,7 @@ func (s *Semaphore) pass() {
 	s.passHub = nil
 	links := s.passLocked(h)
 	s.mu.Unlock()
-	core.RunCallbacks(links)
+	core.RunCallbacks(&s.mu, links)
 }
 
 // passLocked wakes, while units are free, every watcher, and acquirers one at

@@ -1,0 +1,37 @@
+package event_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/gevent-go/gevent/event"
+)
+
+// gevent's test__greenlet.py (test_multiple_listeners_error_unlink_*): a
+// callback that unlinks a later one during the notification keeps it from
+// running, for Event and AsyncResult as for a greenlet's rawlink.
+func TestOnReadyUnlinkDuringNotification(t *testing.T) {
+	check := func(t *testing.T, onReady func(func()) func() bool, set func()) {
+		t.Helper()
+		var calls []string
+		var remove1, remove2 func() bool
+		removed := false
+		remove1 = onReady(func() { removed = remove2(); calls = append(calls, "1") })
+		remove2 = onReady(func() { remove1(); calls = append(calls, "2") })
+		set()
+		if want := []string{"1"}; !slices.Equal(calls, want) {
+			t.Fatalf("callbacks = %v, want %v", calls, want)
+		}
+		if !removed {
+			t.Fatal("remove() = false for a callback that had not run yet")
+		}
+	}
+	t.Run("Event", func(t *testing.T) {
+		var ev event.Event
+		check(t, ev.OnReady, ev.Set)
+	})
+	t.Run("AsyncResult", func(t *testing.T) {
+		var r event.AsyncResult[int]
+		check(t, r.OnReady, func() { r.Set(6) })
+	})
+}
