@@ -35,3 +35,36 @@ func TestOnReadyUnlinkDuringNotification(t *testing.T) {
 		check(t, r.OnReady, func() { r.Set(6) })
 	})
 }
+
+// gevent's notifier reports an exception of a rawlink callback and goes on
+// with the others (test__greenlet.py test_multiple_listeners_error): here a
+// panicking OnReady callback reaches Set's caller, but only after the
+// callbacks registered behind it have run, so that no waiter of gevent.Wait
+// misses the wake-up.
+func TestOnReadyPanicRunsTheRest(t *testing.T) {
+	check := func(t *testing.T, onReady func(func()) func() bool, set func()) {
+		t.Helper()
+		var calls []string
+		onReady(func() { calls = append(calls, "1"); panic("boom") })
+		onReady(func() { calls = append(calls, "2") })
+		func() {
+			defer func() {
+				if r := recover(); r != "boom" {
+					t.Errorf("Set panicked with %v, want the callback's panic", r)
+				}
+			}()
+			set()
+		}()
+		if want := []string{"1", "2"}; !slices.Equal(calls, want) {
+			t.Fatalf("callbacks = %v, want %v", calls, want)
+		}
+	}
+	t.Run("Event", func(t *testing.T) {
+		var ev event.Event
+		check(t, ev.OnReady, ev.Set)
+	})
+	t.Run("AsyncResult", func(t *testing.T) {
+		var r event.AsyncResult[int]
+		check(t, r.OnReady, func() { r.Set(6) })
+	})
+}

@@ -25,3 +25,23 @@ func TestOnReadyUnlinkDuringNotification(t *testing.T) {
 		t.Fatal("remove() = false for a callback that had not run yet")
 	}
 }
+
+// A panicking OnReady callback reaches Release's caller only after the
+// callbacks registered behind it have run (gevent reports it and goes on).
+func TestOnReadyPanicRunsTheRest(t *testing.T) {
+	s := lock.NewSemaphore(0)
+	var calls []string
+	s.OnReady(func() { calls = append(calls, "1"); panic("boom") })
+	s.OnReady(func() { calls = append(calls, "2") })
+	func() {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Errorf("Release panicked with %v, want the callback's panic", r)
+			}
+		}()
+		s.Release()
+	}()
+	if want := []string{"1", "2"}; !slices.Equal(calls, want) {
+		t.Fatalf("callbacks = %v, want %v", calls, want)
+	}
+}

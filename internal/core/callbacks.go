@@ -80,16 +80,31 @@ func (l *CallbackList) TakeAll() *Callback {
 // removed before their turn (by an earlier callback, as gevent's
 // test__greenlet.py unlinks one, or by another goroutine). Call it without
 // the owner's lock mu, which it takes around each step: callbacks are
-// arbitrary code.
+// arbitrary code. A callback's panic goes on to the caller once the rest of
+// the chain has run (gevent reports the error and notifies the others), so
+// that no waiter misses its wake-up.
 func RunCallbacks(mu sync.Locker, h *Callback) {
-	for x := h; x != nil; {
+	if h != nil { // the common case, no callback, stays a test
+		runCallbacks(mu, h)
+	}
+}
+
+func runCallbacks(mu sync.Locker, h *Callback) {
+	x := h
+	defer func() {
+		if x != nil { // only after a panic: x is the next one to run
+			runCallbacks(mu, x)
+		}
+	}()
+	for x != nil {
 		mu.Lock()
-		next, run := x.next, x.on == &detachedChain
-		x.prev, x.next, x.on = nil, nil, nil
+		cur := x
+		x = cur.next
+		run := cur.on == &detachedChain
+		cur.prev, cur.next, cur.on = nil, nil, nil
 		mu.Unlock()
 		if run {
-			x.f()
+			cur.f()
 		}
-		x = next
 	}
 }
