@@ -39,3 +39,17 @@ func TestZeroTimeoutAndHubPanicClearly(t *testing.T) {
 		}
 	}
 }
+
+// Likewise a zero HubGroup, which has no hub to serve or to spawn on.
+func TestZeroHubGroupPanicsClearly(t *testing.T) {
+	var g gevent.HubGroup
+	for name, f := range map[string]func(){
+		"Context": func() { g.Context() },
+		"Serve":   func() { g.Serve(context.Background()) },
+	} {
+		got := testutil.PanicMessage(f)
+		if !strings.HasPrefix(got, "gevent: ") || !strings.Contains(got, "NewHubGroup") {
+			t.Errorf("%s: panic = %q, want a gevent: panic naming NewHubGroup", name, got)
+		}
+	}
+}
