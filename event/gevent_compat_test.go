@@ -2,6 +2,8 @@ package event_test
 
 import (
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gevent-go/gevent/event"
@@ -67,4 +69,35 @@ func TestOnReadyPanicRunsTheRest(t *testing.T) {
 		var r event.AsyncResult[int]
 		check(t, r.OnReady, func() { r.Set(6) })
 	})
+}
+
+// remove and a concurrent notification agree: a callback either runs (and
+// its remove reports false) or is removed before its turn (remove reports
+// true, and it never runs), whichever goroutine gets there first.
+func TestOnReadyRemoveRacesNotification(t *testing.T) {
+	const rounds, n = 200, 8
+	for range rounds {
+		var ev event.Event
+		var ran [n]atomic.Bool
+		removes := make([]func() bool, n)
+		for i := range n {
+			removes[i] = ev.OnReady(func() { ran[i].Store(true) })
+		}
+		var removed [n]bool
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); ev.Set() }()
+		go func() {
+			defer wg.Done()
+			for i := n - 1; i >= 0; i-- {
+				removed[i] = removes[i]()
+			}
+		}()
+		wg.Wait()
+		for i := range n {
+			if removed[i] == ran[i].Load() {
+				t.Fatalf("callback %d: removed %v, ran %v: want exactly one", i, removed[i], ran[i].Load())
+			}
+		}
+	}
 }
