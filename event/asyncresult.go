@@ -133,7 +133,10 @@ func (r *AsyncResult[T]) Err() error {
 // OnReady arranges for f to be called once, the next time a result is set,
 // on the goroutine that sets it (at once, on the calling goroutine, if one is
 // set now). f must not block. remove unregisters f and reports whether it was
-// still pending. With Ready it makes an AsyncResult a gevent.Waitable.
+// still pending: then f never runs, even when the notification has begun
+// (a callback may remove a later one, as with gevent's unlink). A panic of f
+// reaches the setter after the other callbacks have run. With Ready it makes
+// an AsyncResult a gevent.Waitable.
 func (r *AsyncResult[T]) OnReady(f func()) (remove func() bool) {
 	r.n.mu.Lock()
 	return r.n.onReadyLocked(r.ready, f)

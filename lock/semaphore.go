@@ -242,8 +242,10 @@ func (s *Semaphore) Ready() bool { return s.Value() > 0 }
 // the notification pass, on the hub of the first waiting greenlet, or on the
 // goroutine that calls Release (at once, on the calling goroutine, if a unit
 // is free now). f must not block. remove unregisters f and reports whether it
-// was still pending. With Ready it makes a Semaphore a gevent.Waitable, for
-// gevent.Wait and gevent.Iwait.
+// was still pending: then f never runs, even when the notification has begun
+// (a callback may remove a later one, as with gevent's unlink). A panic of f
+// goes on after the other callbacks have run. With Ready it makes a Semaphore
+// a gevent.Waitable, for gevent.Wait and gevent.Iwait.
 func (s *Semaphore) OnReady(f func()) (remove func() bool) {
 	if f == nil {
 		panic("gevent/lock: OnReady: nil f")
