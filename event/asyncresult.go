@@ -13,8 +13,10 @@ import (
 // AsyncResult, ready to use. An AsyncResult must not be copied after first
 // use.
 //
-// As in gevent, a result can be set more than once: a later Set or SetError
-// replaces the earlier one (there is no Clear). All methods are safe to call
+// As in gevent, a result can be set more than once (there is no Clear): a
+// later Set replaces the earlier result, and a later SetError replaces an
+// earlier error but not a value (gevent's get returns a stored value before
+// it looks at a stored exception). All methods are safe to call
 // from any goroutine and from greenlets of any hub. Only Get and Wait can
 // block.
 //
@@ -35,7 +37,9 @@ type AsyncResult[T any] struct {
 func (r *AsyncResult[T]) Set(v T) { r.store(v, nil) }
 
 // SetError stores err as the result (gevent's set_exception): Get returns it.
-// A nil err panics; use Set for a successful result.
+// When a value is already set it changes nothing, as in gevent, whose get
+// returns a stored value first. A nil err panics; use Set for a successful
+// result.
 func (r *AsyncResult[T]) SetError(err error) {
 	if err == nil {
 		panic("gevent/event: SetError: nil err")
@@ -46,6 +50,10 @@ func (r *AsyncResult[T]) SetError(err error) {
 
 func (r *AsyncResult[T]) store(v T, err error) {
 	r.n.mu.Lock()
+	if err != nil && r.ready && r.err == nil {
+		r.n.mu.Unlock() // a value is set: it wins (no callback is pending)
+		return
+	}
 	r.value, r.err = v, err
 	r.ready = true
 	links := r.n.notifyLocked()

@@ -1,12 +1,17 @@
 package event_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
+	"github.com/gevent-go/gevent/geventtest"
 )
 
 // gevent's test__greenlet.py (test_multiple_listeners_error_unlink_*): a
@@ -100,4 +105,42 @@ func TestOnReadyRemoveRacesNotification(t *testing.T) {
 			}
 		}
 	}
+}
+
+// gevent's AsyncResult.get returns a stored value before it looks at a
+// stored exception, and set_exception leaves the value in place: once a
+// value is set, a later set_exception does not change what get returns
+// (gevent 22.10 and master; a later set does replace an exception).
+func TestAsyncResultValueWinsOverLaterError(t *testing.T) {
+	errE := errors.New("e")
+	var r event.AsyncResult[int]
+	r.Set(1)
+	r.SetError(errE)
+	if v, err := r.Get(context.Background()); v != 1 || err != nil {
+		t.Fatalf("Set(1), SetError: Get = %v, %v; want 1, nil", v, err)
+	}
+	if !r.Successful() || r.Err() != nil || r.Value() != 1 {
+		t.Fatalf("Set(1), SetError: Successful %v, Err %v, Value %v; want true, nil, 1", r.Successful(), r.Err(), r.Value())
+	}
+	var r2 event.AsyncResult[int]
+	r2.SetError(errE)
+	r2.Set(2)
+	if v, err := r2.Get(context.Background()); v != 2 || err != nil {
+		t.Fatalf("SetError, Set(2): Get = %v, %v; want 2, nil", v, err)
+	}
+	// A waiter woken by Set(1) that resumes after a SetError gets 1, as
+	// gevent's does (its get reads the value first).
+	geventtest.Run(t, func(ctx context.Context) error {
+		var r3 event.AsyncResult[int]
+		g := gevent.Spawn(ctx, r3.Get)
+		if err := gevent.Yield(ctx); err != nil {
+			return err
+		}
+		r3.Set(1)
+		r3.SetError(errE)
+		if v, err := g.Get(ctx); v != 1 || err != nil {
+			return fmt.Errorf("waiter woken by Set(1) then SetError: got %v, %v; want 1, nil", v, err)
+		}
+		return nil
+	})
 }
