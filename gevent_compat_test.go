@@ -64,8 +64,7 @@ func TestZeroHubGroupPanicsClearly(t *testing.T) {
 // Interleavings that gevent 22.10.2 prints for the same programs (each
 // scenario's Python is in its comment; the want strings are gevent's
 // output, in Go's formatting): pools, semaphores with barging, events,
-// idle, and links mixed
-// with rawlinks.
+// idle, and links mixed with rawlinks.
 func TestGeventInterleavings(t *testing.T) {
 	type scenario struct {
 		name string
