@@ -250,3 +250,15 @@ func TestGeventInterleavings(t *testing.T) {
 		})
 	}
 }
+
+// SignalHandler with a nil signal is misuse (gevent raises TypeError for a
+// bad signal number); signal.Notify would silently register nothing.
+func TestSignalHandlerNilSigPanics(t *testing.T) {
+	geventtest.Run(t, func(ctx context.Context) error {
+		got := testutil.PanicMessage(func() { gevent.SignalHandler(ctx, nil, func(context.Context) {}) })
+		if got != "gevent: SignalHandler: nil sig" {
+			return fmt.Errorf("panic = %q, want %q", got, "gevent: SignalHandler: nil sig")
+		}
+		return nil
+	})
+}

@@ -20,6 +20,9 @@ func SignalHandler(ctx context.Context, sig os.Signal, fn func(ctx context.Conte
 	if fn == nil {
 		panic("gevent: SignalHandler: nil fn")
 	}
+	if sig == nil {
+		panic("gevent: SignalHandler: nil sig")
+	}
 	if core.RefusesRealIO(ctx) {
 		panic("gevent: SignalHandler: real signals in a simulation: their arrival is outside the seed; " +
 			"call the handler's function from the simulation instead, or set sim.Options.AllowRealIO " +
