@@ -20,15 +20,17 @@ func SignalHandler(ctx context.Context, sig os.Signal, fn func(ctx context.Conte
 	if fn == nil {
 		panic("gevent: SignalHandler: nil fn")
 	}
-	if sig == nil {
-		panic("gevent: SignalHandler: nil sig")
-	}
 	if core.RefusesRealIO(ctx) {
 		panic("gevent: SignalHandler: real signals in a simulation: their arrival is outside the seed; " +
 			"call the handler's function from the simulation instead, or set sim.Options.AllowRealIO " +
 			"(the run is then not reproducible)")
 	}
 	h := hubOf(ctx, "SignalHandler")
+	if sig == nil {
+		// signal.Notify would register nothing, and signal.Stop then
+		// spins for ever when the process has no signal enabled.
+		panic("gevent: SignalHandler: nil sig")
+	}
 	spawnCtx := h.Context()
 	ch := make(chan os.Signal, 1)
 	quit := make(chan struct{})
