@@ -86,7 +86,18 @@ func (g *HubGroup) Hub(i int) *Hub {
 // It carries no greenlet: a blocking call made with it blocks the calling
 // goroutine, as with a Hub's Context. Servers given it serve on every hub
 // (see package server), and pools spawning with it spread their members.
-func (g *HubGroup) Context() context.Context { return g.ctx }
+func (g *HubGroup) Context() context.Context {
+	g.made("Context")
+	return g.ctx
+}
+
+// made panics naming method when g was not made by NewHubGroup (a zero
+// HubGroup has no hub to serve or spawn on).
+func (g *HubGroup) made(method string) {
+	if g.cg == nil {
+		panic("gevent: HubGroup." + method + ": zero HubGroup; create one with NewHubGroup")
+	}
+}
 
 // Serve serves every hub of the group, hub 0 on the calling goroutine and
 // each other on a goroutine of its own, until Stop is called, ctx is
@@ -98,6 +109,7 @@ func (g *HubGroup) Serve(ctx context.Context) error {
 	if ctx == nil {
 		panic("gevent: HubGroup.Serve: nil ctx")
 	}
+	g.made("Serve")
 	refuseNested("HubGroup.Serve")
 	g.serve(ctx, nil)
 	if ctx.Err() != nil {

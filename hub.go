@@ -83,19 +83,28 @@ func newHub(ctx context.Context, opts []HubOption) *Hub {
 
 // ID returns the hub's number in the process: hubs are numbered from 1 in
 // creation order (package debug lists them so).
-func (h *Hub) ID() uint64 { return h.h.ID() }
+func (h *Hub) ID() uint64 { return h.core("ID").ID() }
 
 // Name returns the hub's name: WithHubName's, or "hub-<id>".
-func (h *Hub) Name() string { return h.h.Name() }
+func (h *Hub) Name() string { return h.core("Name").Name() }
+
+// core returns the hub's machinery; a nil *Hub or a zero Hub (not made by
+// NewHub) is misuse and panics naming method.
+func (h *Hub) core(method string) *core.Hub {
+	if h == nil {
+		panic("gevent: Hub." + method + ": nil *Hub")
+	}
+	if h.h == nil {
+		panic("gevent: Hub." + method + ": zero Hub; create one with NewHub")
+	}
+	return h.h
+}
 
 // Context returns a context that lets any goroutine spawn greenlets onto the
 // hub. It carries no greenlet: blocking calls made with it block the calling
 // goroutine.
 func (h *Hub) Context() context.Context {
-	if h == nil {
-		panic("gevent: Hub.Context: nil *Hub")
-	}
-	return h.h.Context()
+	return h.core("Context").Context()
 }
 
 // Serve runs the hub on the calling goroutine until Stop is called or ctx is
@@ -105,9 +114,7 @@ func (h *Hub) Context() context.Context {
 // from a greenlet or a hub callback, and for a hub of a HubGroup (the group
 // serves its hubs together: HubGroup.Serve).
 func (h *Hub) Serve(ctx context.Context) error {
-	if h == nil {
-		panic("gevent: Hub.Serve: nil *Hub")
-	}
+	h.core("Serve")
 	if ctx == nil {
 		panic("gevent: Hub.Serve: nil ctx")
 	}
@@ -127,10 +134,7 @@ func (h *Hub) Serve(ctx context.Context) error {
 // Stop makes Serve kill every greenlet, wait for them and return. It does not
 // wait. Any goroutine.
 func (h *Hub) Stop() {
-	if h == nil {
-		panic("gevent: Hub.Stop: nil *Hub")
-	}
-	h.h.Stop()
+	h.core("Stop").Stop()
 }
 
 // Run runs main as the first greenlet of a new hub on the calling goroutine

@@ -26,6 +26,11 @@ func SignalHandler(ctx context.Context, sig os.Signal, fn func(ctx context.Conte
 			"(the run is then not reproducible)")
 	}
 	h := hubOf(ctx, "SignalHandler")
+	if sig == nil {
+		// signal.Notify would register nothing, and signal.Stop then
+		// spins for ever when the process has no signal enabled.
+		panic("gevent: SignalHandler: nil sig")
+	}
 	spawnCtx := h.Context()
 	ch := make(chan os.Signal, 1)
 	quit := make(chan struct{})

@@ -26,8 +26,9 @@ import (
 // afresh. Reading the clock on this machine costs more than all the rest
 // of a start.
 //
-// Start, Cancel and Pending may be called from any goroutine, but Start must
-// not race with itself.
+// Create one with NewTimeout (or use WithTimeout); the zero Timeout has no
+// timer and its methods panic. Start, Cancel and Pending may be called from
+// any goroutine, but Start must not race with itself.
 //
 // Cost, on a hub at GOMAXPROCS=1: a Start and Cancel of a reused Timeout
 // take a few tens of nanoseconds and no allocation, less than a runtime
@@ -75,6 +76,9 @@ func (t *Timeout) cause() error {
 // expiry is delivered to the greenlet once; waits made with the returned
 // context keep failing, as any cancelled context does.
 func (t *Timeout) Start(ctx context.Context) context.Context {
+	if t == nil || t.tc == nil {
+		unmadeTimeout("Start", t)
+	}
 	if ctx == nil {
 		panic("gevent: Timeout.Start: nil ctx")
 	}
@@ -93,10 +97,30 @@ func (t *Timeout) Start(ctx context.Context) context.Context {
 
 // Cancel stops the timer if it is pending and ends its scope; the context
 // stays uncancelled. The Timeout may be started again.
-func (t *Timeout) Cancel() { t.tc.Stop() }
+func (t *Timeout) Cancel() {
+	if t == nil || t.tc == nil {
+		panic("gevent: Timeout.Cancel: nil or zero Timeout; create one with NewTimeout")
+	}
+	t.tc.Stop()
+}
 
 // Pending reports whether the timer is armed.
-func (t *Timeout) Pending() bool { return t.tc.Pending() }
+func (t *Timeout) Pending() bool {
+	if t == nil || t.tc == nil {
+		panic("gevent: Timeout.Pending: nil or zero Timeout; create one with NewTimeout")
+	}
+	return t.tc.Pending()
+}
+
+// unmadeTimeout panics for a method called on a nil *Timeout or a zero
+// Timeout, which has no timer: misuse (gevent's Timeout() with no seconds
+// never expires; here that is not starting one).
+func unmadeTimeout(method string, t *Timeout) {
+	if t == nil {
+		panic("gevent: Timeout." + method + ": nil *Timeout; create one with NewTimeout")
+	}
+	panic("gevent: Timeout." + method + ": zero Timeout; create one with NewTimeout")
+}
 
 // Duration returns the timeout's duration (gevent's seconds).
 func (t *Timeout) Duration() time.Duration { return t.d }

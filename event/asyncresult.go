@@ -13,8 +13,10 @@ import (
 // AsyncResult, ready to use. An AsyncResult must not be copied after first
 // use.
 //
-// As in gevent, a result can be set more than once: a later Set or SetError
-// replaces the earlier one (there is no Clear). All methods are safe to call
+// As in gevent, a result can be set more than once (there is no Clear): a
+// later Set replaces the earlier result, and a later SetError replaces an
+// earlier error but not a value (gevent's get returns a stored value before
+// it looks at a stored exception). All methods are safe to call
 // from any goroutine and from greenlets of any hub. Only Get and Wait can
 // block.
 //
@@ -35,7 +37,9 @@ type AsyncResult[T any] struct {
 func (r *AsyncResult[T]) Set(v T) { r.store(v, nil) }
 
 // SetError stores err as the result (gevent's set_exception): Get returns it.
-// A nil err panics; use Set for a successful result.
+// When a value is already set it changes nothing, as in gevent, whose get
+// returns a stored value first. A nil err panics; use Set for a successful
+// result.
 func (r *AsyncResult[T]) SetError(err error) {
 	if err == nil {
 		panic("gevent/event: SetError: nil err")
@@ -46,11 +50,15 @@ func (r *AsyncResult[T]) SetError(err error) {
 
 func (r *AsyncResult[T]) store(v T, err error) {
 	r.n.mu.Lock()
+	if err != nil && r.ready && r.err == nil {
+		r.n.mu.Unlock() // a value is set: it wins (no callback is pending)
+		return
+	}
 	r.value, r.err = v, err
 	r.ready = true
 	links := r.n.notifyLocked()
 	r.n.mu.Unlock()
-	core.RunCallbacks(links)
+	core.RunCallbacks(&r.n.mu, links)
 }
 
 // Get waits until a result is set and returns it: the value and a nil
@@ -133,7 +141,10 @@ func (r *AsyncResult[T]) Err() error {
 // OnReady arranges for f to be called once, the next time a result is set,
 // on the goroutine that sets it (at once, on the calling goroutine, if one is
 // set now). f must not block. remove unregisters f and reports whether it was
-// still pending. With Ready it makes an AsyncResult a gevent.Waitable.
+// still pending: then f never runs, even when the notification has begun
+// (a callback may remove a later one, as with gevent's unlink). A panic of f
+// reaches the setter after the other callbacks have run. With Ready it makes
+// an AsyncResult a gevent.Waitable.
 func (r *AsyncResult[T]) OnReady(f func()) (remove func() bool) {
 	r.n.mu.Lock()
 	return r.n.onReadyLocked(r.ready, f)

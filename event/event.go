@@ -38,7 +38,7 @@ func (e *Event) Set() {
 	e.set.Store(true)
 	links := e.n.notifyLocked()
 	e.n.mu.Unlock()
-	core.RunCallbacks(links)
+	core.RunCallbacks(&e.n.mu, links)
 }
 
 // Clear clears the flag. It does not undo a Set: waiters that Set woke still
@@ -80,8 +80,10 @@ func (e *Event) Wait(ctx context.Context) error {
 // OnReady arranges for f to be called once, the next time the Event is set,
 // on the goroutine that sets it (at once, on the calling goroutine, if it is
 // set now). f must not block. remove unregisters f and reports whether it was
-// still pending. With Ready it makes an Event a gevent.Waitable, for
-// gevent.Wait and gevent.Iwait.
+// still pending: then f never runs, even when the notification has begun
+// (a callback may remove a later one, as with gevent's unlink). A panic of f
+// reaches Set's caller after the other callbacks have run. With Ready it
+// makes an Event a gevent.Waitable, for gevent.Wait and gevent.Iwait.
 func (e *Event) OnReady(f func()) (remove func() bool) {
 	e.n.mu.Lock()
 	return e.n.onReadyLocked(e.set.Load(), f)

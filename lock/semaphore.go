@@ -163,7 +163,7 @@ func (s *Semaphore) notifyLocked() {
 	}
 	links := s.passLocked(nil)
 	s.mu.Unlock()
-	core.RunCallbacks(links)
+	core.RunCallbacks(&s.mu, links)
 }
 
 // pass is the notification pass queued on a hub by Release. The greenlets of
@@ -176,7 +176,7 @@ func (s *Semaphore) pass() {
 	s.passHub = nil
 	links := s.passLocked(h)
 	s.mu.Unlock()
-	core.RunCallbacks(links)
+	core.RunCallbacks(&s.mu, links)
 }
 
 // passLocked wakes, while units are free, every watcher, and acquirers one at
@@ -242,8 +242,10 @@ func (s *Semaphore) Ready() bool { return s.Value() > 0 }
 // the notification pass, on the hub of the first waiting greenlet, or on the
 // goroutine that calls Release (at once, on the calling goroutine, if a unit
 // is free now). f must not block. remove unregisters f and reports whether it
-// was still pending. With Ready it makes a Semaphore a gevent.Waitable, for
-// gevent.Wait and gevent.Iwait.
+// was still pending: then f never runs, even when the notification has begun
+// (a callback may remove a later one, as with gevent's unlink). A panic of f
+// goes on after the other callbacks have run. With Ready it makes a Semaphore
+// a gevent.Waitable, for gevent.Wait and gevent.Iwait.
 func (s *Semaphore) OnReady(f func()) (remove func() bool) {
 	if f == nil {
 		panic("gevent/lock: OnReady: nil f")

@@ -439,6 +439,11 @@ func (g *Group) Kill(ctx context.Context, opts ...gevent.KillOption) {
 		if err := gevent.KillAll(ctx, alive, opts...); err != nil {
 			return
 		}
+		// A done ctx means no wait (gevent's block=False): members killed
+		// before they started are dead now but leave at the next switch.
+		if ctx.Err() != nil {
+			return
+		}
 		settle(ctx, alive)
 	}
 }
@@ -464,7 +469,8 @@ func (g *Group) KillOne(ctx context.Context, t gevent.Task, opts ...gevent.KillO
 	g.mu.Unlock()
 	g.kill(t, opts)
 	t.Kill(ctx, opts...) // a no-op kill (see Kill), then the wait
-	if t.Dead() {
+	// A done ctx means no wait, as in Kill.
+	if t.Dead() && ctx.Err() == nil {
 		settle(ctx, []gevent.Task{t})
 	}
 }

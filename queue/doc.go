@@ -67,6 +67,14 @@
 //     Get that arrives in between may take it. Here the item is handed to the
 //     first waiting getter at once, so arrival order is strict, and Len does
 //     not count an item that went straight to a getter.
+//   - Symmetrically, when a Get frees a slot of a full queue, the first
+//     waiting Put's item enters the queue at once (gevent's putters wait for
+//     an unlock callback): a Get that follows finds it without waiting.
+//   - Channel.Get takes the item of a waiting Put without switching;
+//     gevent's Channel.get always waits for its unlock callback, which
+//     switches to the getter and then to the putter. With several putters and
+//     getters queued, the greenlets interleave differently (each pair still
+//     meets in arrival order).
 //   - Calls made from a hub callback cannot block; there is no special "in
 //     the hub" mode: the Try methods are the non-blocking forms.
 //   - Iteration ends at Shutdown or when ctx ends, not at a StopIteration
