@@ -39,6 +39,10 @@ type Conn struct {
 	rdl, wdl atomic.Int64
 
 	sys sysConn // the platform's fast path
+
+	// prev is the fast path of the value of another hub this one was
+	// rebound from (rebind.go); Close closes it too. Set before first use.
+	prev descCloser
 }
 
 func newConn(h *core.Hub, c net.Conn) *Conn {
@@ -78,6 +82,9 @@ func (c *Conn) Write(b []byte) (int, error) {
 // net.ErrClosed. Any goroutine.
 func (c *Conn) Close() error {
 	c.sys.close()
+	if c.prev != nil {
+		c.prev.close()
+	}
 	return c.c.Close()
 }
 

@@ -114,14 +114,23 @@ func ListenPacket(ctx context.Context, network, address string) (net.PacketConn,
 // that has no hub, when c already is a *Conn of that hub, or when c already
 // parks greenlets itself (a simulated connection, package sim), c is
 // returned unchanged. The *Conn takes over c: close it through the *Conn.
+// A *Conn or *PacketConn of another hub is rebound (how a connection
+// accepted on one hub of a group moves to another): the result drives the
+// connection under it from ctx's hub, and its Close also ends the old
+// value's registration with its hub's poller.
 func WrapConn(ctx context.Context, c net.Conn) net.Conn {
 	refuseRealIO(ctx, "WrapConn", c)
 	h := core.HubOf(ctx)
 	if h == nil || c == nil || cooperative(c) {
 		return c
 	}
-	if cc, ok := c.(*Conn); ok && cc.h == h {
-		return c
+	if cc := boundConn(c); cc != nil {
+		if cc.h == h {
+			return c
+		}
+		nc := newConn(h, cc.c)
+		nc.prev = &cc.sys
+		return nc
 	}
 	return newConn(h, c)
 }
@@ -130,15 +139,21 @@ func WrapConn(ctx context.Context, c net.Conn) net.Conn {
 // listeners get the fast path; others are served off the hub). With a ctx
 // that has no hub, when ln already is a *Listener of that hub, or when ln
 // already parks greenlets itself (a simulated listener, package sim), ln is
-// returned unchanged.
+// returned unchanged. A *Listener of another hub is rebound, as WrapConn
+// rebinds a *Conn.
 func WrapListener(ctx context.Context, ln net.Listener) net.Listener {
 	refuseRealIO(ctx, "WrapListener", ln)
 	h := core.HubOf(ctx)
 	if h == nil || ln == nil || cooperative(ln) {
 		return ln
 	}
-	if l, ok := ln.(*Listener); ok && l.h == h {
-		return ln
+	if l, ok := ln.(*Listener); ok {
+		if l.h == h {
+			return ln
+		}
+		nl := newListener(h, l.ln)
+		nl.prev = &l.sys
+		return nl
 	}
 	return newListener(h, ln)
 }
@@ -146,14 +161,20 @@ func WrapListener(ctx context.Context, ln net.Listener) net.Listener {
 // WrapPacketConn returns pc as a *PacketConn bound to ctx's hub. With a ctx
 // that has no hub, when pc already is a *PacketConn of that hub, or when pc
 // already parks greenlets itself (package sim), pc is returned unchanged.
+// A *PacketConn of another hub is rebound, as WrapConn rebinds a *Conn.
 func WrapPacketConn(ctx context.Context, pc net.PacketConn) net.PacketConn {
 	refuseRealIO(ctx, "WrapPacketConn", pc)
 	h := core.HubOf(ctx)
 	if h == nil || pc == nil || cooperative(pc) {
 		return pc
 	}
-	if p, ok := pc.(*PacketConn); ok && p.h == h {
-		return pc
+	if p, ok := pc.(*PacketConn); ok {
+		if p.h == h {
+			return pc
+		}
+		np := newPacketConn(h, p.NetPacketConn())
+		np.prev = &p.sys
+		return np
 	}
 	return newPacketConn(h, pc)
 }

@@ -29,6 +29,10 @@ type Listener struct {
 	dl atomic.Int64
 
 	sys sysListener
+
+	// prev is the fast path of the Listener of another hub this one was
+	// rebound from (rebind.go); Close closes it too. Set before first use.
+	prev descCloser
 }
 
 func newListener(h *core.Hub, ln net.Listener) *Listener {
@@ -59,6 +63,9 @@ func (l *Listener) Accept() (net.Conn, error) {
 // wrapping net.ErrClosed. Any goroutine.
 func (l *Listener) Close() error {
 	l.sys.close()
+	if l.prev != nil {
+		l.prev.close()
+	}
 	return l.ln.Close()
 }
 
