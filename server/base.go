@@ -413,6 +413,24 @@ func backoff(d time.Duration) time.Duration {
 	return min(2*d, maxDelay)
 }
 
+// startFailed is a loop's answer to a handler that could not be started
+// (its Spawner failed; gevent's do_handle failure): that connection or
+// datagram is dropped (start closed the connection), the error logged, and
+// the loop backs off as after an accept error, then goes on serving. It
+// returns the error that ends the loop instead: ErrServerClosed once the
+// server is closed, ctx's cause once ctx ends.
+func (b *base) startFailed(ctx context.Context, l *log.Logger, err error, delay *time.Duration) error {
+	if b.closed() {
+		return ErrServerClosed
+	}
+	if cerr := contextCause(ctx); cerr != nil {
+		return cerr
+	}
+	*delay = backoff(*delay)
+	logf(l, "gevent/server: starting a handler failed: %v; retrying in %v", err, *delay)
+	return sleepBackoff(ctx, *delay)
+}
+
 // sleepBackoff sleeps the back-off delay on the hub after a failed accept.
 func sleepBackoff(ctx context.Context, d time.Duration) error {
 	if h := testHookAcceptDelay; h != nil {

@@ -40,8 +40,10 @@ type DatagramServer struct {
 	// handlers running at once with a pool.Pool of that size.
 	MaxHandlers int
 
-	// ErrorLog receives read errors; nil means the log package's standard
-	// logger.
+	// ErrorLog receives read errors and handlers that could not be
+	// started (a Pool's Spawn failed: the datagram is dropped and the
+	// server backs off as after a read error); nil means the log
+	// package's standard logger.
 	ErrorLog *log.Logger
 
 	base base
@@ -151,10 +153,9 @@ func (s *DatagramServer) readLoop(ctx context.Context, pc net.PacketConn, ho *pa
 		if err := s.base.start(hctx, sp, nil, func(ctx context.Context) {
 			s.Handler(ctx, data, addr)
 		}); err != nil {
-			if s.base.closed() {
-				return ErrServerClosed
+			if err := s.base.startFailed(ctx, s.ErrorLog, err, &delay); err != nil {
+				return err
 			}
-			return err
 		}
 	}
 }

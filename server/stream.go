@@ -49,7 +49,9 @@ type StreamServer struct {
 	// first use (gevent's spawn=N). Zero means no bound.
 	MaxHandlers int
 
-	// ErrorLog receives accept errors, TLS handshake failures and fatal
+	// ErrorLog receives accept errors, TLS handshake failures, handlers
+	// that could not be started (a Pool's Spawn failed: the connection is
+	// closed and the server backs off as after an accept error) and fatal
 	// listener errors; nil means the log package's standard logger.
 	// Handler failures go to the hub's error handler instead.
 	ErrorLog *log.Logger
@@ -153,10 +155,9 @@ func (s *StreamServer) acceptLoop(ctx context.Context, l net.Listener, g *core.G
 			hctx, conn = handOff(ctx, g, conn)
 		}
 		if err := s.base.start(hctx, sp, conn, s.handle(conn)); err != nil {
-			if s.base.closed() {
-				return ErrServerClosed
+			if err := s.base.startFailed(ctx, s.ErrorLog, err, &delay); err != nil {
+				return err
 			}
-			return err
 		}
 	}
 }
