@@ -107,7 +107,10 @@ func (s *StreamServer) ListenAndServe(ctx context.Context) error {
 //
 // Accept errors other than fatal ones are logged and retried after a
 // back-off that starts at 10ms and doubles up to 1s, reset by the next
-// successful accept (gevent's min_delay and max_delay).
+// successful accept (gevent's min_delay and max_delay). After every 100
+// connections the accept loop yields (gevent's max_accept), so that a
+// backlog or a flood of connections does not keep their handlers from
+// running.
 func (s *StreamServer) Serve(ctx context.Context, l net.Listener) error {
 	needHub(ctx, "Serve")
 	if s.Handler == nil {
@@ -126,6 +129,7 @@ func (s *StreamServer) Serve(ctx context.Context, l net.Listener) error {
 func (s *StreamServer) acceptLoop(ctx context.Context, l net.Listener, g *core.Group) error {
 	sp := s.base.resolveSpawner(s.Pool, s.MaxHandlers)
 	var delay time.Duration
+	var taken int // connections since the last yield (paced)
 	for {
 		if err := waitRoom(ctx, sp); err != nil {
 			return err
@@ -158,6 +162,9 @@ func (s *StreamServer) acceptLoop(ctx context.Context, l net.Listener, g *core.G
 			if err := s.base.startFailed(ctx, s.ErrorLog, err, &delay); err != nil {
 				return err
 			}
+		}
+		if err := paced(ctx, &taken); err != nil {
+			return err
 		}
 	}
 }
