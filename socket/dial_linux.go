@@ -82,10 +82,6 @@ func connect(ctx context.Context, p *poll.Poller, family int, sa syscall.Sockadd
 	for err == syscall.EINTR {
 		err = syscall.Connect(fd, sa)
 	}
-	var deadline time.Time
-	if dl, ok := ctx.Deadline(); ok {
-		deadline = dl
-	}
 	switch err {
 	case nil, syscall.EISCONN:
 	case syscall.EINPROGRESS, syscall.EALREADY:
@@ -96,10 +92,11 @@ func connect(ctx context.Context, p *poll.Poller, family int, sa syscall.Sockadd
 				}
 				registered = true
 			}
-			if err := d.Wait(ctx, poll.ModeWrite, deadline); err != nil {
-				if err == os.ErrDeadlineExceeded {
-					err = context.DeadlineExceeded
-				}
+			// No deadline of its own: ctx's expiry ends the wait with
+			// ctx's cause (a gevent.WithTimeout's *Timeout), which a
+			// deadline firing at the same instant would have hidden
+			// behind a bare context.DeadlineExceeded.
+			if err := d.Wait(ctx, poll.ModeWrite, time.Time{}); err != nil {
 				return fail(err)
 			}
 			soerr, err := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_ERROR)
