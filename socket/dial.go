@@ -41,7 +41,10 @@ func Dial(ctx context.Context, network, address string) (net.Conn, error) {
 	if c, ok, err := dialFast(ctx, h, g, network, address); ok {
 		return c, err
 	}
-	dctx, cancel := context.WithCancel(core.Detach(ctx))
+	// The dialer gets no deadline from ctx: ctx's expiry interrupts it
+	// through offload, which then reports ctx's cause (a gevent Timeout),
+	// instead of the dialer's own "i/o timeout" winning the race.
+	dctx, cancel := context.WithCancel(context.WithoutCancel(core.Detach(ctx)))
 	defer cancel()
 	c, err, cause := offload(ctx, func() (net.Conn, error) {
 		var d net.Dialer

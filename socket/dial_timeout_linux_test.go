@@ -74,10 +74,18 @@ func dialTimeouts(t *testing.T, addr string) {
 		if err != nil || c != net.Conn(fallback) {
 			t.Errorf("WithTimeoutFallback(Dial) = %v, %v; want the fallback", c, err)
 		}
+		// The expiry was delivered once, to the dial: a later wait is
+		// not ended by it.
+		if err := gevent.Sleep(ctx, time.Millisecond); err != nil {
+			t.Errorf("Sleep after the timed-out dial: %v", err)
+		}
 
 		tctx, cancel := gevent.WithTimeout(ctx, 50*time.Millisecond)
 		_, err = socket.Dial(tctx, "tcp", addr)
 		cause := context.Cause(tctx)
+		if err := gevent.Sleep(ctx, time.Millisecond); err != nil {
+			t.Errorf("Sleep after the timed-out dial, before cancel: %v", err)
+		}
 		cancel()
 		var tm *gevent.Timeout
 		if !errors.As(cause, &tm) {
@@ -86,6 +94,18 @@ func dialTimeouts(t *testing.T, addr string) {
 		if !errors.Is(err, tm) || !errors.Is(err, os.ErrDeadlineExceeded) {
 			t.Errorf("Dial under gevent.WithTimeout: %v; want its Timeout and os.ErrDeadlineExceeded", err)
 		}
+
+		// Already expired, its timer not yet fired: the dial fails with
+		// the Timeout, and only the dial.
+		zctx, zcancel := gevent.WithTimeout(ctx, 0)
+		_, err = socket.Dial(zctx, "tcp", addr)
+		if cause := context.Cause(zctx); cause == nil || !errors.Is(err, cause) {
+			t.Errorf("Dial under gevent.WithTimeout(ctx, 0): %v; want its cause %v", err, cause)
+		}
+		if err := gevent.Sleep(ctx, time.Millisecond); err != nil {
+			t.Errorf("Sleep after the dial with an expired timeout, before cancel: %v", err)
+		}
+		zcancel()
 
 		sctx, scancel := context.WithTimeout(ctx, 50*time.Millisecond)
 		_, err = socket.Dial(sctx, "tcp", addr)
