@@ -86,7 +86,12 @@
 // methods, LocalAddr, RemoteAddr and Addr are safe from any goroutine and any
 // hub. Plain goroutines and other hubs should use values made without a hub
 // (Dial with context.Background() returns the standard *net.TCPConn) or their
-// own.
+// own: WrapConn, WrapListener and WrapPacketConn with a context of another
+// hub rebind a value to that hub (how a connection accepted on one hub of a
+// group moves to another), and the old value is then left alone. A value
+// used from another hub's greenlet acts on whatever greenlet its own hub is
+// running: the race detector reports it, and it can hang or corrupt both
+// hubs.
 //
 // # Memory model
 //
