@@ -15,7 +15,8 @@ import (
 //
 // Accept parks the running greenlet of the Listener's hub: call it from that
 // hub's greenlets only (when the hub runs no greenlet it blocks the calling
-// goroutine). Close, Addr and SetDeadline are safe from any goroutine: Close
+// goroutine; inside a hub callback it panics when it would wait, as Conn's
+// Read does). Close, Addr and SetDeadline are safe from any goroutine: Close
 // is how a server stops accepting, it makes a parked Accept return an error
 // wrapping net.ErrClosed.
 type Listener struct {
@@ -49,7 +50,7 @@ func newListener(h *core.Hub, ln net.Listener) *Listener {
 // killed (it then returns the kill cause, wrapped in a *net.OpError).
 func (l *Listener) Accept() (net.Conn, error) {
 	g := l.h.Current()
-	if g == nil {
+	if g == nil && !inCallback() {
 		c, err := l.ln.Accept()
 		if err != nil {
 			return nil, err
@@ -99,6 +100,7 @@ func (l *Listener) opError(err error) error {
 
 // acceptOffload is Accept off the hub.
 func (l *Listener) acceptOffload(g *core.G) (net.Conn, error) {
+	mustPark(g, "Accept")
 	c, err, cause := offload(g, l.ln.Accept, func() {
 		if dl, ok := l.ln.(interface{ SetDeadline(time.Time) error }); ok {
 			dl.SetDeadline(aLongTimeAgo)

@@ -113,6 +113,7 @@ func (l *Listener) accept(g *core.G) (net.Conn, error) {
 			}
 			return newConn(l.h, c), nil
 		case syscall.EAGAIN:
+			mustPark(g, "Accept")
 			if err := s.park(l.h, g, poll.ModeRead, l.dl.Load()); err != nil {
 				return nil, l.opError(err)
 			}
