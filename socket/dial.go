@@ -18,7 +18,8 @@ import (
 // once with ctx's cause. With a ctx that has no hub it is
 // net.Dialer.DialContext and returns the standard connection. With a ctx
 // that carries a simulated network (sim.Host.Context), the simulated host
-// dials instead.
+// dials instead. Inside a hub callback, where the connect would block the
+// hub, it panics (as the library's other blocking calls do there).
 func Dial(ctx context.Context, network, address string) (net.Conn, error) {
 	if c, ok, err := dialNetwork(ctx, network, address); ok {
 		return c, err
@@ -26,11 +27,13 @@ func Dial(ctx context.Context, network, address string) (net.Conn, error) {
 	refuseRealIO(ctx, "Dial", nil)
 	h := core.HubOf(ctx)
 	if h == nil {
+		core.CheckNotInCallback(ctx) // a connect on a hub's goroutine would block the hub
 		var d net.Dialer
 		return d.DialContext(ctx, network, address)
 	}
 	g := core.Current(ctx)
 	if g == nil {
+		core.CheckNotInCallback(ctx)
 		var d net.Dialer
 		c, err := d.DialContext(core.Detach(ctx), network, address)
 		if err != nil {
