@@ -78,6 +78,19 @@ func crossHub(ctx0, ctx1 context.Context, kind string) (string, error) {
 		}
 		defer a.Close()
 		defer b.Close()
+		// a waits on hub 0 first, so that its descriptor is in hub 0's
+		// poller too when hub 1's value registers it in its own: each
+		// poller gets every edge.
+		r0 := gevent.Spawn(ctx0, func(ctx context.Context) (int, error) { return a.Read(make([]byte, 1)) })
+		if err := stillParked(ctx0, r0); err != nil {
+			return "", err
+		}
+		if _, err := io.WriteString(b, "x"); err != nil {
+			return "", err
+		}
+		if _, err := r0.Get(ctx0); err != nil {
+			return "", err
+		}
 		r := gevent.Spawn(ctx1, func(ctx context.Context) (string, error) {
 			_, err := io.ReadFull(socket.WrapConn(ctx, a), buf)
 			return string(buf), err
