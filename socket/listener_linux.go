@@ -92,7 +92,11 @@ func (l *Listener) accept(g *core.G) (net.Conn, error) {
 		if dl := l.dl.Load(); dl != 0 && time.Now().UnixNano() >= dl {
 			return nil, l.opError(os.ErrDeadlineExceeded)
 		}
-		if f := s.held.Swap(nil); f != nil {
+		if s.held.Load() != nil { // (a load: no write on every accept)
+			f := s.held.Swap(nil)
+			if f == nil {
+				continue // Close took it
+			}
 			c, err := s.fileConn(f)
 			if err != nil {
 				return nil, l.opError(err)
