@@ -118,3 +118,45 @@ func TestSocketCallInHubCallback(t *testing.T) {
 		return nil
 	})
 }
+
+// Listen and ListenPacket of a host name with a context that carries no
+// greenlet, inside a hub callback, panic instead of resolving the name on
+// the hub's goroutine; an IP address, bound without waiting, still works.
+func TestListenNameInHubCallback(t *testing.T) {
+	failAfter(t, 30*time.Second)
+	onHubs(t, func(ctx0, hctx context.Context) error {
+		for _, network := range []string{"tcp", "udp"} {
+			listen := func(address string) (io.Closer, error) {
+				if network == "tcp" {
+					return socket.Listen(hctx, network, address)
+				}
+				return socket.ListenPacket(hctx, network, address)
+			}
+			v, err := inCallback(ctx0, func() {
+				if c, err := listen("localhost:0"); err == nil {
+					c.Close()
+				}
+			})
+			if err != nil {
+				return err
+			}
+			if msg, _ := v.(string); !strings.HasPrefix(msg, "gevent") || !strings.Contains(msg, "callback") {
+				t.Errorf("%s Listen of a name in a hub callback: panic %v, want a gevent message naming the callback", network, v)
+			}
+			var lerr error
+			v, err = inCallback(ctx0, func() {
+				var c io.Closer
+				if c, lerr = listen("127.0.0.1:0"); lerr == nil {
+					c.Close()
+				}
+			})
+			if err != nil {
+				return err
+			}
+			if v != nil || lerr != nil {
+				t.Errorf("%s Listen of an IP address in a hub callback: panic %v, error %v", network, v, lerr)
+			}
+		}
+		return nil
+	})
+}

@@ -67,7 +67,8 @@ func Dial(ctx context.Context, network, address string) (net.Conn, error) {
 
 // Listen announces on the local network address, as net.ListenConfig's
 // Listen does, and returns a *Listener bound to ctx's hub. A host name in
-// address is resolved off the hub. With a ctx that has no hub it returns the
+// address is resolved off the hub (inside a hub callback, where the lookup
+// would block the hub, it panics). With a ctx that has no hub it returns the
 // standard listener; with one that carries a simulated network
 // (sim.Host.Context), the simulated host's listener.
 func Listen(ctx context.Context, network, address string) (net.Listener, error) {
@@ -190,10 +191,16 @@ func WrapPacketConn(ctx context.Context, pc net.PacketConn) net.PacketConn {
 // that arrives after ctx ended is closed.
 func onOrOffHub[T interface{ Close() error }](ctx context.Context, network, address string, fn func(context.Context) (T, error)) (T, error) {
 	g := core.Current(ctx)
-	if g == nil || !needsResolve(network, address) {
+	resolve := needsResolve(network, address)
+	if g == nil || !resolve {
+		if resolve {
+			core.CheckNotInCallback(ctx) // a lookup on a hub's goroutine would block the hub
+		}
 		return fn(core.Detach(ctx))
 	}
-	dctx, cancel := context.WithCancel(core.Detach(ctx))
+	// No deadline for fn: ctx's end interrupts it through offload, which
+	// reports ctx's cause (as Dial's dialer).
+	dctx, cancel := context.WithCancel(context.WithoutCancel(core.Detach(ctx)))
 	defer cancel()
 	v, err, cause := offload(ctx, func() (T, error) { return fn(dctx) }, cancel)
 	if cause != nil {
