@@ -27,6 +27,12 @@ const (
 	maxDelay = time.Second
 )
 
+// maxAccept is gevent's BaseServer.max_accept: an accept (or datagram
+// read) loop that has taken this many connections without waiting yields,
+// so that the handlers it started run even while a backlog or a flood
+// keeps Accept from ever waiting.
+const maxAccept = 100
+
 // killTimeout bounds how long Shutdown waits, once its context has ended, for
 // the handlers it killed to finish (gevent's stop kills its pool with
 // timeout=1).
@@ -411,6 +417,35 @@ func backoff(d time.Duration) time.Duration {
 		return minDelay
 	}
 	return min(2*d, maxDelay)
+}
+
+// startFailed is a loop's answer to a handler that could not be started
+// (its Spawner failed; gevent's do_handle failure): that connection or
+// datagram is dropped (start closed the connection), the error logged, and
+// the loop backs off as after an accept error, then goes on serving. It
+// returns the error that ends the loop instead: ErrServerClosed once the
+// server is closed, ctx's cause once ctx ends.
+func (b *base) startFailed(ctx context.Context, l *log.Logger, err error, delay *time.Duration) error {
+	if b.closed() {
+		return ErrServerClosed
+	}
+	if cerr := contextCause(ctx); cerr != nil {
+		return cerr
+	}
+	*delay = backoff(*delay)
+	logf(l, "gevent/server: starting a handler failed: %v; retrying in %v", err, *delay)
+	return sleepBackoff(ctx, *delay)
+}
+
+// paced is called by a loop after each connection or datagram it handed to
+// a handler; every maxAccept of them it yields (see maxAccept), and it
+// returns the yield's error (the loop was killed).
+func paced(ctx context.Context, n *int) error {
+	if *n++; *n < maxAccept {
+		return nil
+	}
+	*n = 0
+	return gevent.Yield(ctx)
 }
 
 // sleepBackoff sleeps the back-off delay on the hub after a failed accept.

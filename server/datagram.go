@@ -40,8 +40,10 @@ type DatagramServer struct {
 	// handlers running at once with a pool.Pool of that size.
 	MaxHandlers int
 
-	// ErrorLog receives read errors; nil means the log package's standard
-	// logger.
+	// ErrorLog receives read errors and handlers that could not be
+	// started (a Pool's Spawn failed: the datagram is dropped and the
+	// server backs off as after a read error); nil means the log
+	// package's standard logger.
 	ErrorLog *log.Logger
 
 	base base
@@ -91,6 +93,7 @@ func (s *DatagramServer) ListenAndServe(ctx context.Context) error {
 // "server.read". With a context that spreads over a group of hubs, the read
 // loop runs on ctx's own hub and hands each datagram to the group's hubs in
 // turn (its handler's WriteTo goes through a PacketConn of its own hub).
+// Like the accept loop, the read loop yields after every 100 datagrams.
 func (s *DatagramServer) Serve(ctx context.Context, pc net.PacketConn) error {
 	needHub(ctx, "Serve")
 	if s.Handler == nil {
@@ -118,6 +121,7 @@ func (s *DatagramServer) readLoop(ctx context.Context, pc net.PacketConn, ho *pa
 	sp := s.base.resolveSpawner(s.Pool, s.MaxHandlers)
 	buf := make([]byte, maxDatagram)
 	var delay time.Duration
+	var taken int // datagrams since the last yield (paced)
 	for {
 		if err := waitRoom(ctx, sp); err != nil {
 			return err
@@ -151,9 +155,11 @@ func (s *DatagramServer) readLoop(ctx context.Context, pc net.PacketConn, ho *pa
 		if err := s.base.start(hctx, sp, nil, func(ctx context.Context) {
 			s.Handler(ctx, data, addr)
 		}); err != nil {
-			if s.base.closed() {
-				return ErrServerClosed
+			if err := s.base.startFailed(ctx, s.ErrorLog, err, &delay); err != nil {
+				return err
 			}
+		}
+		if err := paced(ctx, &taken); err != nil {
 			return err
 		}
 	}

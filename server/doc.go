@@ -19,6 +19,8 @@
 //	spawn=Pool / spawn=N                    the Pool field (a *pool.Pool) / the MaxHandlers field
 //	spawn='default' / spawn_raw             Pool nil: a new greenlet per handler (gevent.Go)
 //	min_delay, max_delay                    the accept back-off: 10ms doubling to 1s, reset on success
+//	max_accept = 100                        the accept (read) loop yields after every 100 connections (datagrams)
+//	a spawn that fails                      logged to ErrorLog, the connection closed, the same back-off
 //	fatal_errors (EBADF, EINVAL, ENOTSOCK)  the same errnos and net.ErrClosed end Serve with the error
 //	ssl_context=                            the TLSConfig field (crypto/tls)
 //	loop.handle_error                       the hub's error handler (handler panics), ErrorLog (accept errors)
@@ -54,7 +56,8 @@
 // serves on every hub of the group. ListenAndServe opens one socket per hub
 // on the same address with SO_REUSEPORT on Linux, each with its own accept
 // (or read) loop on its hub, and the kernel spreads the connections (or
-// datagrams) among them; a handler runs on the hub that accepted its
+// datagrams) among them (an address already in use fails with EADDRINUSE,
+// as with one hub, rather than being shared); a handler runs on the hub that accepted its
 // connection. Serve with a listener the caller made, and ListenAndServe on
 // other systems, run one loop on the context's own hub and hand each
 // connection (datagram) off to the group's hubs in turn; a DatagramServer's

@@ -32,3 +32,7 @@ func SetListenEachHook(f func(net.Addr)) (restore func()) {
 	testHookListenEach = f
 	return func() { testHookListenEach = old }
 }
+
+// MaxAccept is how many connections an accept loop takes before it lets
+// other greenlets run.
+const MaxAccept = maxAccept

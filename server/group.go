@@ -48,10 +48,25 @@ func perHub(ctx context.Context) *core.Group {
 // first one picks the port when address has port 0; the others bind the
 // same). Binding runs on a gevent.Blocking worker when ctx is a greenlet's
 // (a host name may need a lookup). On failure nothing stays open.
+//
+// SO_REUSEPORT lets any socket of the same user bind an address whose
+// sockets all have it, another server's too: on a fixed port, listenEach
+// first binds the address once without the option (and closes that
+// socket), so that an address in use fails with EADDRINUSE as it does for
+// one hub, instead of the two servers silently sharing the connections.
 func listenEach[T io.Closer](ctx context.Context, hubs []*core.Hub, address string,
 	listen func(lc *net.ListenConfig, ctx context.Context, address string) (T, error), addrOf func(T) net.Addr,
 ) ([]T, error) {
 	return gevent.Blocking(ctx, func(bctx context.Context) ([]T, error) {
+		if _, port, err := net.SplitHostPort(address); err == nil && port != "" && port != "0" {
+			probe, err := listen(&net.ListenConfig{}, bctx, address)
+			if err != nil {
+				return nil, err
+			}
+			if err := probe.Close(); err != nil {
+				return nil, err
+			}
+		}
 		lc := net.ListenConfig{Control: reuseport.Control}
 		out := make([]T, 0, len(hubs))
 		fail := func(err error) ([]T, error) {

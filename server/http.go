@@ -13,6 +13,7 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/internal/core"
+	"github.com/gevent-go/gevent/socket"
 )
 
 // HTTPHandler returns an http.Handler that runs handler, for each request,
@@ -444,9 +445,12 @@ var (
 // HTTPHandler on ctx's hub, until ctx is cancelled (from a greenlet: until
 // it is killed), then closes the http.Server (listener and connections) and
 // returns ctx's cause. It returns earlier with net/http's error if Serve
-// fails. l must be a plain listener (net.Listen): net/http drives it from
-// its own goroutines. From a greenlet, net/http's accept loop runs on a
-// gevent.Blocking worker while the greenlet parks.
+// fails. net/http drives l from its own goroutines: a *socket.Listener
+// (socket.Listen's) is served through the standard listener under it, whose
+// Accept blocks a goroutine instead of parking the hub's running greenlet;
+// other listeners must be plain ones (net.Listen). From a greenlet,
+// net/http's accept loop runs on a gevent.Blocking worker while the
+// greenlet parks.
 //
 // The http.Server has safe defaults: ReadHeaderTimeout 10s (a client must
 // send a request's header within 10 seconds) and IdleTimeout 2m (a
@@ -467,6 +471,11 @@ var (
 //		hs.MaxHeaderBytes = 16 << 10
 //	})
 func ServeHTTP(ctx context.Context, l net.Listener, handler http.Handler, configure ...func(*http.Server)) error {
+	if sl, ok := l.(*socket.Listener); ok {
+		// Its Accept parks the hub's running greenlet: from net/http's
+		// goroutines that would be whichever greenlet the hub is running.
+		l = sl.NetListener()
+	}
 	hs := &http.Server{
 		Handler:           HTTPHandler(ctx, handler),
 		ReadHeaderTimeout: defaultReadHeaderTimeout,

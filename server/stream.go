@@ -49,7 +49,9 @@ type StreamServer struct {
 	// first use (gevent's spawn=N). Zero means no bound.
 	MaxHandlers int
 
-	// ErrorLog receives accept errors, TLS handshake failures and fatal
+	// ErrorLog receives accept errors, TLS handshake failures, handlers
+	// that could not be started (a Pool's Spawn failed: the connection is
+	// closed and the server backs off as after an accept error) and fatal
 	// listener errors; nil means the log package's standard logger.
 	// Handler failures go to the hub's error handler instead.
 	ErrorLog *log.Logger
@@ -105,7 +107,10 @@ func (s *StreamServer) ListenAndServe(ctx context.Context) error {
 //
 // Accept errors other than fatal ones are logged and retried after a
 // back-off that starts at 10ms and doubles up to 1s, reset by the next
-// successful accept (gevent's min_delay and max_delay).
+// successful accept (gevent's min_delay and max_delay). After every 100
+// connections the accept loop yields (gevent's max_accept), so that a
+// backlog or a flood of connections does not keep their handlers from
+// running.
 func (s *StreamServer) Serve(ctx context.Context, l net.Listener) error {
 	needHub(ctx, "Serve")
 	if s.Handler == nil {
@@ -124,6 +129,7 @@ func (s *StreamServer) Serve(ctx context.Context, l net.Listener) error {
 func (s *StreamServer) acceptLoop(ctx context.Context, l net.Listener, g *core.Group) error {
 	sp := s.base.resolveSpawner(s.Pool, s.MaxHandlers)
 	var delay time.Duration
+	var taken int // connections since the last yield (paced)
 	for {
 		if err := waitRoom(ctx, sp); err != nil {
 			return err
@@ -153,9 +159,11 @@ func (s *StreamServer) acceptLoop(ctx context.Context, l net.Listener, g *core.G
 			hctx, conn = handOff(ctx, g, conn)
 		}
 		if err := s.base.start(hctx, sp, conn, s.handle(conn)); err != nil {
-			if s.base.closed() {
-				return ErrServerClosed
+			if err := s.base.startFailed(ctx, s.ErrorLog, err, &delay); err != nil {
+				return err
 			}
+		}
+		if err := paced(ctx, &taken); err != nil {
 			return err
 		}
 	}

@@ -23,7 +23,10 @@ import (
 //
 // Read and Write park the running greenlet of the Conn's hub: call them from
 // that hub's greenlets only. Called when the hub runs no greenlet (the hub
-// has stopped), they block the calling goroutine like the standard library's.
+// has stopped), they block the calling goroutine like the standard library's;
+// called inside a hub callback (a RawLink or OnReady function, a timer or
+// posted function), they do what needs no wait and panic when they would
+// wait, since that would block the hub (gevent's BlockingSwitchOutError).
 // Close, LocalAddr, RemoteAddr and the Set*Deadline methods are safe from any
 // goroutine.
 type Conn struct {
@@ -39,6 +42,10 @@ type Conn struct {
 	rdl, wdl atomic.Int64
 
 	sys sysConn // the platform's fast path
+
+	// prev is the fast path of the value of another hub this one was
+	// rebound from (rebind.go); Close closes it too. Set before first use.
+	prev descCloser
 }
 
 func newConn(h *core.Hub, c net.Conn) *Conn {
@@ -58,7 +65,7 @@ func (c *Conn) NetConn() net.Conn { return c.c }
 // of stream, the read deadline, Close or the greenlet's kill.
 func (c *Conn) Read(b []byte) (int, error) {
 	g := c.h.Current()
-	if g == nil {
+	if g == nil && !inCallback() {
 		return c.c.Read(b)
 	}
 	return c.read(g, b)
@@ -68,7 +75,7 @@ func (c *Conn) Read(b []byte) (int, error) {
 // buffer is full. On error it returns how much was written.
 func (c *Conn) Write(b []byte) (int, error) {
 	g := c.h.Current()
-	if g == nil {
+	if g == nil && !inCallback() {
 		return c.c.Write(b)
 	}
 	return c.write(g, b)
@@ -78,6 +85,9 @@ func (c *Conn) Write(b []byte) (int, error) {
 // net.ErrClosed. Any goroutine.
 func (c *Conn) Close() error {
 	c.sys.close()
+	if c.prev != nil {
+		c.prev.close()
+	}
 	return c.c.Close()
 }
 

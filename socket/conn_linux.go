@@ -72,6 +72,13 @@ func (s *sysConn) doWrite(fd uintptr) bool {
 // descriptor with the hub's poller instead and returns at once: the caller
 // retries, and from then on the poller reports every edge.
 func (s *sysConn) park(h *core.Hub, g *core.G, mode poll.Mode, deadline int64) error {
+	if g == nil {
+		op := "Read"
+		if mode == poll.ModeWrite {
+			op = "Write"
+		}
+		mustPark(g, op)
+	}
 	if !s.registered {
 		return s.register(h)
 	}
@@ -132,7 +139,7 @@ func (c *Conn) read(g *core.G, b []byte) (int, error) {
 	for {
 		// A TCP read that drained the queue waits for the next
 		// readable event before reading again (poll.Desc.WaitData).
-		watch := s.tcp && s.registered
+		watch := s.tcp && s.registered && g != nil
 		armed := false // drained marked: EAGAIN goes to WaitData
 		if watch {
 			if s.d.Drained() {

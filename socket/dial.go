@@ -18,7 +18,8 @@ import (
 // once with ctx's cause. With a ctx that has no hub it is
 // net.Dialer.DialContext and returns the standard connection. With a ctx
 // that carries a simulated network (sim.Host.Context), the simulated host
-// dials instead.
+// dials instead. Inside a hub callback, where the connect would block the
+// hub, it panics (as the library's other blocking calls do there).
 func Dial(ctx context.Context, network, address string) (net.Conn, error) {
 	if c, ok, err := dialNetwork(ctx, network, address); ok {
 		return c, err
@@ -26,11 +27,13 @@ func Dial(ctx context.Context, network, address string) (net.Conn, error) {
 	refuseRealIO(ctx, "Dial", nil)
 	h := core.HubOf(ctx)
 	if h == nil {
+		core.CheckNotInCallback(ctx) // a connect on a hub's goroutine would block the hub
 		var d net.Dialer
 		return d.DialContext(ctx, network, address)
 	}
 	g := core.Current(ctx)
 	if g == nil {
+		core.CheckNotInCallback(ctx)
 		var d net.Dialer
 		c, err := d.DialContext(core.Detach(ctx), network, address)
 		if err != nil {
@@ -41,7 +44,10 @@ func Dial(ctx context.Context, network, address string) (net.Conn, error) {
 	if c, ok, err := dialFast(ctx, h, g, network, address); ok {
 		return c, err
 	}
-	dctx, cancel := context.WithCancel(core.Detach(ctx))
+	// The dialer gets no deadline from ctx: ctx's expiry interrupts it
+	// through offload, which then reports ctx's cause (a gevent Timeout),
+	// instead of the dialer's own "i/o timeout" winning the race.
+	dctx, cancel := context.WithCancel(context.WithoutCancel(core.Detach(ctx)))
 	defer cancel()
 	c, err, cause := offload(ctx, func() (net.Conn, error) {
 		var d net.Dialer
@@ -61,7 +67,8 @@ func Dial(ctx context.Context, network, address string) (net.Conn, error) {
 
 // Listen announces on the local network address, as net.ListenConfig's
 // Listen does, and returns a *Listener bound to ctx's hub. A host name in
-// address is resolved off the hub. With a ctx that has no hub it returns the
+// address is resolved off the hub (inside a hub callback, where the lookup
+// would block the hub, it panics). With a ctx that has no hub it returns the
 // standard listener; with one that carries a simulated network
 // (sim.Host.Context), the simulated host's listener.
 func Listen(ctx context.Context, network, address string) (net.Listener, error) {
@@ -114,14 +121,23 @@ func ListenPacket(ctx context.Context, network, address string) (net.PacketConn,
 // that has no hub, when c already is a *Conn of that hub, or when c already
 // parks greenlets itself (a simulated connection, package sim), c is
 // returned unchanged. The *Conn takes over c: close it through the *Conn.
+// A *Conn or *PacketConn of another hub is rebound (how a connection
+// accepted on one hub of a group moves to another): the result drives the
+// connection under it from ctx's hub, and its Close also ends the old
+// value's registration with its hub's poller.
 func WrapConn(ctx context.Context, c net.Conn) net.Conn {
 	refuseRealIO(ctx, "WrapConn", c)
 	h := core.HubOf(ctx)
 	if h == nil || c == nil || cooperative(c) {
 		return c
 	}
-	if cc, ok := c.(*Conn); ok && cc.h == h {
-		return c
+	if cc := boundConn(c); cc != nil {
+		if cc.h == h {
+			return c
+		}
+		nc := newConn(h, cc.c)
+		nc.prev = &cc.sys
+		return nc
 	}
 	return newConn(h, c)
 }
@@ -130,15 +146,21 @@ func WrapConn(ctx context.Context, c net.Conn) net.Conn {
 // listeners get the fast path; others are served off the hub). With a ctx
 // that has no hub, when ln already is a *Listener of that hub, or when ln
 // already parks greenlets itself (a simulated listener, package sim), ln is
-// returned unchanged.
+// returned unchanged. A *Listener of another hub is rebound, as WrapConn
+// rebinds a *Conn.
 func WrapListener(ctx context.Context, ln net.Listener) net.Listener {
 	refuseRealIO(ctx, "WrapListener", ln)
 	h := core.HubOf(ctx)
 	if h == nil || ln == nil || cooperative(ln) {
 		return ln
 	}
-	if l, ok := ln.(*Listener); ok && l.h == h {
-		return ln
+	if l, ok := ln.(*Listener); ok {
+		if l.h == h {
+			return ln
+		}
+		nl := newListener(h, l.ln)
+		nl.prev = &l.sys
+		return nl
 	}
 	return newListener(h, ln)
 }
@@ -146,14 +168,20 @@ func WrapListener(ctx context.Context, ln net.Listener) net.Listener {
 // WrapPacketConn returns pc as a *PacketConn bound to ctx's hub. With a ctx
 // that has no hub, when pc already is a *PacketConn of that hub, or when pc
 // already parks greenlets itself (package sim), pc is returned unchanged.
+// A *PacketConn of another hub is rebound, as WrapConn rebinds a *Conn.
 func WrapPacketConn(ctx context.Context, pc net.PacketConn) net.PacketConn {
 	refuseRealIO(ctx, "WrapPacketConn", pc)
 	h := core.HubOf(ctx)
 	if h == nil || pc == nil || cooperative(pc) {
 		return pc
 	}
-	if p, ok := pc.(*PacketConn); ok && p.h == h {
-		return pc
+	if p, ok := pc.(*PacketConn); ok {
+		if p.h == h {
+			return pc
+		}
+		np := newPacketConn(h, p.NetPacketConn())
+		np.prev = &p.sys
+		return np
 	}
 	return newPacketConn(h, pc)
 }
@@ -163,10 +191,16 @@ func WrapPacketConn(ctx context.Context, pc net.PacketConn) net.PacketConn {
 // that arrives after ctx ended is closed.
 func onOrOffHub[T interface{ Close() error }](ctx context.Context, network, address string, fn func(context.Context) (T, error)) (T, error) {
 	g := core.Current(ctx)
-	if g == nil || !needsResolve(network, address) {
+	resolve := needsResolve(network, address)
+	if g == nil || !resolve {
+		if resolve {
+			core.CheckNotInCallback(ctx) // a lookup on a hub's goroutine would block the hub
+		}
 		return fn(core.Detach(ctx))
 	}
-	dctx, cancel := context.WithCancel(core.Detach(ctx))
+	// No deadline for fn: ctx's end interrupts it through offload, which
+	// reports ctx's cause (as Dial's dialer).
+	dctx, cancel := context.WithCancel(context.WithoutCancel(core.Detach(ctx)))
 	defer cancel()
 	v, err, cause := offload(ctx, func() (T, error) { return fn(dctx) }, cancel)
 	if cause != nil {

@@ -67,6 +67,9 @@ func connect(ctx context.Context, p *poll.Poller, family int, sa syscall.Sockadd
 	if err := core.Cause(ctx); err != nil {
 		return nil, err
 	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= 0 {
+		return nil, expired(ctx)
+	}
 	fd, err := syscall.Socket(family, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, syscall.IPPROTO_TCP)
 	if err != nil {
 		return nil, os.NewSyscallError("socket", err)
@@ -82,10 +85,6 @@ func connect(ctx context.Context, p *poll.Poller, family int, sa syscall.Sockadd
 	for err == syscall.EINTR {
 		err = syscall.Connect(fd, sa)
 	}
-	var deadline time.Time
-	if dl, ok := ctx.Deadline(); ok {
-		deadline = dl
-	}
 	switch err {
 	case nil, syscall.EISCONN:
 	case syscall.EINPROGRESS, syscall.EALREADY:
@@ -96,10 +95,13 @@ func connect(ctx context.Context, p *poll.Poller, family int, sa syscall.Sockadd
 				}
 				registered = true
 			}
-			if err := d.Wait(ctx, poll.ModeWrite, deadline); err != nil {
-				if err == os.ErrDeadlineExceeded {
-					err = context.DeadlineExceeded
-				}
+			// No deadline of its own: ctx's expiry ends the wait with
+			// ctx's cause (a gevent.WithTimeout's *Timeout, delivered
+			// once). A deadline taken from ctx fired first (timeouts run
+			// after the other timers due with them), failing with a bare
+			// context.DeadlineExceeded and leaving the expiry to end the
+			// greenlet's next wait too.
+			if err := d.Wait(ctx, poll.ModeWrite, time.Time{}); err != nil {
 				return fail(err)
 			}
 			soerr, err := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_ERROR)
@@ -129,4 +131,25 @@ func connect(ctx context.Context, p *poll.Poller, family int, sa syscall.Sockadd
 		return nil, err
 	}
 	return c, nil
+}
+
+// expiredGrace bounds how long a dial whose ctx is past its deadline waits
+// for ctx's cancellation to arrive (a timer due now).
+const expiredGrace = 10 * time.Millisecond
+
+// expired is the error of a dial whose ctx is past its deadline but not yet
+// cancelled (its timer has not fired, as for gevent.WithTimeout(ctx, 0)):
+// the dial parks until the cancellation arrives, so that the expiry of a
+// gevent Timeout ends this wait, once, with the Timeout as the error (and
+// not the greenlet's next wait), and fails with ctx's cause.
+func expired(ctx context.Context) error {
+	if g := core.Current(ctx); g != nil {
+		if err := g.Hub().Sleep(ctx, g, expiredGrace); err != nil {
+			return err
+		}
+	}
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	return context.DeadlineExceeded
 }

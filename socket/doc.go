@@ -82,11 +82,18 @@
 // bound hub is running. Hence the rule: a hub-bound value's Read, Write,
 // Accept, ReadFrom and WriteTo are called from greenlets of that hub (when
 // the hub runs no greenlet, for example after it stopped, they block the
-// calling goroutine like the standard library's). Close, the Set*Deadline
+// calling goroutine like the standard library's; inside a hub callback, on
+// the hub's own goroutine, they do what needs no wait and panic when they
+// would wait, as gevent raises BlockingSwitchOutError). Close, the Set*Deadline
 // methods, LocalAddr, RemoteAddr and Addr are safe from any goroutine and any
 // hub. Plain goroutines and other hubs should use values made without a hub
 // (Dial with context.Background() returns the standard *net.TCPConn) or their
-// own.
+// own: WrapConn, WrapListener and WrapPacketConn with a context of another
+// hub rebind a value to that hub (how a connection accepted on one hub of a
+// group moves to another), and the old value is then left alone. A value
+// used from another hub's greenlet acts on whatever greenlet its own hub is
+// running: the race detector reports it, and it can hang or corrupt both
+// hubs.
 //
 // # Memory model
 //

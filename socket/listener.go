@@ -15,7 +15,8 @@ import (
 //
 // Accept parks the running greenlet of the Listener's hub: call it from that
 // hub's greenlets only (when the hub runs no greenlet it blocks the calling
-// goroutine). Close, Addr and SetDeadline are safe from any goroutine: Close
+// goroutine; inside a hub callback it panics when it would wait, as Conn's
+// Read does). Close, Addr and SetDeadline are safe from any goroutine: Close
 // is how a server stops accepting, it makes a parked Accept return an error
 // wrapping net.ErrClosed.
 type Listener struct {
@@ -29,6 +30,18 @@ type Listener struct {
 	dl atomic.Int64
 
 	sys sysListener
+
+	// prev is the fast path of the Listener of another hub this one was
+	// rebound from (rebind.go); Close closes it too. Set before first use.
+	prev descCloser
+
+	// early is a connection the standard Accept returned off the hub after
+	// the wait for it had ended (a kill, a timeout): the next Accept
+	// returns it, so that no connection is lost to a waiter that gave up;
+	// Close closes it. closed is set by Close before it takes early, and
+	// checked by Accept after it stores one: one of them closes it.
+	early  atomic.Pointer[net.Conn]
+	closed atomic.Bool
 }
 
 func newListener(h *core.Hub, ln net.Listener) *Listener {
@@ -42,10 +55,12 @@ func newListener(h *core.Hub, ln net.Listener) *Listener {
 
 // Accept waits for the next connection, parking the calling greenlet until
 // one arrives, the deadline passes, Close is called or the greenlet is
-// killed (it then returns the kill cause, wrapped in a *net.OpError).
+// killed (it then returns the kill cause, wrapped in a *net.OpError). A
+// connection accepted just as the wait ended is not lost: the next Accept
+// returns it.
 func (l *Listener) Accept() (net.Conn, error) {
 	g := l.h.Current()
-	if g == nil {
+	if g == nil && !inCallback() {
 		c, err := l.ln.Accept()
 		if err != nil {
 			return nil, err
@@ -58,7 +73,14 @@ func (l *Listener) Accept() (net.Conn, error) {
 // Close stops listening and makes every parked Accept return an error
 // wrapping net.ErrClosed. Any goroutine.
 func (l *Listener) Close() error {
+	l.closed.Store(true)
+	if c := l.early.Swap(nil); c != nil {
+		(*c).Close()
+	}
 	l.sys.close()
+	if l.prev != nil {
+		l.prev.close()
+	}
 	return l.ln.Close()
 }
 
@@ -92,6 +114,10 @@ func (l *Listener) opError(err error) error {
 
 // acceptOffload is Accept off the hub.
 func (l *Listener) acceptOffload(g *core.G) (net.Conn, error) {
+	mustPark(g, "Accept")
+	if c := l.early.Swap(nil); c != nil {
+		return newConn(l.h, *c), nil
+	}
 	c, err, cause := offload(g, l.ln.Accept, func() {
 		if dl, ok := l.ln.(interface{ SetDeadline(time.Time) error }); ok {
 			dl.SetDeadline(aLongTimeAgo)
@@ -102,7 +128,13 @@ func (l *Listener) acceptOffload(g *core.G) (net.Conn, error) {
 			dl.SetDeadline(timeOf(l.dl.Load()))
 		}
 		if c != nil {
-			c.Close() // accepted as the wait ended: nobody will serve it
+			// Accepted as the wait ended: kept for the next Accept.
+			l.early.Store(&c)
+			if l.closed.Load() {
+				if c := l.early.Swap(nil); c != nil {
+					(*c).Close()
+				}
+			}
 		}
 		return nil, l.opError(cause)
 	}

@@ -39,6 +39,7 @@ func offload[T any](ctx context.Context, op func() (T, error), interrupt func())
 
 // readOffload is Read off the hub.
 func (c *Conn) readOffload(g *core.G, b []byte) (int, error) {
+	mustPark(g, "Read")
 	n, err, cause := offload(g, func() (int, error) { return c.c.Read(b) },
 		func() { c.c.SetReadDeadline(aLongTimeAgo) })
 	if cause != nil {
@@ -50,6 +51,7 @@ func (c *Conn) readOffload(g *core.G, b []byte) (int, error) {
 
 // writeOffload is Write off the hub.
 func (c *Conn) writeOffload(g *core.G, b []byte) (int, error) {
+	mustPark(g, "Write")
 	n, err, cause := offload(g, func() (int, error) { return c.c.Write(b) },
 		func() { c.c.SetWriteDeadline(aLongTimeAgo) })
 	if cause != nil {

@@ -41,7 +41,7 @@ func (p *PacketConn) NetPacketConn() net.PacketConn { return p.c.(net.PacketConn
 // killed. It returns the number of bytes copied and the sender's address.
 func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	g := p.h.Current()
-	if g == nil {
+	if g == nil && !inCallback() {
 		return p.c.(net.PacketConn).ReadFrom(b)
 	}
 	return p.readFrom(g, b)
@@ -51,7 +51,7 @@ func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 // the socket's buffer is full.
 func (p *PacketConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	g := p.h.Current()
-	if g == nil {
+	if g == nil && !inCallback() {
 		return p.c.(net.PacketConn).WriteTo(b, addr)
 	}
 	return p.writeTo(g, b, addr)
@@ -78,6 +78,7 @@ type addrResult struct {
 }
 
 func (p *PacketConn) readFromOffload(g *core.G, b []byte) (int, net.Addr, error) {
+	mustPark(g, "ReadFrom")
 	pc := p.c.(net.PacketConn)
 	r, err, cause := offload(g, func() (addrResult, error) {
 		n, a, err := pc.ReadFrom(b)
@@ -91,6 +92,7 @@ func (p *PacketConn) readFromOffload(g *core.G, b []byte) (int, net.Addr, error)
 }
 
 func (p *PacketConn) writeToOffload(g *core.G, b []byte, addr net.Addr) (int, error) {
+	mustPark(g, "WriteTo")
 	pc := p.c.(net.PacketConn)
 	n, err, cause := offload(g, func() (int, error) { return pc.WriteTo(b, addr) },
 		func() { pc.SetWriteDeadline(aLongTimeAgo) })

@@ -81,6 +81,7 @@ func (p *PacketConn) readFrom(g *core.G, b []byte) (int, net.Addr, error) {
 		case 0:
 			return n, p.netAddr(sa), nil
 		case syscall.EAGAIN:
+			mustPark(g, "ReadFrom")
 			if err := s.park(p.h, g, poll.ModeRead, p.rdl.Load()); err != nil {
 				return 0, nil, p.opError("read", err)
 			}
@@ -112,6 +113,7 @@ func (p *PacketConn) writeTo(g *core.G, b []byte, addr net.Addr) (int, error) {
 		case 0:
 			return n, nil
 		case syscall.EAGAIN:
+			mustPark(g, "WriteTo")
 			if err := s.park(p.h, g, poll.ModeWrite, p.wdl.Load()); err != nil {
 				return 0, p.opError("write", err)
 			}
