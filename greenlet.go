@@ -57,17 +57,21 @@ func taskOf(g *core.G) Task {
 	return nil
 }
 
-// nilGreenlet is the panic of a method called on a nil *Greenlet, outlined so
-// that each method's check stays one comparison.
-func nilGreenlet(method string) {
-	panic("gevent: Greenlet." + method + ": nil *Greenlet")
+// nilGreenlet is the panic of a method called on a nil *Greenlet or on a
+// zero Greenlet (one Spawn or New did not make: it has no hub), outlined so
+// that each method's check stays two comparisons.
+func nilGreenlet(method string, isNil bool) {
+	if isNil {
+		panic("gevent: Greenlet." + method + ": nil *Greenlet")
+	}
+	panic("gevent: Greenlet." + method + ": zero Greenlet (make greenlets with Spawn, New or Go)")
 }
 
 // Start schedules a greenlet made by New, like Spawn. Calling it again, or on
 // a greenlet that was killed, does nothing (as in gevent).
 func (gl *Greenlet[T]) Start() {
-	if gl == nil {
-		nilGreenlet("Start")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("Start", gl == nil)
 	}
 	if gl.g().State() != core.StateNew {
 		return
@@ -78,8 +82,8 @@ func (gl *Greenlet[T]) Start() {
 
 // StartLater schedules a greenlet made by New to start after d.
 func (gl *Greenlet[T]) StartLater(d time.Duration) {
-	if gl == nil {
-		nilGreenlet("StartLater")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("StartLater", gl == nil)
 	}
 	if gl.g().State() != core.StateNew {
 		return
@@ -94,8 +98,8 @@ func (gl *Greenlet[T]) StartLater(d time.Duration) {
 // a kill before it started. A function that ends with ErrGreenletExit (a
 // default kill) succeeds with whatever value it returned.
 func (gl *Greenlet[T]) Value() T {
-	if gl == nil {
-		nilGreenlet("Value")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("Value", gl == nil)
 	}
 	var zero T
 	if !gl.g().Dead() {
@@ -108,16 +112,16 @@ func (gl *Greenlet[T]) Value() T {
 // cause when it was killed (ErrGreenletExit by default, which still counts as
 // success), a *PanicError when it panicked. Nil while it runs.
 func (gl *Greenlet[T]) Err() error {
-	if gl == nil {
-		nilGreenlet("Err")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("Err", gl == nil)
 	}
 	return gl.g().Result()
 }
 
 // Ready reports whether the greenlet has ended (gevent's ready()).
 func (gl *Greenlet[T]) Ready() bool {
-	if gl == nil {
-		nilGreenlet("Ready")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("Ready", gl == nil)
 	}
 	return gl.g().Dead()
 }
@@ -125,8 +129,8 @@ func (gl *Greenlet[T]) Ready() bool {
 // Dead reports whether the greenlet has ended or was killed before it
 // started. The running greenlet is never dead.
 func (gl *Greenlet[T]) Dead() bool {
-	if gl == nil {
-		nilGreenlet("Dead")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("Dead", gl == nil)
 	}
 	return gl.g().Dead()
 }
@@ -134,8 +138,8 @@ func (gl *Greenlet[T]) Dead() bool {
 // Successful reports whether the greenlet ended without error or with
 // ErrGreenletExit.
 func (gl *Greenlet[T]) Successful() bool {
-	if gl == nil {
-		nilGreenlet("Successful")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("Successful", gl == nil)
 	}
 	if !gl.g().Dead() {
 		return false
@@ -148,8 +152,8 @@ func (gl *Greenlet[T]) Successful() bool {
 // start) and has not ended: gevent's bool(g), and its deprecated started.
 // It is false before Start, after the end, and after a kill before the start.
 func (gl *Greenlet[T]) Alive() bool {
-	if gl == nil {
-		nilGreenlet("Alive")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("Alive", gl == nil)
 	}
 	s := gl.g().State()
 	return s == core.StateScheduled || s == core.StateRunning
@@ -158,8 +162,8 @@ func (gl *Greenlet[T]) Alive() bool {
 // Join waits until the greenlet has ended. When ctx is cancelled first it
 // returns ctx's cause and leaves the greenlet running.
 func (gl *Greenlet[T]) Join(ctx context.Context) error {
-	if gl == nil {
-		nilGreenlet("Join")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("Join", gl == nil)
 	}
 	if ctx == nil {
 		panic("gevent: Greenlet.Join: nil ctx")
@@ -174,8 +178,8 @@ func (gl *Greenlet[T]) Join(ctx context.Context) error {
 // cause; the result of a greenlet that has ended is returned even when ctx
 // is already cancelled (a call that need not wait does not look at ctx).
 func (gl *Greenlet[T]) Get(ctx context.Context) (T, error) {
-	if gl == nil {
-		nilGreenlet("Get")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("Get", gl == nil)
 	}
 	if ctx == nil {
 		panic("gevent: Greenlet.Get: nil ctx")
@@ -191,8 +195,8 @@ func (gl *Greenlet[T]) Get(ctx context.Context) (T, error) {
 // value and ok false without blocking otherwise (gevent's get(block=False));
 // Err returns the error it ended with.
 func (gl *Greenlet[T]) TryGet() (value T, ok bool) {
-	if gl == nil {
-		nilGreenlet("TryGet")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("TryGet", gl == nil)
 	}
 	if !gl.g().Dead() {
 		return value, false
@@ -210,8 +214,8 @@ func (gl *Greenlet[T]) TryGet() (value T, ok bool) {
 // as http.Server.Shutdown does not; to kill without waiting, use the
 // package-level Kill. A greenlet killing itself does not wait.
 func (gl *Greenlet[T]) Kill(ctx context.Context, opts ...KillOption) {
-	if gl == nil {
-		nilGreenlet("Kill")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("Kill", gl == nil)
 	}
 	if ctx == nil {
 		panic("gevent: Greenlet.Kill: nil ctx")
@@ -227,8 +231,8 @@ func (gl *Greenlet[T]) Kill(ctx context.Context, opts ...KillOption) {
 // Cancel kills the greenlet only if it has not started running, and reports
 // whether it did (guv's cancel). It never blocks.
 func (gl *Greenlet[T]) Cancel() bool {
-	if gl == nil {
-		nilGreenlet("Cancel")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("Cancel", gl == nil)
 	}
 	return gl.g().CancelStart(ErrGreenletExit)
 }
@@ -249,8 +253,8 @@ func (gl *Greenlet[T]) Cancel() bool {
 // starts, so fn does not run; use RawLink for what must run. A panic in fn
 // is reported to the hub's error handler, like any greenlet's.
 func (gl *Greenlet[T]) Link(fn func(ctx context.Context, g *Greenlet[T])) (unlink func() bool) {
-	if gl == nil {
-		nilGreenlet("Link")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("Link", gl == nil)
 	}
 	if fn == nil {
 		panic("gevent: Greenlet.Link: nil fn")
@@ -260,8 +264,8 @@ func (gl *Greenlet[T]) Link(fn func(ctx context.Context, g *Greenlet[T])) (unlin
 
 // LinkValue is Link for a successful ending only (ErrGreenletExit counts).
 func (gl *Greenlet[T]) LinkValue(fn func(ctx context.Context, g *Greenlet[T])) (unlink func() bool) {
-	if gl == nil {
-		nilGreenlet("LinkValue")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("LinkValue", gl == nil)
 	}
 	if fn == nil {
 		panic("gevent: Greenlet.LinkValue: nil fn")
@@ -275,8 +279,8 @@ func (gl *Greenlet[T]) LinkValue(fn func(ctx context.Context, g *Greenlet[T])) (
 
 // LinkException is Link for a failed ending only.
 func (gl *Greenlet[T]) LinkException(fn func(ctx context.Context, g *Greenlet[T])) (unlink func() bool) {
-	if gl == nil {
-		nilGreenlet("LinkException")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("LinkException", gl == nil)
 	}
 	if fn == nil {
 		panic("gevent: Greenlet.LinkException: nil fn")
@@ -296,8 +300,8 @@ func (gl *Greenlet[T]) LinkException(fn func(ctx context.Context, g *Greenlet[T]
 // and the remaining links still run. unlink removes the link and reports
 // whether it was still pending.
 func (gl *Greenlet[T]) RawLink(fn func(g *Greenlet[T])) (unlink func() bool) {
-	if gl == nil {
-		nilGreenlet("RawLink")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("RawLink", gl == nil)
 	}
 	if fn == nil {
 		panic("gevent: Greenlet.RawLink: nil fn")
@@ -336,8 +340,8 @@ func (l *linkGreenlet[T]) BodyFunc() any { return l.fn }
 // OnReady implements Waitable: f is called once, on the greenlet's hub, after
 // the greenlet has ended. f must not block.
 func (gl *Greenlet[T]) OnReady(f func()) (remove func() bool) {
-	if gl == nil {
-		nilGreenlet("OnReady")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("OnReady", gl == nil)
 	}
 	if f == nil {
 		panic("gevent: Greenlet.OnReady: nil f")
@@ -348,8 +352,8 @@ func (gl *Greenlet[T]) OnReady(f func()) (remove func() bool) {
 // Name returns the greenlet's name: the one given with WithName, or
 // "Greenlet-<ID>".
 func (gl *Greenlet[T]) Name() string {
-	if gl == nil {
-		nilGreenlet("Name")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("Name", gl == nil)
 	}
 	return gl.g().Name()
 }
@@ -361,16 +365,16 @@ func (gl *Greenlet[T]) Name() string {
 // ID of an ended one. A greenlet keeps the ID it was given; one first asked
 // for after the end is the smallest free at that moment.
 func (gl *Greenlet[T]) ID() int {
-	if gl == nil {
-		nilGreenlet("ID")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("ID", gl == nil)
 	}
 	return gl.g().ID()
 }
 
 // String describes the greenlet: name, id and state.
 func (gl *Greenlet[T]) String() string {
-	if gl == nil {
-		nilGreenlet("String")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("String", gl == nil)
 	}
 	return fmt.Sprintf("<Greenlet %q id=%d %s>", gl.g().Name(), gl.g().ID(), gl.state())
 }
@@ -389,8 +393,8 @@ func (gl *Greenlet[T]) state() string {
 // Parent returns the greenlet that spawned this one, or nil when it was
 // spawned from outside any greenlet (or by SpawnRaw).
 func (gl *Greenlet[T]) Parent() Task {
-	if gl == nil {
-		nilGreenlet("Parent")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("Parent", gl == nil)
 	}
 	return taskOf(gl.g().Parent)
 }
@@ -399,8 +403,8 @@ func (gl *Greenlet[T]) Parent() Task {
 // of the spawn function, when recorded (WithSpawnStack, or WithSpawnStacks on
 // the hub); nil otherwise.
 func (gl *Greenlet[T]) SpawnStack() []runtime.Frame {
-	if gl == nil {
-		nilGreenlet("SpawnStack")
+	if gl == nil || gl.g().Hub() == nil {
+		nilGreenlet("SpawnStack", gl == nil)
 	}
 	return spawnFrames(gl.g().Stack())
 }

@@ -89,9 +89,22 @@ func TestNilArgumentsPanicAtTheCall(t *testing.T) {
 	g.Kill(ctx)
 }
 
-// Every method of a nil *Greenlet panics with its own name.
+// Every method of a nil *Greenlet, and of a zero Greenlet (no hub: made
+// by neither Spawn nor New), panics with its own name.
 func TestNilGreenletReceiver(t *testing.T) {
-	var g *gevent.Greenlet[int]
+	for _, zero := range []bool{false, true} {
+		var g *gevent.Greenlet[int]
+		want := ": nil *Greenlet"
+		if zero {
+			g = new(gevent.Greenlet[int])
+			want = ": zero Greenlet (make greenlets with Spawn, New or Go)"
+		}
+		greenletMethodsPanic(t, g, want)
+	}
+}
+
+func greenletMethodsPanic(t *testing.T, g *gevent.Greenlet[int], suffix string) {
+	t.Helper()
 	bg := context.Background()
 	for _, c := range []struct {
 		method string
@@ -121,11 +134,16 @@ func TestNilGreenletReceiver(t *testing.T) {
 		{"Parent", func() { g.Parent() }},
 		{"SpawnStack", func() { g.SpawnStack() }},
 	} {
-		want := "gevent: Greenlet." + c.method + ": nil *Greenlet"
+		want := "gevent: Greenlet." + c.method + suffix
 		if got := testutil.PanicMessage(c.f); got != want {
 			t.Errorf("panic = %q, want %q", got, want)
 		}
 	}
+}
+
+// Every method of a nil *Hub panics with its own name.
+func TestNilHubReceiver(t *testing.T) {
+	bg := context.Background()
 	var h *gevent.Hub
 	for _, c := range []struct {
 		want string
