@@ -83,8 +83,9 @@ func checkObjs[T Waitable](objs []T, what string) {
 type WaitOption func(*waitConfig)
 
 type waitConfig struct {
-	raise bool
-	count int
+	raise   bool
+	counted bool // Count was given: count is its n, 0 included
+	count   int
 }
 
 func waitOptions(opts []WaitOption, n int) waitConfig {
@@ -92,7 +93,7 @@ func waitOptions(opts []WaitOption, n int) waitConfig {
 	for _, o := range opts {
 		o(&c)
 	}
-	if c.count <= 0 || c.count > n {
+	if !c.counted || c.count > n {
 		c.count = n
 	}
 	return c
@@ -104,8 +105,15 @@ func waitOptions(opts []WaitOption, n int) waitConfig {
 func RaiseError() WaitOption { return func(c *waitConfig) { c.raise = true } }
 
 // Count makes JoinAll, Wait and Iwait stop once n of their objects are ready
-// (gevent's count). n <= 0, or more than there are, means all of them.
-func Count(n int) WaitOption { return func(c *waitConfig) { c.count = n } }
+// (gevent's count). More than there are means all of them; 0 means none:
+// they return an empty result at once, as gevent's count=0 does. A negative
+// n panics.
+func Count(n int) WaitOption {
+	if n < 0 {
+		panic("gevent: Count: negative count " + strconv.Itoa(n))
+	}
+	return func(c *waitConfig) { c.count, c.counted = n, true }
+}
 
 // JoinAll waits until every task (or Count of them) has ended and returns
 // them in the order they ended (gevent's joinall). When ctx ends first it

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/geventtest"
+	"github.com/gevent-go/gevent/internal/testutil"
 )
 
 // yielder returns a body that yields n times and then returns n.
@@ -102,6 +103,39 @@ func TestJoinAllCount(t *testing.T) {
 		a.Kill(ctx)
 		return nil
 	})
+}
+
+// Count(0) asks for none: JoinAll, Wait and Iwait return nothing at once,
+// without switching (gevent's joinall/wait/iwait with count=0 return [] and
+// the greenlets have not run); a negative count panics.
+func TestCountZeroReturnsNoneAtOnce(t *testing.T) {
+	geventtest.Run(t, func(ctx context.Context) error {
+		ran := false
+		g := gevent.Spawn(ctx, func(context.Context) (int, error) {
+			ran = true
+			return 0, nil
+		})
+		tasks := []gevent.Task{g}
+		if ready, err := gevent.JoinAll(ctx, tasks, gevent.Count(0)); err != nil || len(ready) != 0 {
+			t.Errorf("JoinAll(Count(0)) = %v, %v; want none, nil", names(ready), err)
+		}
+		if ready, err := gevent.Wait(ctx, tasks, gevent.Count(0)); err != nil || len(ready) != 0 {
+			t.Errorf("Wait(Count(0)) = %d objects, %v; want none, nil", len(ready), err)
+		}
+		for range gevent.Iwait(ctx, tasks, gevent.Count(0)) {
+			t.Error("Iwait(Count(0)) yielded")
+		}
+		if ran {
+			t.Error("Count(0) switched: the spawned greenlet ran")
+		}
+		if ready, err := gevent.JoinAll(ctx, tasks); err != nil || len(ready) != 1 {
+			t.Errorf("JoinAll without Count = %v, %v; want all, nil", names(ready), err)
+		}
+		return nil
+	})
+	if got := testutil.PanicMessage(func() { gevent.Count(-1) }); got != "gevent: Count: negative count -1" {
+		t.Errorf("Count(-1) panic = %q", got)
+	}
 }
 
 func TestJoinAllReturnsInEndOrder(t *testing.T) {
