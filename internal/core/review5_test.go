@@ -633,3 +633,76 @@ func TestQueuedClosuresSurviveGC(t *testing.T) {
 		t.Fatalf("%d of %d closures ran, %d saw a damaged object, %d a finalized one", r, n, b, e)
 	}
 }
+
+// TestCrossHubWakeupsIntoSegments: a greenlet of one hub wakes, in order,
+// more greenlets of another hub than segmentMin while that hub is held busy
+// (a spinning greenlet), so that every wake-up queues at once and the queue
+// segments: the woken greenlets resume in the order they were woken.
+func TestCrossHubWakeupsIntoSegments(t *testing.T) {
+	deadline := failAfter(t, 60*time.Second)
+	defer deadline.Stop()
+	a := serveHub(t, Options{})
+	b := serveHub(t, Options{})
+	const n = 2*segmentMin + 9
+	ws := make([]*Waiter, n)
+	var parked atomic.Int32
+	ready := make(chan struct{})
+	var got []int // hub a's goroutine only
+	finished := make(chan struct{})
+	for i := range n {
+		spawnG(a, a.Context(), func(g *G) error {
+			w, err := Prepare(g)
+			if err != nil {
+				return err
+			}
+			ws[i] = w
+			if parked.Add(1) == n {
+				close(ready)
+			}
+			if err := w.Block(g); err != nil {
+				return err
+			}
+			got = append(got, i)
+			if len(got) == n {
+				close(finished)
+			}
+			return nil
+		})
+	}
+	<-ready
+	var wokeAll atomic.Bool
+	var segmented atomic.Bool
+	spinning := make(chan struct{})
+	spawnG(a, a.Context(), func(g *G) error {
+		close(spinning)
+		for !wokeAll.Load() { // holds hub a: the wake-ups queue up
+			runtime.Gosched()
+		}
+		a.mu.Lock()
+		segmented.Store(len(a.runqFull) > 0)
+		a.mu.Unlock()
+		return nil
+	})
+	<-spinning
+	spawnG(b, b.Context(), func(g *G) error {
+		for _, w := range ws {
+			if !w.Wake() {
+				return errors.New("a wake-up found its waiter gone")
+			}
+		}
+		wokeAll.Store(true)
+		return nil
+	})
+	<-finished
+	if a.sim == nil && !segmented.Load() {
+		t.Fatal("hub a's queue did not segment: the test proves nothing")
+	}
+	if a.sim != nil && segmented.Load() {
+		t.Fatal("a simulated hub segmented its queue")
+	}
+	for i, v := range got {
+		if v != i {
+			t.Fatalf("greenlet %d resumed in place %d: cross-hub wake-ups lost their order", v, i)
+		}
+	}
+}
