@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -703,6 +704,49 @@ func TestCrossHubWakeupsIntoSegments(t *testing.T) {
 	for i, v := range got {
 		if v != i {
 			t.Fatalf("greenlet %d resumed in place %d: cross-hub wake-ups lost their order", v, i)
+		}
+	}
+}
+
+// TestSnapshotCountsSegmentsMidDrain: a snapshot taken by a task in the
+// middle of a segmented batch (the drain past its first segment, more
+// segments to come) counts exactly the tasks still queued after it.
+func TestSnapshotCountsSegmentsMidDrain(t *testing.T) {
+	deadline := failAfter(t, 60*time.Second)
+	defer deadline.Stop()
+	h := NewHub(context.Background(), Options{})
+	const n = 3*segmentMin + 5
+	probes := []int{0, segmentMin - 1, segmentMin, segmentMin + 1, 2*segmentMin + 7, n - 1}
+	got := make(map[int]int)
+	midSegments := false
+	main := spawnG(h, h.Context(), func(g *G) error {
+		for i := range n {
+			if slices.Contains(probes, i) {
+				h.Post(func() {
+					var s HubSnapshot
+					h.Snapshot(&s)
+					got[i] = s.RunQueue
+					midSegments = midSegments || h.batchRest != nil
+				})
+			} else {
+				h.Post(func() {})
+			}
+		}
+		// Queued after every post: main's own wake-up.
+		_, err := Yield(g)
+		return err
+	})
+	h.Serve(context.Background(), main)
+	if err := main.Result(); err != nil {
+		t.Fatal(err)
+	}
+	if h.sim == nil && !midSegments {
+		t.Fatal("no probe ran with segments still to come: the test proves nothing")
+	}
+	for _, i := range probes {
+		// The tasks after it: the posts, then main's wake-up.
+		if want := n - 1 - i + 1; got[i] != want {
+			t.Errorf("a snapshot from task %d counts %d queued, want %d", i, got[i], want)
 		}
 	}
 }
