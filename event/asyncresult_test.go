@@ -254,7 +254,11 @@ func TestAsyncResultWaitMany(t *testing.T) {
 					}
 					return nil
 				})
-				got, err := gevent.Wait(ctx, objs, gevent.Count(count))
+				var opts []gevent.WaitOption // count 0 stands for gevent's count=None: all
+				if count > 0 {
+					opts = append(opts, gevent.Count(count))
+				}
+				got, err := gevent.Wait(ctx, objs, opts...)
 				if err != nil {
 					return err
 				}

@@ -26,8 +26,9 @@ type canceler struct {
 	// touches (see G).
 	own atomic.Pointer[Waiter]
 	// cancelled is set, under mu, when the context is cancelled, for
-	// lock-free reads on the switch path.
-	cancelled atomic.Bool
+	// lock-free reads on the switch path; it also says where the cause is
+	// (cancelState).
+	cancelled cancelState
 	// liveIdx belongs to the G that embeds this canceler, declared here to
 	// fill the padding after cancelled: a G is then 152 bytes and its
 	// handle 160, a size class below 192 (memory_parked, spawn_join;
@@ -40,13 +41,43 @@ type canceler struct {
 	// cancellation, in registration order: a doubly linked list whose
 	// head's prev is its tail (one word in every G instead of two).
 	head *listener
-	// rare holds what few contexts need: the cause, the Done channel and
-	// the standard context of a custom cause. It is allocated, under mu,
-	// by the first Done or cancellation that records a cause, and never
-	// replaced. A greenlet's quiet end (G.finish: nobody listens) records
-	// none: cancelled with no recorded cause reads as ErrGreenletDone.
-	// Atomic so that causeValue reads it without the lock.
+	// rare holds what few contexts need: a cause other than the common
+	// ones (cancelState), the Done channel and the standard context of a
+	// custom cause. It is allocated, under mu, by the first Done or by a
+	// cancellation with an uncommon cause, and never replaced. Atomic so
+	// that causeValue reads it without the lock.
 	rare atomic.Pointer[cancelRare]
+}
+
+// cancelState is a canceler's cancellation: zero until cancelled, then a
+// cause code. The common causes are codes of their own, so that recording
+// them allocates nothing (every greenlet's end, a default Kill, the cancel
+// function of WithTimeout or WithCancel); any other cause is in the rare
+// block (causeRare). Written under the canceler's mu, read anywhere.
+type cancelState struct{ v atomic.Uint32 }
+
+const (
+	causeRare     uint32 = 1 + iota // rare.cause
+	causeDone                       // ErrGreenletDone
+	causeExit                       // ErrGreenletExit
+	causeCanceled                   // context.Canceled
+)
+
+// Load reports whether the context is cancelled.
+func (s *cancelState) Load() bool { return s.v.Load() != 0 }
+
+// codeOf is the code recording cause: one of its own for the common
+// causes, causeRare otherwise.
+func codeOf(cause error) uint32 {
+	switch cause {
+	case ErrGreenletDone:
+		return causeDone
+	case ErrGreenletExit:
+		return causeExit
+	case context.Canceled:
+		return causeCanceled
+	}
+	return causeRare
 }
 
 // cancelRare is a canceler's rarely needed state; its fields are written
@@ -83,13 +114,17 @@ func (c *canceler) hasDone() bool {
 // causeLocked is the cancellation cause, nil until cancelled; c.mu held
 // (or cancelled seen set: the cause is written before it).
 func (c *canceler) causeLocked() error {
-	if r := c.rare.Load(); r != nil && r.cause != nil {
-		return r.cause
+	switch c.cancelled.v.Load() {
+	case 0:
+		return nil
+	case causeDone:
+		return ErrGreenletDone
+	case causeExit:
+		return ErrGreenletExit
+	case causeCanceled:
+		return context.Canceled
 	}
-	if c.cancelled.Load() {
-		return ErrGreenletDone // a greenlet's quiet end records no cause
-	}
-	return nil
+	return c.rare.Load().cause
 }
 
 // cancelCtxKey is the key context.Cause passes to Value to find a context's
@@ -227,15 +262,18 @@ func (c *canceler) cancelFrom(cause error, from *Hub) bool {
 		c.mu.Unlock()
 		return false
 	}
-	r := c.rareLocked()
-	r.cause = cause
-	if errOf(cause) != cause {
-		std, cancel := context.WithCancelCause(context.Background())
-		cancel(cause)
-		r.std = std
+	code := codeOf(cause)
+	if code == causeRare {
+		r := c.rareLocked()
+		r.cause = cause
+		if errOf(cause) != cause {
+			std, cancel := context.WithCancelCause(context.Background())
+			cancel(cause)
+			r.std = std
+		}
 	}
-	c.cancelled.Store(true)
-	if r.done != nil {
+	c.cancelled.v.Store(code)
+	if r := c.rare.Load(); r != nil && r.done != nil {
 		close(r.done)
 	}
 	if w := c.own.Load(); w != nil {

@@ -356,7 +356,7 @@ func (g *G) finish(err error) {
 	// listens there.)
 	quiet := g.cancelled.Load() || (g.head == nil && !g.hasDone())
 	if quiet && !g.cancelled.Load() {
-		g.cancelled.Store(true) // cause: ErrGreenletDone (causeLocked)
+		g.cancelled.v.Store(causeDone)
 	}
 	g.mu.Unlock()
 	g.hub.retire(g, notify)
