@@ -257,6 +257,9 @@ func (c *canceler) cancel(cause error) bool { return c.cancelFrom(cause, nil) }
 // the parked greenlets of from that it cancels resume right after that
 // callback.
 func (c *canceler) cancelFrom(cause error, from *Hub) bool {
+	if cause == nil {
+		cause = context.Canceled // a nil cause would read as not cancelled
+	}
 	c.mu.Lock()
 	if c.cancelled.Load() {
 		c.mu.Unlock()
