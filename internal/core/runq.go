@@ -68,8 +68,9 @@ func (t *task) f() func() { return *(*func())(unsafe.Pointer(&t.p)) }
 // first. A simulated hub keeps one array: its ordering hooks see a whole
 // batch at once (sim.batch).
 
-// segmentMin is the smallest run queue that grows by segments rather than by
-// copying: below it a copy costs less than an allocation.
+// segmentMin is the smallest run queue that grows by segments; a smaller
+// one doubles by copying, as before segments (a few KiB: the copies are
+// small, and most hubs never queue more).
 const segmentMin = 4096
 
 // queueLocked appends t to the run queue; h.mu held.
