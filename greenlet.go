@@ -64,7 +64,7 @@ func nilGreenlet(method string, isNil bool) {
 	if isNil {
 		panic("gevent: Greenlet." + method + ": nil *Greenlet")
 	}
-	panic("gevent: Greenlet." + method + ": zero Greenlet (make greenlets with Spawn, New or Go)")
+	panic("gevent: Greenlet." + method + ": zero Greenlet; create one with Spawn, New or Go")
 }
 
 // Start schedules a greenlet made by New, like Spawn. Calling it again, or on

@@ -97,7 +97,7 @@ func TestNilGreenletReceiver(t *testing.T) {
 		want := ": nil *Greenlet"
 		if zero {
 			g = new(gevent.Greenlet[int])
-			want = ": zero Greenlet (make greenlets with Spawn, New or Go)"
+			want = ": zero Greenlet; create one with Spawn, New or Go"
 		}
 		greenletMethodsPanic(t, g, want)
 	}

@@ -10,10 +10,6 @@ import "github.com/gevent-go/gevent/internal/core"
 // panics when it would have to wait, as gevent raises BlockingSwitchOutError.
 // A nil *core.G stands for "in a callback" through the fast paths.
 
-// inCallback reports whether a call that found no running greenlet is
-// inside a hub callback.
-func inCallback() bool { return core.InHubCallback() }
-
 // mustPark panics, naming op, when g is nil: the call would wait inside a
 // hub callback.
 func mustPark(g *core.G, op string) {

@@ -65,7 +65,7 @@ func (c *Conn) NetConn() net.Conn { return c.c }
 // of stream, the read deadline, Close or the greenlet's kill.
 func (c *Conn) Read(b []byte) (int, error) {
 	g := c.h.Current()
-	if g == nil && !inCallback() {
+	if g == nil && !core.InHubCallback() {
 		return c.c.Read(b)
 	}
 	return c.read(g, b)
@@ -75,7 +75,7 @@ func (c *Conn) Read(b []byte) (int, error) {
 // buffer is full. On error it returns how much was written.
 func (c *Conn) Write(b []byte) (int, error) {
 	g := c.h.Current()
-	if g == nil && !inCallback() {
+	if g == nil && !core.InHubCallback() {
 		return c.c.Write(b)
 	}
 	return c.write(g, b)

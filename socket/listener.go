@@ -60,7 +60,7 @@ func newListener(h *core.Hub, ln net.Listener) *Listener {
 // returns it.
 func (l *Listener) Accept() (net.Conn, error) {
 	g := l.h.Current()
-	if g == nil && !inCallback() {
+	if g == nil && !core.InHubCallback() {
 		c, err := l.ln.Accept()
 		if err != nil {
 			return nil, err

@@ -41,7 +41,7 @@ func (p *PacketConn) NetPacketConn() net.PacketConn { return p.c.(net.PacketConn
 // killed. It returns the number of bytes copied and the sender's address.
 func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	g := p.h.Current()
-	if g == nil && !inCallback() {
+	if g == nil && !core.InHubCallback() {
 		return p.c.(net.PacketConn).ReadFrom(b)
 	}
 	return p.readFrom(g, b)
@@ -51,7 +51,7 @@ func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 // the socket's buffer is full.
 func (p *PacketConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	g := p.h.Current()
-	if g == nil && !inCallback() {
+	if g == nil && !core.InHubCallback() {
 		return p.c.(net.PacketConn).WriteTo(b, addr)
 	}
 	return p.writeTo(g, b, addr)

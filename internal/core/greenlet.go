@@ -354,8 +354,9 @@ func (g *G) finish(err error) {
 	// when nobody listens, which is the common case.
 	// (The own slot does not count: the greenlet runs, so no wait of its
 	// listens there.)
-	quiet := g.cancelled.Load() || (g.head == nil && !g.hasDone())
-	if quiet && !g.cancelled.Load() {
+	cancelled := g.cancelled.Load()
+	quiet := cancelled || (g.head == nil && !g.hasDone())
+	if quiet && !cancelled {
 		g.cancelled.v.Store(causeDone)
 	}
 	g.mu.Unlock()
