@@ -348,17 +348,23 @@ func (b *base) handlerTasks(self gevent.Task) []gevent.Task {
 // close its connection.
 func (b *base) close() error {
 	err := stopLoops(b.beginClose())
+	// task is read under mu, where start writes it: another hub's loop may
+	// be starting a handler as Close runs (a group's server).
+	type running struct {
+		h    *handler
+		task gevent.Task
+	}
 	b.mu.Lock()
-	hs := make([]*handler, 0, len(b.handlers))
+	hs := make([]running, 0, len(b.handlers))
 	for h := range b.handlers {
-		hs = append(hs, h)
+		hs = append(hs, running{h, h.task})
 	}
 	b.mu.Unlock()
-	for _, h := range hs {
-		if h.task != nil {
-			gevent.Kill(context.Background(), h.task)
+	for _, r := range hs {
+		if r.task != nil {
+			gevent.Kill(context.Background(), r.task)
 		}
-		h.closeConn()
+		r.h.closeConn()
 	}
 	return err
 }
